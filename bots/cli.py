@@ -1,0 +1,97 @@
+"""The ``nemobot`` command: ``console``, ``telegram``, ``discord``, ``run`` (every configured
+surface on one loop), ``engine`` (the local NEMO-compatible server) and ``demo``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from core.logs import setup_logging
+from core.settings import Settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = Settings.load(args.config)
+    if getattr(args, "backend", None):
+        settings.bot.backend = args.backend
+    return settings
+
+
+def _secrets(settings: Settings) -> list[str]:
+    values = [settings.nemo.token, settings.telegram.token, settings.telegram.webhook_secret, settings.discord.token]
+    return [v.get_secret_value() for v in values if v is not None]
+
+
+async def _console(settings: Settings) -> None:
+    from bots.console.app import run_console, stdin_lines
+    from core.app import running_core
+
+    async with running_core(settings) as core:
+        tty = sys.stdin.isatty() and sys.stdout.isatty()
+        if tty:
+            print("nemobot console: type an instruction, /upload PATH to send a file, /help, /quit.")
+        await run_console(core, stdin_lines(), sys.stdout, tty=tty)
+
+
+async def _surfaces(settings: Settings, names: Sequence[str]) -> None:
+    from core.app import running_core
+
+    async with running_core(settings) as core:
+        runners = []
+        if "telegram" in names:
+            from bots.telegram.app import run_telegram
+
+            runners.append(run_telegram(core, settings))
+        if "discord" in names:
+            from bots.discord.app import run_discord
+
+            runners.append(run_discord(core, settings))
+        if not runners:
+            raise SystemExit("nothing to run: set TELEGRAM_TOKEN and/or DISCORD_TOKEN")
+        await asyncio.gather(*runners)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="nemobot", description="Edit video by chatting.")
+    parser.add_argument("--config", type=Path, help="TOML settings file (default: $NEMOBOT_CONFIG)")
+    parser.add_argument("--backend", choices=["engine", "cloud"], help="local engine or NEMO's cloud")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("console", help="talk to the bot in this terminal (or pipe it one message per line)")
+    sub.add_parser("telegram", help="run the Telegram bot")
+    sub.add_parser("discord", help="run the Discord bot")
+    sub.add_parser("run", help="run every surface that has a token")
+    engine = sub.add_parser("engine", help="run the local NEMO-compatible engine server")
+    engine.add_argument("engine_args", nargs=argparse.REMAINDER, help="options for the engine (see --help)")
+    demo = sub.add_parser("demo", help="offline demo: sample clip, local engine, highlight reel, MP4")
+    demo.add_argument("--out", type=Path, default=Path("var/demo"), help="where to put the clip and database")
+    demo.add_argument("--seconds", type=float, default=40.0, help="length of the generated sample clip")
+    args = parser.parse_args(argv)
+
+    if args.command == "engine":
+        from engine import main as engine_main
+
+        return int(engine_main(args.engine_args) or 0)
+    settings = _settings(args)
+    setup_logging(settings.bot.log_level, json_lines=settings.bot.log_json, secrets=_secrets(settings))
+    try:
+        if args.command == "console":
+            asyncio.run(_console(settings))
+        elif args.command == "demo":
+            from bots.demo import run_demo
+
+            return asyncio.run(run_demo(settings, args.out, args.seconds))
+        else:
+            names = {"run": ["telegram", "discord"], "telegram": ["telegram"], "discord": ["discord"]}[args.command]
+            if args.command == "run":
+                names = [n for n in names if getattr(settings, n).token is not None]
+            asyncio.run(_surfaces(settings, names))
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

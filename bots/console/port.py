@@ -1,0 +1,69 @@
+"""The console surface's ``ChatPort``: prints to a terminal or a pipe."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from typing import TextIO
+
+from core.ports import Button, MessageRef, Target, Video
+
+PLATFORM = "console"
+
+
+class ConsolePort:
+    """On a terminal the status line is rewritten in place; in a pipe each new text is a line."""
+
+    platform = PLATFORM
+
+    def __init__(self, out: TextIO, *, tty: bool = False) -> None:
+        self.out = out
+        self.tty = tty
+        self._ids = itertools.count(1)
+        self._live: str | None = None  # id of the message on the terminal's last line
+
+    def _write(self, text: str, message_id: str | None = None) -> None:
+        if self.tty and self._live is not None:
+            self.out.write("\r\x1b[2K")
+        self.out.write(text)
+        if self.tty and message_id is not None and "\n" not in text:
+            self._live = message_id
+        else:
+            self.out.write("\n")
+            self._live = None
+        self.out.flush()
+
+    def _render(self, text: str, buttons: Sequence[Button]) -> str:
+        actions = [b.label for b in buttons if b.action]
+        suffix = f"  [{' | '.join(actions)}]" if actions and self.tty else ""
+        return text + suffix
+
+    async def send(self, target: Target, text: str, buttons: Sequence[Button] = ()) -> MessageRef:
+        message = MessageRef(target, str(next(self._ids)))
+        if self.tty and self._live is not None:
+            self.out.write("\n")
+            self._live = None
+        self._write(self._render(text, buttons), message.id if text.startswith("⏳") else None)
+        return message
+
+    async def edit(self, message: MessageRef, text: str, buttons: Sequence[Button] = ()) -> MessageRef:
+        if self.tty and self._live == message.id:
+            self._write(self._render(text, buttons), message.id if text.startswith("⏳") else None)
+        else:
+            if self.tty and self._live is not None:
+                self.out.write("\n")
+                self._live = None
+            self._write(self._render(text, buttons), message.id if self.tty and text.startswith("⏳") else None)
+        return message
+
+    async def deliver(self, target: Target, text: str, video: Video, buttons: Sequence[Button] = ()) -> None:
+        if self.tty and self._live is not None:
+            self.out.write("\n")
+            self._live = None
+        self._write(text)
+
+    async def working(self, target: Target, action: str) -> None:
+        return None
+
+    async def notify(self, target: Target, text: str) -> None:
+        await self.send(target, text)

@@ -1,0 +1,42 @@
+"""Assembling a running core: the store, the NEMO client (cloud, or the local engine started
+in-process on a loopback port), and the render loop. Every command of ``nemobot`` uses this.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+
+from core.conversation import Core
+from core.nemo.client import NemoClient
+from core.settings import Settings
+from core.store.sqlite import SqliteStore
+
+log = logging.getLogger(__name__)
+
+
+@asynccontextmanager
+async def running_core(settings: Settings) -> AsyncIterator[Core]:
+    """A started ``Core``; the local engine too when ``bot.backend`` is ``engine``."""
+    async with AsyncExitStack() as stack:
+        base_url = settings.nemo.base_url
+        if settings.bot.backend == "engine":
+            from engine.server import EngineServer
+            from engine.settings import EngineSettings
+
+            engine = await stack.enter_async_context(EngineServer(EngineSettings(host="127.0.0.1", port=0)))
+            base_url = engine.url
+            log.info("local engine running at %s", base_url)
+        store = SqliteStore(settings.bot.db_path)
+        await store.open()
+        stack.push_async_callback(store.close)
+        client = NemoClient(
+            base_url, skill_version=settings.nemo.skill_version, skill_platform=settings.nemo.skill_platform,
+            timeout=settings.nemo.request_timeout, stream_timeout=settings.nemo.stream_timeout,
+        )
+        stack.push_async_callback(client.aclose)
+        core = Core(settings, store, client)
+        await core.start()
+        stack.push_async_callback(core.stop)
+        yield core

@@ -1,0 +1,195 @@
+"""Everything the bot says, in English and Chinese. One place for each text.
+
+``say(lang, key, **values)`` formats a text; front-ends add their own keys with ``add_texts``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from core.nemo.draft import AUDIO, TEXT, VIDEO, Change
+from core.nemo.limits import SUPPORTED_FORMATS
+
+LANGUAGES = ("en", "zh")
+_FORMATS = ", ".join(SUPPORTED_FORMATS)
+
+TEXTS: dict[str, dict[str, str]] = {
+    "welcome": {
+        "en": "Send me a video and tell me what to do with it, for example:\n"
+              "• “cut the pauses”\n• “make a 30-second highlight reel, 9:16, title 'Finals'”\n"
+              "• “add the title 'Urban Dreams' for 3 seconds”\n"
+              "Then say “export” to get the MP4. Mode: {mode}. /help lists the commands.",
+        "zh": "发给我一个视频，告诉我要怎么剪，例如：\n• “去掉停顿”\n• “做一个30秒的精彩集锦，9:16，标题'决赛'”\n"
+              "• “加上标题'Urban Dreams'，3秒”\n然后说“导出”获取MP4。当前模式：{mode}。/help 查看命令。",
+    },
+    "help": {
+        "en": "Commands:\n/new: start a fresh timeline\n/mode [name]: editing mode ({modes})\n"
+              "/lang en|zh: language\n/status: the timeline\n/credits: your balance\n/export: render the MP4\n"
+              "/cancel: stop the running job\nAnything else is an editing instruction. "
+              "Supported files: {formats}, up to 500 MB.",
+        "zh": "命令：\n/new：新的时间线\n/mode [名称]：编辑模式（{modes}）\n/lang en|zh：语言\n/status：时间线\n"
+              "/credits：积分余额\n/export：导出MP4\n/cancel：停止当前任务\n其它内容都会作为编辑指令。"
+              "支持的文件：{formats}，最大500 MB。",
+    },
+    "connecting": {"en": "Setting things up…", "zh": "正在准备…"},
+    "working": {"en": "⏳ Working… {elapsed}", "zh": "⏳ 处理中… {elapsed}"},
+    "step": {"en": "⏳ {step}… {elapsed}", "zh": "⏳ {step}… {elapsed}"},
+    "still_working": {"en": "⏳ Still working… {elapsed}", "zh": "⏳ 仍在处理… {elapsed}"},
+    "step_tool": {"en": "applying {name}", "zh": "正在执行 {name}"},
+    "step_thinking": {"en": "thinking", "zh": "思考中"},
+    "step_uploading": {"en": "uploading {name}", "zh": "正在上传 {name}"},
+    "step_rendering": {"en": "rendering {progress}%", "zh": "正在渲染 {progress}%"},
+    "step_queued_render": {"en": "waiting for a render slot", "zh": "等待渲染"},
+    "queued": {"en": "Queued (position {position}). I'll start as soon as the current job is done.",
+               "zh": "已排队（第{position}位），当前任务完成后开始。"},
+    "queue_full": {"en": "You already have {limit} jobs waiting. Please wait for them or /cancel.",
+                   "zh": "你已有{limit}个任务在等待，请稍候或使用 /cancel。"},
+    "cancelled": {"en": "Cancelled.", "zh": "已取消。"},
+    "cancelled_queue": {"en": "Cancelled, and {count} waiting job(s) dropped.",
+                        "zh": "已取消，并移除了{count}个排队任务。"},
+    "nothing_to_cancel": {"en": "Nothing is running.", "zh": "当前没有任务。"},
+    "done": {"en": "✅ Done ({elapsed}).", "zh": "✅ 完成（{elapsed}）。"},
+    "failed": {"en": "❌ {message}", "zh": "❌ {message}"},
+    "uploaded": {"en": "Uploaded {names}. Now tell me what to do with it.",
+                 "zh": "已上传 {names}。请告诉我要怎么剪辑。"},
+    "upload_nothing": {"en": "Send a file (or a link to one) to upload it.",
+                       "zh": "请发送文件（或文件链接）来上传。"},
+    "silent_changes": {"en": "Done. Changes: {changes}.\n{summary}", "zh": "完成。改动：{changes}。\n{summary}"},
+    "silent_nothing": {"en": "Done. The timeline did not change.\n{summary}", "zh": "完成。时间线没有变化。\n{summary}"},
+    "dropped_changes": {
+        "en": "The connection dropped, but the edit went through: {changes}.\n{summary}",
+        "zh": "连接中断了，但编辑已生效：{changes}。\n{summary}",
+    },
+    "dropped_nothing": {
+        "en": "The connection dropped before the edit was applied. I did not resend it (that would cost "
+              "credits twice): send it again if you still want it.\n{summary}",
+        "zh": "编辑生效前连接中断了。为避免重复扣积分，我没有重发：如仍需要，请再发送一次。\n{summary}",
+    },
+    "timeline": {"en": "{summary}", "zh": "{summary}"},
+    "timeline_empty": {"en": "The timeline is empty: send a video first.", "zh": "时间线是空的：请先发送视频。"},
+    "credits": {"en": "Credits: {available} available, {frozen} reserved, {total} in all.",
+                "zh": "积分：可用 {available}，冻结 {frozen}，合计 {total}。"},
+    "export_empty": {"en": "There is nothing to export yet: send a video first.",
+                     "zh": "还没有可导出的内容：请先发送视频。"},
+    "export_started": {"en": "Rendering your video…", "zh": "正在渲染视频…"},
+    "export_done": {"en": "🎬 Your video is ready: {url}", "zh": "🎬 视频已完成：{url}"},
+    "export_done_size": {"en": "🎬 Your video is ready ({size}): {url}", "zh": "🎬 视频已完成（{size}）：{url}"},
+    "mode_set": {"en": "Mode: {mode}.", "zh": "模式：{mode}。"},
+    "mode_list": {"en": "Mode: {mode}. Choose one: {modes}.", "zh": "当前模式：{mode}。可选：{modes}。"},
+    "mode_unknown": {"en": "I don't know the mode “{mode}”. Choose one: {modes}.",
+                     "zh": "没有“{mode}”这个模式。可选：{modes}。"},
+    "lang_set": {"en": "Language: English.", "zh": "语言：中文。"},
+    "lang_unknown": {"en": "Say /lang en or /lang zh.", "zh": "请输入 /lang en 或 /lang zh。"},
+    "new_session": {"en": "Fresh start: a new, empty timeline.", "zh": "已重新开始：新的空白时间线。"},
+    "not_yours": {"en": "Only the person who asked can use these buttons.", "zh": "只有发起请求的人可以使用这些按钮。"},
+    "stale_button": {"en": "That button is no longer valid.", "zh": "该按钮已失效。"},
+    "empty_message": {"en": "Tell me what to do with your video, or send one.",
+                      "zh": "请告诉我要怎么剪辑，或发送一个视频。"},
+    "text_too_long": {"en": "That message is too long ({length} characters; at most {limit}). Please shorten it.",
+                      "zh": "消息太长（{length}字符，最多{limit}）。请缩短。"},
+    "button_export": {"en": "Export", "zh": "导出"},
+    "button_status": {"en": "Status", "zh": "状态"},
+    "button_credits": {"en": "Credits", "zh": "积分"},
+    "button_cancel": {"en": "Cancel", "zh": "取消"},
+    "button_open": {"en": "Open video", "zh": "打开视频"},
+    "gui_export_hint": {"en": "say “export” (or press Export)", "zh": "说“导出”（或点“导出”按钮）"},
+    "gui_drag_hint": {"en": "tell me the change in words", "zh": "用文字告诉我要改什么"},
+    "gui_preview_hint": {"en": "ask for the status", "zh": "发送“状态”查看"},
+    "gui_open_hint": {"en": "ask for the status", "zh": "发送“状态”查看"},
+    # errors: one text per row of NEMO's error table, and for what can go wrong around it
+    "error_generic": {"en": "Something went wrong on the video service. Please try again.",
+                      "zh": "视频服务出错了，请重试。"},
+    "error_auth": {"en": "The video service did not accept our credentials. I tried a fresh token; please try "
+                         "again in a minute.",
+                   "zh": "视频服务拒绝了凭证。已尝试新令牌，请稍后重试。"},
+    "error_auth_configured": {"en": "The video service rejected the configured NEMO token. The operator needs "
+                                    "to set a valid NEMO_TOKEN.",
+                              "zh": "视频服务拒绝了配置的NEMO令牌，需要管理员设置有效的 NEMO_TOKEN。"},
+    "error_session_restarted": {"en": "Your editing session had expired, so the timeline restarted: please "
+                                      "send your video again.",
+                                "zh": "编辑会话已过期，时间线已重新开始：请重新发送视频。"},
+    "error_no_credits": {"en": "You are out of credits. Register to get more: {register_url}",
+                         "zh": "积分已用完。注册以获得更多积分：{register_url}"},
+    "error_no_credits_registered": {"en": "You are out of credits. Top up credits in your account.",
+                                    "zh": "积分已用完，请在账户中充值。"},
+    "error_unsupported_file": {"en": "I can't use that file. Supported formats: " + _FORMATS + ".",
+                               "zh": "无法使用该文件。支持的格式：" + _FORMATS + "。"},
+    "error_file_too_large": {"en": "That file is over the 500 MB limit. Please compress or trim it and send it again.",
+                             "zh": "文件超过500 MB上限。请压缩或剪短后重新发送。"},
+    "error_export_blocked": {"en": "Export is blocked on the free plan (this is not about credits). Register or "
+                                   "upgrade your plan to unlock export.",
+                             "zh": "免费计划无法导出（与积分无关）。请注册或升级计划以解锁导出。"},
+    "error_rate_limited": {"en": "The video service is busy right now. Please try again in a minute.",
+                           "zh": "视频服务繁忙，请一分钟后重试。"},
+    "error_unavailable": {"en": "The video service can't be reached right now. Please try again in a moment.",
+                          "zh": "暂时无法连接视频服务，请稍后重试。"},
+    "error_stream": {"en": "The editor hit a problem with that request: {detail}. Try rephrasing it.",
+                     "zh": "编辑器处理该请求时出错：{detail}。请换种说法再试。"},
+    "error_stream_dropped": {"en": "The connection to the editor dropped.", "zh": "与编辑器的连接中断了。"},
+    "error_stream_timeout": {"en": "The editor took too long (over 15 minutes).", "zh": "编辑器耗时过长（超过15分钟）。"},
+    "error_render_failed": {"en": "The render failed: {detail}. Say “export” to try again.",
+                            "zh": "渲染失败：{detail}。说“导出”重试。"},
+    "error_render_timeout": {"en": "The render is taking far too long; I stopped waiting. Say “export” to try again.",
+                             "zh": "渲染时间过长，已停止等待。说“导出”重试。"},
+    "error_internal": {"en": "Sorry, something went wrong on my side. Nothing was lost; please try again.",
+                       "zh": "抱歉，我这边出错了。没有丢失任何内容，请重试。"},
+    "error_attachment": {"en": "I couldn't read that file: {detail}", "zh": "无法读取该文件：{detail}"},
+}
+
+CHANGE_VERBS = {
+    "added": {"en": "added", "zh": "添加了"},
+    "removed": {"en": "removed", "zh": "删除了"},
+    "changed": {"en": "changed", "zh": "修改了"},
+}
+CHANGE_KINDS = {
+    VIDEO: {"en": "clip", "zh": "片段"},
+    AUDIO: {"en": "music", "zh": "音乐"},
+    TEXT: {"en": "text", "zh": "文字"},
+}
+
+
+def add_texts(texts: Mapping[str, Mapping[str, str]]) -> None:
+    """Register a front-end's own texts (keys must be new)."""
+    for key, value in texts.items():
+        if key in TEXTS and TEXTS[key] != value:
+            raise ValueError(f"text {key!r} is defined twice")
+        TEXTS[key] = dict(value)
+
+
+def pick_language(locale: str | None, default: str = "en") -> str:
+    """``zh`` for any Chinese locale (zh, zh-CN, zh_TW ...), else ``en`` or the default."""
+    if not locale:
+        return default
+    head = locale.replace("_", "-").split("-")[0].lower()
+    return head if head in LANGUAGES else default
+
+
+def say(lang: str, key: str, **values: object) -> str:
+    entry = TEXTS.get(key) or TEXTS["error_internal"]
+    template = entry.get(lang) or entry["en"]
+    try:
+        return template.format(**values)
+    except (KeyError, IndexError, ValueError):
+        return template
+
+
+def describe_change(lang: str, change: Change) -> str:
+    """``added text 'Urban Dreams' 0-3s``."""
+    verb = CHANGE_VERBS[change.verb].get(lang, change.verb)
+    if change.kind is None:
+        what = change.label
+    else:
+        what = CHANGE_KINDS.get(change.kind, {}).get(lang, f"track {change.kind}")
+        if change.label:
+            what += f" '{change.label}'"
+    words = [verb, what]
+    if change.span:
+        words.append(change.span)
+    if change.detail:
+        words.append(f"({change.detail})")
+    return " ".join(words)
+
+
+def elapsed_text(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds // 60}:{seconds % 60:02d}" if seconds >= 60 else f"{seconds}s"

@@ -1,0 +1,324 @@
+"""The NEMO HTTP client: one method per endpoint, typed values out, typed errors raised.
+
+It knows nothing of chats or retries; ``core.nemo.session`` adds the documented reactions.
+Every request carries the bearer token and the three attribution headers.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
+from typing import Any
+
+import httpx
+from httpx_sse import SSEError, aconnect_sse
+
+from core.nemo.draft import Draft
+from core.nemo.envelope import unwrap
+from core.nemo.errors import (
+    BadResponse,
+    FileTooLarge,
+    NemoError,
+    StreamDropped,
+    StreamTimeout,
+    Unavailable,
+    UnsupportedFile,
+    error_for,
+)
+from core.nemo.events import EventReader, StreamEvent
+from core.nemo.limits import MAX_UPLOAD_BYTES, SUPPORTED_FORMATS, is_supported
+from core.nemo.models import AnonymousToken, Credits, RenderStatus, SessionInfo, SessionState, UploadedFile
+from core.nemo.upload import UploadSource, multipart_body
+
+APP = "nemo_agent"
+
+
+class NemoClient:
+    """Async client for NEMO's API (or the local engine, which speaks the same)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        skill_version: str = "1.0.0",
+        skill_platform: str = "unknown",
+        timeout: float = 60.0,
+        stream_timeout: float = 900.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.skill_version = skill_version
+        self.skill_platform = skill_platform
+        self.stream_timeout = stream_timeout
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            timeout=httpx.Timeout(timeout, connect=15.0),
+            transport=transport,
+            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+            follow_redirects=False,
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> NemoClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def headers(self, token: str | None, skill: str) -> dict[str, str]:
+        out = {
+            "X-Skill-Source": skill,
+            "X-Skill-Version": self.skill_version,
+            "X-Skill-Platform": self.skill_platform,
+        }
+        if token:
+            out["Authorization"] = f"Bearer {token}"
+        return out
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        token: str | None,
+        skill: str,
+        json_body: Any = None,
+        extra_headers: dict[str, str] | None = None,
+        content: Any = None,
+    ) -> Any:
+        headers = self.headers(token, skill) | (extra_headers or {})
+        try:
+            response = await self._http.request(method, path, headers=headers, json=json_body, content=content)
+        except httpx.TimeoutException as exc:
+            raise Unavailable(f"{method} {path}: timed out") from exc
+        except httpx.TransportError as exc:
+            raise Unavailable(f"{method} {path}: {type(exc).__name__}") from exc
+        return _payload(response)
+
+    # -- endpoints --------------------------------------------------------------------------
+
+    async def anonymous_token(self, client_id: str, *, skill: str) -> AnonymousToken:
+        data = await self._call(
+            "POST", "/api/auth/anonymous-token", token=None, skill=skill, extra_headers={"X-Client-Id": client_id}
+        )
+        if not isinstance(data, dict) or not isinstance(data.get("token"), str):
+            raise BadResponse("anonymous token: no token in the answer")
+        return AnonymousToken(
+            token=data["token"],
+            user_id=str(data.get("user_id", "")),
+            expires_at=_parse_time(data.get("expires_at")),
+            credits=_float(data.get("credits")),
+        )
+
+    async def create_session(self, token: str, *, skill: str, language: str = "en") -> SessionInfo:
+        data = await self._call(
+            "POST", f"/api/tasks/me/with-session/{APP}", token=token, skill=skill,
+            json_body={"task_name": "project", "language": language},
+        )
+        if not isinstance(data, dict) or data.get("session_id") in (None, ""):
+            raise BadResponse("create session: no session_id in the answer")
+        return SessionInfo(session_id=str(data["session_id"]), task_id=str(data.get("task_id", "")), raw=data)
+
+    async def chat(self, token: str, session_id: str, text: str, *, skill: str) -> AsyncIterator[StreamEvent]:
+        """Send one message and yield the typed events of the reply stream.
+
+        Raises ``StreamDropped`` if the connection breaks (never resend: read the state) and
+        ``StreamTimeout`` past the stream limit.
+        """
+        body = {"app_name": APP, "user_id": "me", "session_id": session_id, "new_message": {"parts": [{"text": text}]}}
+        deadline = time.monotonic() + self.stream_timeout
+        reader = EventReader()
+        timeout = httpx.Timeout(self.stream_timeout, connect=15.0)
+        try:
+            async with aconnect_sse(
+                self._http, "POST", "/run_sse", json=body, headers=self.headers(token, skill), timeout=timeout
+            ) as source:
+                response = source.response
+                if response.status_code != 200 or "text/event-stream" not in response.headers.get("content-type", ""):
+                    await response.aread()
+                    _payload(response)
+                    raise BadResponse(f"chat: expected an event stream, got HTTP {response.status_code}")
+                async for sse in source.aiter_sse():
+                    for event in reader.feed(sse.data):
+                        yield event
+                    if time.monotonic() > deadline:
+                        raise StreamTimeout("the stream ran past its time limit")
+        except NemoError:
+            raise
+        except httpx.TimeoutException as exc:
+            raise StreamTimeout("no answer from the stream in time") from exc
+        except (httpx.TransportError, SSEError) as exc:
+            raise StreamDropped(f"stream broke: {type(exc).__name__}") from exc
+
+    async def upload_files(self, token: str, session_id: str, sources: Sequence[UploadSource], *, skill: str) -> list[UploadedFile]:
+        """Multipart upload, streamed from each source in constant memory; checked before a byte is sent."""
+        for source in sources:
+            check_upload(source.filename, source.size)
+        boundary = uuid.uuid4().hex
+        body, length = multipart_body(sources, boundary, MAX_UPLOAD_BYTES)
+        headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+        if length is not None:
+            headers["Content-Length"] = str(length)
+        data = await self._call(
+            "POST", f"/api/upload-video/{APP}/me/{session_id}", token=token, skill=skill, content=body,
+            extra_headers=headers,
+        )
+        return _uploaded(data)
+
+    async def upload_urls(self, token: str, session_id: str, urls: Sequence[str], *, skill: str) -> list[UploadedFile]:
+        data = await self._call(
+            "POST", f"/api/upload-video/{APP}/me/{session_id}", token=token, skill=skill,
+            json_body={"urls": list(urls), "source_type": "url"},
+        )
+        return _uploaded(data)
+
+    async def credits(self, token: str, *, skill: str) -> Credits:
+        data = await self._call("GET", "/api/credits/balance/simple", token=token, skill=skill)
+        if not isinstance(data, dict):
+            raise BadResponse("credits: unreadable answer")
+        available = _float(data.get("available")) or 0.0
+        frozen = _float(data.get("frozen")) or 0.0
+        total = _float(data.get("total"))
+        return Credits(available, frozen, total if total is not None else available + frozen)
+
+    async def state(self, token: str, session_id: str, *, skill: str) -> SessionState:
+        data = await self._call("GET", f"/api/state/{APP}/me/{session_id}/latest", token=token, skill=skill)
+        state = data.get("state") if isinstance(data, dict) else None
+        state = state if isinstance(state, dict) else {}
+        infos = state.get("video_infos")
+        return SessionState(Draft.parse(state.get("draft")), raw=data, video_infos=infos if isinstance(infos, list) else [])
+
+    async def submit_render(self, token: str, session_id: str, draft: Any, *, skill: str, render_id: str | None = None) -> str:
+        render_id = render_id or f"render_{int(time.time() * 1000)}_{uuid.uuid4().hex[:6]}"
+        data = await self._call(
+            "POST", "/api/render/proxy/lambda", token=token, skill=skill,
+            json_body={"id": render_id, "sessionId": session_id, "draft": draft,
+                       "output": {"format": "mp4", "quality": "high"}},
+        )
+        if isinstance(data, dict):
+            inner = data.get("data") if isinstance(data.get("data"), dict) else data
+            returned = inner.get("id") or inner.get("taskId")
+            if isinstance(returned, str) and returned:
+                return returned
+        return render_id
+
+    async def render_status(self, token: str, render_id: str, *, skill: str) -> RenderStatus:
+        data = await self._call("GET", f"/api/render/proxy/lambda/{render_id}", token=token, skill=skill)
+        return parse_render_status(render_id, data)
+
+    async def cancel_render(self, token: str, render_id: str, *, skill: str) -> bool:
+        """Ask NEMO to stop a render. ``False`` where the API does not offer it."""
+        try:
+            await self._call("POST", f"/api/render/proxy/lambda/{render_id}/cancel", token=token, skill=skill)
+        except NemoError as exc:
+            if exc.status in (404, 405, 501):
+                return False
+            raise
+        return True
+
+
+def check_upload(filename: str, size: int | None) -> None:
+    """Refuse a file NEMO would refuse, before a byte is sent."""
+    if not is_supported(filename):
+        raise UnsupportedFile(f"{filename}: supported formats are {', '.join(SUPPORTED_FORMATS)}", code=4001)
+    if size is not None and size > MAX_UPLOAD_BYTES:
+        raise FileTooLarge(f"{filename}: {size} bytes is over the 500 MB limit", code=4002)
+
+
+def _payload(response: httpx.Response) -> Any:
+    """Unwrap a response body, or raise the typed error for its envelope or HTTP status."""
+    try:
+        body = response.json() if response.content else None
+    except ValueError:
+        body = None
+    if response.status_code >= 400:
+        message = ""
+        code = None
+        if isinstance(body, dict):
+            detail = body.get("detail") or body.get("message") or body.get("error")
+            message = detail if isinstance(detail, str) else json.dumps(detail)[:200] if detail else ""
+            raw_code = body.get("code")
+            code = raw_code if isinstance(raw_code, int) and raw_code not in (0, response.status_code) else None
+        raise error_for(code=code, status=response.status_code, message=message or response.reason_phrase)
+    if body is None and response.content:
+        raise BadResponse(f"HTTP {response.status_code}: not JSON")
+    return unwrap(body)
+
+
+def _uploaded(data: Any) -> list[UploadedFile]:
+    files = data.get("files") if isinstance(data, dict) else None
+    out = []
+    for item in files if isinstance(files, list) else []:
+        if isinstance(item, dict):
+            out.append(UploadedFile(
+                filename=str(item.get("filename", "")), file_type=str(item.get("file_type", "")),
+                cdn_url=str(item.get("cdn_url", "")), duration=_float(item.get("duration")),
+                width=_int(item.get("width")), height=_int(item.get("height")), raw=item,
+            ))
+    return out
+
+
+def parse_render_status(render_id: str, data: Any) -> RenderStatus:
+    """Both documented status shapes; the URL from whichever of four places holds it."""
+    outer = data if isinstance(data, dict) else {}
+    inner = outer.get("data") if isinstance(outer.get("data"), dict) else {}
+    merged = {**inner, **{k: v for k, v in outer.items() if k != "data"}}
+
+    def pick(*paths: tuple[str, ...]) -> Any:
+        for path in paths:
+            node: Any = merged
+            for step in path:
+                node = node.get(step) if isinstance(node, dict) else None
+            if node not in (None, ""):
+                return node
+        return None
+
+    url = pick(("output", "url"), ("outputUrl",), ("data", "outputUrl"), ("data", "output", "url"), ("url",))
+    status = str(pick(("status",), ("data", "status")) or "pending").lower()
+    if status in ("success", "succeeded", "done", "complete"):
+        status = "completed"
+    if status in ("error", "failure"):
+        status = "failed"
+    if status == "canceled":
+        status = "cancelled"
+    progress = _float(pick(("progress",), ("data", "progress"))) or 0.0
+    if status == "completed" and not url:
+        status, error = "failed", "the render finished without a file"
+    else:
+        error = str(pick(("error",), ("errorMessage",), ("message",), ("data", "error")) or "")
+    return RenderStatus(
+        id=str(pick(("id",), ("taskId",)) or render_id), status=status, progress=max(0.0, min(progress, 100.0)),
+        url=str(url) if url else None, error=error[:300] if status == "failed" else "",
+        size=_int(pick(("output", "size"), ("size",))), duration=_float(pick(("output", "duration"), ("duration",))),
+        raw=data,
+    )
+
+
+def _float(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _int(value: Any) -> int | None:
+    number = _float(value)
+    return int(number) if number is not None and number == number else None
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None

@@ -1,0 +1,203 @@
+"""The short-key draft (timeline): parsed defensively, summarised, compared.
+
+Known keys: ``t`` tracks, ``tt`` track type (0 video, 1 audio, 7 text), ``sg`` segments,
+``d`` duration in ms, ``m`` metadata, ``st`` timeline start in ms. Everything else is kept in
+``raw``; a draft we do not understand never raises, it just summarises less.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+VIDEO, AUDIO, TEXT = 0, 1, 7
+
+
+def _num(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value) if value == value and abs(value) < 1e15 else None
+    if isinstance(value, str):
+        try:
+            return _num(float(value))
+        except ValueError:
+            return None
+    return None
+
+
+def _first(meta: Mapping[str, Any], *keys: str) -> Any:
+    for key in keys:
+        if key in meta and meta[key] not in (None, ""):
+            return meta[key]
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    start_ms: float
+    duration_ms: float
+    meta: Mapping[str, Any]
+
+    @property
+    def end_ms(self) -> float:
+        return self.start_ms + self.duration_ms
+
+    @property
+    def label(self) -> str:
+        value = _first(self.meta, "text", "title", "name", "filename", "src")
+        return str(value)[:80] if value is not None else ""
+
+    @property
+    def volume(self) -> float | None:
+        return _num(_first(self.meta, "vol", "volume"))
+
+    def span(self) -> str:
+        return f"{_seconds(self.start_ms)}-{_seconds(self.end_ms)}s"
+
+
+@dataclass(frozen=True, slots=True)
+class Track:
+    kind: int | None
+    segments: tuple[Segment, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    tracks: tuple[Track, ...]
+    raw: Any
+
+    @classmethod
+    def parse(cls, raw: Any) -> Draft:
+        """Read whatever came back; never raises."""
+        tracks: list[Track] = []
+        raw_tracks = raw.get("t") if isinstance(raw, Mapping) else None
+        for raw_track in raw_tracks if isinstance(raw_tracks, list) else []:
+            if not isinstance(raw_track, Mapping):
+                continue
+            kind = _num(raw_track.get("tt"))
+            segments: list[Segment] = []
+            cursor = 0.0
+            raw_segments = raw_track.get("sg")
+            for raw_seg in raw_segments if isinstance(raw_segments, list) else []:
+                if not isinstance(raw_seg, Mapping):
+                    continue
+                meta = raw_seg.get("m") if isinstance(raw_seg.get("m"), Mapping) else {}
+                duration = _num(raw_seg.get("d"))
+                if duration is None:
+                    duration = _num(meta.get("d")) or 0.0
+                start = _num(raw_seg.get("st"))
+                if start is None:
+                    start = _num(meta.get("st"))
+                start = cursor if start is None else start
+                segments.append(Segment(max(start, 0.0), max(duration, 0.0), meta))
+                cursor = start + duration
+            tracks.append(Track(int(kind) if kind is not None else None, tuple(segments)))
+        return cls(tuple(tracks), raw)
+
+    @property
+    def ready(self) -> bool:
+        """A draft can be exported when a track has a segment."""
+        return any(track.segments for track in self.tracks)
+
+    @property
+    def duration_ms(self) -> float:
+        return max((seg.end_ms for track in self.tracks for seg in track.segments), default=0.0)
+
+
+def _seconds(ms: float) -> str:
+    value = round(ms / 1000, 1)
+    return str(int(value)) if value == int(value) else str(value)
+
+
+TRACK_NAMES = {VIDEO: "Video", AUDIO: "BGM", TEXT: "Title"}
+
+
+def _track_name(track: Track) -> str:
+    return TRACK_NAMES.get(track.kind, f"Track {track.kind}") if track.kind is not None else "Track"
+
+
+def _segment_text(kind: int | None, seg: Segment) -> str:
+    label = seg.label
+    if kind == TEXT:
+        label = f'"{label}"'
+    details = seg.span()
+    if kind == AUDIO and seg.volume is not None:
+        details += f", {round(seg.volume * 100 if seg.volume <= 1 else seg.volume)}%"
+    return f"{label} ({details})" if label else f"({details})"
+
+
+def timeline_summary(draft: Draft) -> str:
+    """``Timeline (3 tracks): 1. Video: city timelapse (0-10s) 2. BGM: Lo-fi (0-10s, 35%) ...``"""
+    tracks = [track for track in draft.tracks if track.segments]
+    if not tracks:
+        return "Timeline (0 tracks): empty"
+    parts = []
+    for number, track in enumerate(tracks, 1):
+        shown = [_segment_text(track.kind, seg) for seg in track.segments[:6]]
+        more = len(track.segments) - len(shown)
+        if more > 0:
+            shown.append(f"+{more} more")
+        parts.append(f"{number}. {_track_name(track)}: {', '.join(shown)}")
+    noun = "track" if len(tracks) == 1 else "tracks"
+    return f"Timeline ({len(tracks)} {noun}): " + " ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One difference between two drafts, for the user: ``added text 'Urban Dreams' 0-3s``."""
+
+    verb: str  # "added" | "removed" | "changed"
+    kind: int | None
+    label: str
+    span: str
+    detail: str = ""
+
+
+KIND_WORDS = {VIDEO: "clip", AUDIO: "music", TEXT: "text"}
+
+
+def _key(kind: int | None, seg: Segment) -> tuple[Any, ...]:
+    return (kind, seg.label)
+
+
+def draft_changes(before: Draft, after: Draft) -> list[Change]:
+    """What changed between two drafts, segment by segment (matched by track type and label)."""
+    old = [(track.kind, seg) for track in before.tracks for seg in track.segments]
+    new = [(track.kind, seg) for track in after.tracks for seg in track.segments]
+    changes: list[Change] = []
+    unmatched_old = list(old)
+    for kind, seg in new:
+        match = next((o for o in unmatched_old if _key(*o) == _key(kind, seg)), None)
+        if match is None:
+            changes.append(Change("added", kind, seg.label, seg.span()))
+            continue
+        unmatched_old.remove(match)
+        old_seg = match[1]
+        if old_seg.span() != seg.span():
+            changes.append(Change("changed", kind, seg.label, seg.span(), f"was {old_seg.span()}"))
+        elif old_seg.volume != seg.volume and seg.volume is not None:
+            changes.append(Change("changed", kind, seg.label, seg.span(), f"volume {round(seg.volume * 100)}%"))
+        elif dict(old_seg.meta) != dict(seg.meta):
+            changes.append(Change("changed", kind, seg.label, seg.span()))
+    for kind, seg in unmatched_old:
+        changes.append(Change("removed", kind, seg.label, seg.span()))
+    old_rest = _extras(before.raw)
+    new_rest = _extras(after.raw)
+    for key in sorted(set(old_rest) | set(new_rest)):
+        if old_rest.get(key) != new_rest.get(key):
+            changes.append(Change("changed", None, key, "", _short(new_rest.get(key))))
+    return changes
+
+
+def _extras(raw: Any) -> dict[str, Any]:
+    return {k: v for k, v in raw.items() if k != "t"} if isinstance(raw, Mapping) else {}
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, Mapping):
+        if "w" in value and "h" in value:
+            return f"{value.get('w')}x{value.get('h')}"
+        return ", ".join(f"{k}={v}" for k, v in list(value.items())[:4])
+    return str(value)[:60]

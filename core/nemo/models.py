@@ -1,0 +1,74 @@
+"""Values the NEMO client returns. Each keeps the raw JSON beside what was parsed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from core.nemo.draft import Draft
+
+
+@dataclass(frozen=True, slots=True)
+class AnonymousToken:
+    token: str
+    user_id: str
+    expires_at: datetime | None
+    credits: float | None
+
+    def __repr__(self) -> str:  # never print the token
+        return f"AnonymousToken(user_id={self.user_id!r}, expires_at={self.expires_at!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class SessionInfo:
+    session_id: str
+    task_id: str
+    raw: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class UploadedFile:
+    filename: str
+    file_type: str = ""
+    cdn_url: str = ""
+    duration: float | None = None
+    width: int | None = None
+    height: int | None = None
+    raw: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class Credits:
+    available: float
+    frozen: float
+    total: float
+
+
+@dataclass(frozen=True, slots=True)
+class SessionState:
+    draft: Draft
+    raw: Any = None
+    video_infos: list[Any] = field(default_factory=list)
+
+
+RENDER_DONE = "completed"
+RENDER_FAILED = "failed"
+RENDER_CANCELLED = "cancelled"
+RENDER_FINAL = frozenset({RENDER_DONE, RENDER_FAILED, RENDER_CANCELLED})
+
+
+@dataclass(frozen=True, slots=True)
+class RenderStatus:
+    id: str
+    status: str
+    progress: float = 0.0
+    url: str | None = None
+    error: str = ""
+    size: int | None = None
+    duration: float | None = None
+    raw: Any = None
+
+    @property
+    def final(self) -> bool:
+        return self.status in RENDER_FINAL

@@ -1,0 +1,126 @@
+"""The contract between the core and a chat surface (Telegram, Discord, the console, tests).
+
+A surface turns each platform update into one ``Incoming`` and hands it to
+``Core.handle``; the core answers through the surface's ``ChatPort``. Addresses are plain,
+JSON-serialisable values so a render can be delivered after a restart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where to answer: a surface, a chat, the person who asked, and surface-specific extras.
+
+    ``extra`` holds what the surface needs to reply (a Discord interaction token and its
+    creation time, a Telegram message to reply to...); it is stored with render jobs.
+    """
+
+    platform: str
+    chat_id: str
+    user_id: str
+    group: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def conversation(self) -> str:
+        """One conversation per chat, and per chat and user in group chats."""
+        base = f"{self.platform}:{self.chat_id}"
+        return f"{base}:{self.user_id}" if self.group else base
+
+    def to_json(self) -> dict[str, Any]:
+        return {"platform": self.platform, "chat_id": self.chat_id, "user_id": self.user_id,
+                "group": self.group, "extra": self.extra}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Target:
+        return cls(str(data["platform"]), str(data["chat_id"]), str(data["user_id"]),
+                   bool(data.get("group")), dict(data.get("extra") or {}))
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file the user sent: a name, a size if known, and a public URL and/or a way to read it."""
+
+    filename: str
+    size: int | None = None
+    content_type: str = "application/octet-stream"
+    url: str | None = None
+    open: Callable[[], AsyncIterator[bytes]] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """One thing the user did: a text, a command, files, or a button press."""
+
+    target: Target
+    text: str = ""
+    command: str | None = None
+    args: str = ""
+    attachments: Sequence[Attachment] = ()
+    locale: str | None = None
+    button: str | None = None
+    button_owner: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A button: an ``action`` the core understands (``export``, ``status``, ``credits``,
+    ``cancel``), or a ``url`` to open. ``owner`` is the user id who may press it."""
+
+    label: str
+    action: str | None = None
+    url: str | None = None
+    owner: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRef:
+    """A message the surface sent, as the surface identifies it (JSON-serialisable)."""
+
+    target: Target
+    id: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"target": self.target.to_json(), "id": self.id, "extra": self.extra}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> MessageRef:
+        return cls(Target.from_json(data["target"]), str(data["id"]), dict(data.get("extra") or {}))
+
+
+@dataclass(frozen=True, slots=True)
+class Video:
+    """A finished render."""
+
+    url: str
+    size: int | None = None
+    duration: float | None = None
+
+
+class ChatPort(Protocol):
+    """What a surface does for the core. Calls may raise; the core logs and goes on."""
+
+    platform: str
+
+    async def send(self, target: Target, text: str, buttons: Sequence[Button] = ()) -> MessageRef:
+        """Send a new message."""
+        ...
+
+    async def edit(self, message: MessageRef, text: str, buttons: Sequence[Button] = ()) -> MessageRef:
+        """Replace a message's text and buttons (the one status message). Returns the message
+        that now holds the text: a surface may move it (Discord past the token's lifetime)."""
+        ...
+
+    async def deliver(self, target: Target, text: str, video: Video, buttons: Sequence[Button] = ()) -> None:
+        """Send a finished video: the link always, the file itself where it fits."""
+        ...
+
+    async def working(self, target: Target, action: str) -> None:
+        """Show that the bot is busy (``typing`` or ``upload_video``); may do nothing."""
+        ...

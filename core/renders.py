@@ -1,0 +1,153 @@
+"""The durable render loop: every render job in the store is polled until it ends, then
+delivered once to where it was asked for, even across a restart of the bot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from core.i18n import say
+from core.nemo.client import NemoClient
+from core.nemo.errors import AuthError, NemoError, RenderFailed, RenderTimeout
+from core.nemo.models import RENDER_CANCELLED, RENDER_DONE, RenderStatus
+from core.nemo.session import Tokens
+from core.ports import Button, MessageRef, Target, Video
+from core.store.base import RenderJob, Store
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[RenderStatus], Awaitable[None]]
+
+
+class RenderWatcher:
+    """Polls render jobs and hands finished ones to ``deliver``; one poller per job."""
+
+    def __init__(
+        self,
+        client: NemoClient,
+        tokens: Tokens,
+        store: Store,
+        *,
+        poll_interval: float,
+        deadline: float,
+        deliver: Callable[[RenderJob, RenderStatus | None, NemoError | None], Awaitable[None]],
+    ) -> None:
+        self.client = client
+        self.tokens = tokens
+        self.store = store
+        self.poll_interval = poll_interval
+        self.deadline = deadline
+        self.deliver = deliver
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._progress: dict[str, Progress] = {}
+
+    async def resume(self) -> int:
+        """Start following every job the store still has open (after a restart)."""
+        jobs = await self.store.open_renders()
+        for job in jobs:
+            self.follow(job)
+        return len(jobs)
+
+    def follow(self, job: RenderJob, progress: Progress | None = None) -> asyncio.Task[None]:
+        if progress is not None:
+            self._progress[job.id] = progress
+        task = self._tasks.get(job.id)
+        if task is None or task.done():
+            task = asyncio.create_task(self._watch(job), name=f"render:{job.id}")
+            self._tasks[job.id] = task
+        return task
+
+    async def wait(self, job: RenderJob, progress: Progress | None = None) -> None:
+        """Follow a job and wait until it has been delivered (shielded: a cancel of the
+        caller does not stop the delivery of a finished render)."""
+        await asyncio.shield(self.follow(job, progress))
+
+    def cancel(self, render_id: str) -> None:
+        task = self._tasks.get(render_id)
+        if task is not None:
+            task.cancel()
+
+    async def stop(self) -> None:
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._tasks.clear()
+
+    async def _watch(self, job: RenderJob) -> None:
+        try:
+            status, error = await self._poll(job)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # never lose the job: it stays open in the store for the next start
+            log.exception("render %s: watcher failed", job.id)
+            del exc
+            return
+        finally:
+            self._progress.pop(job.id, None)
+        if status is not None:
+            job.status, job.progress, job.url = status.status, status.progress, status.url
+            job.error = status.error
+        elif error is not None:
+            job.status, job.error = "failed", error.message[:300]
+        await self.store.update_render(job)
+        if status is not None and status.status == RENDER_CANCELLED:
+            await self.store.claim_delivery(job.id)
+            return
+        await self.deliver(job, status, error)
+        await self.store.claim_delivery(job.id)
+
+    async def _poll(self, job: RenderJob) -> tuple[RenderStatus | None, NemoError | None]:
+        ends_at = (job.created_at or time.time()) + self.deadline
+        failures = 0
+        while True:
+            try:
+                token = await self.tokens.get(job.conversation, job.skill)
+                try:
+                    status = await self.client.render_status(token, job.id, skill=job.skill)
+                except AuthError:
+                    token = await self.tokens.renew(job.conversation, job.skill, token)
+                    status = await self.client.render_status(token, job.id, skill=job.skill)
+                failures = 0
+            except NemoError as exc:
+                failures += 1
+                log.warning("render %s: status check failed (%s)", job.id, exc)
+                if failures >= 10:
+                    return None, exc
+                status = None
+            if status is not None:
+                if status.final:
+                    if status.status == RENDER_DONE or status.status == RENDER_CANCELLED:
+                        return status, None
+                    return status, RenderFailed(status.error or "unknown error")
+                if status.progress != job.progress or status.status != job.status:
+                    job.status, job.progress = status.status, status.progress
+                    await self.store.update_render(job)
+                progress = self._progress.get(job.id)
+                if progress is not None:
+                    await progress(status)
+            if time.time() > ends_at:
+                return None, RenderTimeout("the render did not finish in time")
+            await asyncio.sleep(self.poll_interval)
+
+
+def render_buttons(lang: str, owner: str, url: str | None) -> list[Button]:
+    buttons = [Button(say(lang, "button_status"), action="status", owner=owner)]
+    if url:
+        buttons.insert(0, Button(say(lang, "button_open"), url=url, owner=owner))
+    return buttons
+
+
+def job_target(job: RenderJob) -> Target:
+    return Target.from_json(job.target)
+
+
+def job_status_message(job: RenderJob) -> MessageRef | None:
+    return MessageRef.from_json(job.status_message) if job.status_message else None
+
+
+def video_of(status: RenderStatus) -> Video:
+    return Video(url=status.url or "", size=status.size, duration=status.duration)

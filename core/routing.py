@@ -1,0 +1,78 @@
+"""What the user asked for (the seeds' routing table) and the backend's GUI talk, translated.
+
+Routing decides which messages skip the chat stream: export, credits, status and upload are
+API calls; everything else is an editing instruction that goes to ``/run_sse``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+from core.i18n import say
+
+
+class Route(Enum):
+    EXPORT = "export"
+    CREDITS = "credits"
+    STATUS = "status"
+    UPLOAD = "upload"
+    CHAT = "chat"
+
+
+# Short requests only: "export" routes to the export, "export the intro as a GIF with a title" is an edit.
+_EXPORT = re.compile(r"^(please\s+)?(export|download|render)(\s+(it|the video|now|please))*[.!]*$"
+                     r"|send me the (video|mp4|file)|^(导出|下载|渲染)", re.I)
+_CREDITS = re.compile(r"^(my\s+)?(credits?|balance)\b|how many credits|积分|余额", re.I)
+_STATUS = re.compile(r"^(status|show (me )?(the )?(tracks|timeline)|timeline)[?.!]*$|^状态|查看(时间线|轨道)", re.I)
+_UPLOAD = re.compile(r"^(upload|上传)\b", re.I)
+_URL = re.compile(r"https?://[^\s<>\"']+", re.I)
+
+
+def route(text: str, has_attachments: bool = False) -> Route:
+    """The action for a message, per the seeds' routing table (English and Chinese)."""
+    if has_attachments:
+        return Route.UPLOAD
+    stripped = text.strip()
+    if _UPLOAD.match(stripped):
+        return Route.UPLOAD
+    if len(stripped) <= 40:
+        if _EXPORT.search(stripped):
+            return Route.EXPORT
+        if _CREDITS.search(stripped):
+            return Route.CREDITS
+        if _STATUS.search(stripped):
+            return Route.STATUS
+    return Route.CHAT
+
+
+def find_urls(text: str) -> list[str]:
+    return [url.rstrip(".,;:!?)") for url in _URL.findall(text)]
+
+
+@dataclass(frozen=True, slots=True)
+class Translation:
+    """The backend's text rewritten for a chat, and what the bot should do about it."""
+
+    text: str
+    offer_export: bool = False
+    show_timeline: bool = False
+
+
+_CLICK_EXPORT = re.compile(r"(click|press|tap|hit)\s+(the\s+)?[\"'“\[]?export[\"'”\]]?(\s+button)?|点击\s*[“\"]?导出[”\"]?(按钮)?", re.I)
+_CLICK = re.compile(r"(click|press|tap)\s+(the\s+)?[\"'“\[]?([\w ]{1,30}?)[\"'”\]]?\s+button|点击", re.I)
+_DRAG = re.compile(r"drag(ging)?(\s+and\s+drop(ping)?)?|drop (it|them|the \w+) (on|into|onto)|拖拽|拖动", re.I)
+_PREVIEW = re.compile(r"preview (it )?in the timeline|check the timeline|在时间线(中)?预览", re.I)
+_OPEN = re.compile(r"open the ([\w ]{1,30}?) panel|打开", re.I)
+
+
+def translate_gui(text: str, lang: str) -> Translation:
+    """Map "click Export", "drag", "preview in timeline", "open panel" onto what a chat can do."""
+    offer_export = bool(_CLICK_EXPORT.search(text)) or bool(re.search(r"\bexport\b|导出", text, re.I))
+    out = _CLICK_EXPORT.sub(say(lang, "gui_export_hint"), text)
+    show = bool(_PREVIEW.search(out)) or bool(_OPEN.search(out))
+    out = _PREVIEW.sub(say(lang, "gui_preview_hint"), out)
+    out = _OPEN.sub(say(lang, "gui_open_hint"), out)
+    out = _DRAG.sub(say(lang, "gui_drag_hint"), out)
+    return Translation(out.strip(), offer_export=offer_export, show_timeline=show)

@@ -1,0 +1,154 @@
+"""Settings: environment variables over an optional TOML file over defaults.
+
+Each section is its own pydantic-settings class with its own environment prefix
+(``NEMO_TOKEN``, ``TELEGRAM_TOKEN``, ``NEMOBOT_DB_PATH`` ...) and its own TOML table
+(``[nemo]``, ``[telegram]``, ``[bot]`` ...). ``Settings.load()`` reads the file named by
+``--config`` or ``NEMOBOT_CONFIG``. ``config/nemobot.example.toml`` documents every key.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+_config_file: ContextVar[Path | None] = ContextVar("nemobot_config_file", default=None)
+
+DEFAULT_SKILL = "free-editing-with-ai"
+
+
+class _TomlTable(PydanticBaseSettingsSource):
+    """One table of the TOML config file; ranks below environment variables."""
+
+    def __init__(self, settings_cls: type[BaseSettings], table: str) -> None:
+        super().__init__(settings_cls)
+        self._values: dict[str, Any] = {}
+        path = _config_file.get()
+        if path is not None:
+            with path.open("rb") as fh:
+                section = tomllib.load(fh).get(table, {})
+            if isinstance(section, dict):
+                self._values = section
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return self._values.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return {k: v for k, v in self._values.items() if k in self.settings_cls.model_fields}
+
+
+class _Section(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+    toml_table: ClassVar[str] = ""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _TomlTable(settings_cls, cls.toml_table))
+
+
+class NemoSettings(_Section):
+    """The NEMO API (cloud or local engine) and how to talk to it."""
+
+    model_config = SettingsConfigDict(env_prefix="NEMO_", extra="ignore")
+    toml_table: ClassVar[str] = "nemo"
+
+    base_url: str = "https://mega-api-prod.nemovideo.ai"
+    token: SecretStr | None = None
+    skill_version: str = "1.0.0"
+    skill_platform: str = "unknown"
+    register_url: str = "https://nemovideo.ai/register"
+    request_timeout: float = 60.0
+    stream_timeout: float = 900.0
+    render_poll_interval: float = 30.0
+    render_deadline: float = 1800.0
+    rate_limit_wait: float = 30.0
+    token_renew_margin: float = 3600.0
+
+
+class BotSettings(_Section):
+    """Everything about the bot process that is not one platform's."""
+
+    model_config = SettingsConfigDict(env_prefix="NEMOBOT_", extra="ignore")
+    toml_table: ClassVar[str] = "bot"
+
+    backend: Literal["engine", "cloud"] = "engine"
+    db_path: Path = Path("var/nemobot.db")
+    language: Literal["en", "zh"] = "en"
+    mode: str = DEFAULT_SKILL
+    status_interval: float = 5.0
+    still_working_interval: float = 120.0
+    queue_limit: int = 5
+    log_level: str = "INFO"
+    log_json: bool = False
+    metrics_port: int | None = None
+    operators: list[str] = Field(default_factory=list)
+
+
+class TelegramSettings(_Section):
+    """The Telegram front-end."""
+
+    model_config = SettingsConfigDict(env_prefix="TELEGRAM_", extra="ignore")
+    toml_table: ClassVar[str] = "telegram"
+
+    token: SecretStr | None = None
+    api_base_url: str = "https://api.telegram.org/bot"
+    file_base_url: str = "https://api.telegram.org/file/bot"
+    local_mode: bool = False
+    webhook_url: str | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = 8443
+    webhook_secret: SecretStr | None = None
+    allowed_chats: list[int] = Field(default_factory=list)
+    attach_video: bool = True
+    upload_limit_mb: int = 50
+
+
+class DiscordSettings(_Section):
+    """The Discord front-end."""
+
+    model_config = SettingsConfigDict(env_prefix="DISCORD_", extra="ignore")
+    toml_table: ClassVar[str] = "discord"
+
+    token: SecretStr | None = None
+    dev_guilds: list[int] = Field(default_factory=list)
+    api_base_url: str = "https://discord.com/api/v10"
+    gateway_url: str = "wss://gateway.discord.gg/"
+    allowed_guilds: list[int] = Field(default_factory=list)
+    allowed_users: list[int] = Field(default_factory=list)
+    sharded: bool = False
+    message_content: bool = False
+    interaction_lifetime: float = 900.0
+    attach_video: bool = True
+
+
+class Settings(BaseModel):
+    """All settings, one section per concern."""
+
+    bot: BotSettings = Field(default_factory=BotSettings)
+    nemo: NemoSettings = Field(default_factory=NemoSettings)
+    telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+    discord: DiscordSettings = Field(default_factory=DiscordSettings)
+
+    @classmethod
+    def load(cls, config: Path | None = None) -> Settings:
+        """Read the environment and the TOML file (``config`` or ``$NEMOBOT_CONFIG``)."""
+        path = config or (Path(os.environ["NEMOBOT_CONFIG"]) if os.environ.get("NEMOBOT_CONFIG") else None)
+        token = _config_file.set(path)
+        try:
+            return cls(bot=BotSettings(), nemo=NemoSettings(), telegram=TelegramSettings(),
+                       discord=DiscordSettings())
+        finally:
+            _config_file.reset(token)

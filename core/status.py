@@ -1,0 +1,99 @@
+"""The one status message of an operation: elapsed time and the current step, edited in place.
+
+Edits happen at most once every ``interval`` seconds and only when the text changed; after
+``still_after`` seconds the text says "Still working". The message ends in the result.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+
+from core.i18n import elapsed_text, say
+from core.ports import Button, ChatPort, MessageRef, Target
+
+log = logging.getLogger(__name__)
+
+
+class StatusMessage:
+    def __init__(
+        self,
+        port: ChatPort,
+        target: Target,
+        lang: str,
+        *,
+        interval: float,
+        still_after: float,
+        message: MessageRef | None = None,
+        buttons: Sequence[Button] = (),
+        started: float | None = None,
+    ) -> None:
+        self.port = port
+        self.target = target
+        self.lang = lang
+        self.interval = interval
+        self.still_after = still_after
+        self.message = message
+        self.buttons = tuple(buttons)
+        self.started = started if started is not None else time.monotonic()
+        self.step: str | None = None
+        self._shown: str | None = None
+        self._last_edit = 0.0
+        self._ticker: asyncio.Task[None] | None = None
+        self._edit_lock = asyncio.Lock()
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def text(self) -> str:
+        elapsed = elapsed_text(self.elapsed)
+        if self.step:
+            return say(self.lang, "step", step=self.step, elapsed=elapsed)
+        key = "still_working" if self.elapsed >= self.still_after else "working"
+        return say(self.lang, key, elapsed=elapsed)
+
+    async def start(self) -> None:
+        """Show the message (or take over the queued one) and start ticking."""
+        await self._show(self.text(), self.buttons)
+        self._ticker = asyncio.create_task(self._tick(), name=f"status:{self.target.conversation}")
+
+    def set_step(self, step: str | None) -> None:
+        """The current step; shown at the next tick."""
+        self.step = step
+
+    async def _tick(self) -> None:
+        while True:
+            await asyncio.sleep(max(self.interval - (time.monotonic() - self._last_edit), 0.05))
+            if time.monotonic() - self._last_edit >= self.interval:
+                await self._show(self.text(), self.buttons)
+
+    async def _show(self, text: str, buttons: Sequence[Button]) -> None:
+        async with self._edit_lock:
+            if text == self._shown and self.message is not None:
+                return
+            try:
+                if self.message is None:
+                    self.message = await self.port.send(self.target, text, buttons)
+                else:
+                    self.message = await self.port.edit(self.message, text, buttons)
+                self._shown = text
+            except Exception:  # the surface failed to edit: keep working, try again next tick
+                log.warning("status message update failed for %s", self.target.conversation, exc_info=True)
+            self._last_edit = time.monotonic()
+
+    async def finish(self, text: str, buttons: Sequence[Button] = ()) -> None:
+        """Stop ticking and end the message in the result."""
+        await self.stop()
+        await self._show(text, buttons)
+
+    async def stop(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            try:
+                await self._ticker
+            except asyncio.CancelledError:
+                pass
+            self._ticker = None

@@ -1,0 +1,81 @@
+"""What the bot keeps across restarts, and the small interface every store backend implements.
+
+SQLite (``core.store.sqlite``) is the one backend today; a PostgreSQL backend for several bot
+processes implements the same ``Store`` protocol.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+
+@dataclass(slots=True)
+class ConversationRecord:
+    """One conversation: a platform chat (and user, in group chats)."""
+
+    key: str
+    platform: str
+    chat_id: str
+    user_id: str
+    language: str | None = None
+    mode: str | None = None
+    session_id: str | None = None
+    task_id: str | None = None
+    draft: Any = None
+
+
+@dataclass(slots=True)
+class TokenRecord:
+    """An anonymous NEMO token, per conversation; its client id outlives the token."""
+
+    scope: str
+    client_id: str
+    token: str | None = None
+    user_id: str | None = None
+    expires_at: datetime | None = None
+
+    def __repr__(self) -> str:
+        return f"TokenRecord(scope={self.scope!r}, user_id={self.user_id!r}, expires_at={self.expires_at!r})"
+
+
+@dataclass(slots=True)
+class RenderJob:
+    """A render NEMO is working on, with where to deliver it."""
+
+    id: str
+    conversation: str
+    session_id: str
+    skill: str
+    target: dict[str, Any]
+    status: str = "pending"
+    progress: float = 0.0
+    url: str | None = None
+    error: str = ""
+    status_message: dict[str, Any] | None = None
+    created_at: float = 0.0
+    delivered: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Store(Protocol):
+    async def open(self) -> None: ...
+    async def close(self) -> None: ...
+
+    async def get_conversation(self, key: str) -> ConversationRecord | None: ...
+    async def save_conversation(self, record: ConversationRecord) -> None: ...
+
+    async def get_token(self, scope: str) -> TokenRecord | None: ...
+    async def save_token(self, record: TokenRecord) -> None: ...
+
+    async def add_upload(self, conversation: str, filename: str, url: str, size: int | None) -> None: ...
+    async def uploads(self, conversation: str) -> list[tuple[str, str]]: ...
+
+    async def add_render(self, job: RenderJob) -> None: ...
+    async def update_render(self, job: RenderJob) -> None: ...
+    async def get_render(self, render_id: str) -> RenderJob | None: ...
+    async def open_renders(self) -> list[RenderJob]: ...
+    async def claim_delivery(self, render_id: str) -> bool:
+        """Mark a render delivered; ``True`` only for the one caller that got there first."""
+        ...

@@ -1,0 +1,202 @@
+"""The SQLite store (aiosqlite, WAL), schema versioned with ordered migrations."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from core.store.base import ConversationRecord, RenderJob, TokenRecord
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the first schema
+    """
+    CREATE TABLE conversations (
+        key TEXT PRIMARY KEY, platform TEXT NOT NULL, chat_id TEXT NOT NULL, user_id TEXT NOT NULL,
+        language TEXT, mode TEXT, session_id TEXT, task_id TEXT, draft TEXT,
+        updated_at REAL NOT NULL
+    );
+    CREATE TABLE tokens (
+        scope TEXT PRIMARY KEY, client_id TEXT NOT NULL, token TEXT, user_id TEXT, expires_at TEXT
+    );
+    CREATE TABLE uploads (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, conversation TEXT NOT NULL, filename TEXT NOT NULL,
+        url TEXT NOT NULL, size INTEGER, created_at REAL NOT NULL
+    );
+    CREATE INDEX uploads_by_conversation ON uploads (conversation);
+    CREATE TABLE renders (
+        id TEXT PRIMARY KEY, conversation TEXT NOT NULL, session_id TEXT NOT NULL, skill TEXT NOT NULL,
+        target TEXT NOT NULL, status TEXT NOT NULL, progress REAL NOT NULL DEFAULT 0, url TEXT,
+        error TEXT NOT NULL DEFAULT '', status_message TEXT, created_at REAL NOT NULL,
+        delivered INTEGER NOT NULL DEFAULT 0, extra TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX renders_open ON renders (delivered);
+    """,
+)
+
+
+class SqliteStore:
+    """``Store`` on one SQLite file. The file is created readable by its owner only."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._db: aiosqlite.Connection | None = None
+
+    @property
+    def db(self) -> aiosqlite.Connection:
+        if self._db is None:
+            raise RuntimeError("store is not open")
+        return self._db
+
+    async def open(self) -> None:
+        if str(self.path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not self.path.exists():
+                os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+        self._db = await aiosqlite.connect(self.path, timeout=30)
+        await self.db.execute("PRAGMA journal_mode=WAL")
+        await self.db.execute("PRAGMA busy_timeout=30000")
+        await self.db.execute("PRAGMA synchronous=NORMAL")
+        await self._migrate()
+
+    async def close(self) -> None:
+        if self._db is not None:
+            await self._db.close()
+            self._db = None
+
+    async def _migrate(self) -> None:
+        async with self.db.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        version = int(row[0]) if row else 0
+        for number, script in enumerate(MIGRATIONS[version:], version + 1):
+            await self.db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
+
+    async def schema_version(self) -> int:
+        async with self.db.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    # -- conversations ----------------------------------------------------------------------
+
+    async def get_conversation(self, key: str) -> ConversationRecord | None:
+        async with self.db.execute(
+            "SELECT key, platform, chat_id, user_id, language, mode, session_id, task_id, draft "
+            "FROM conversations WHERE key = ?", (key,)
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        return ConversationRecord(*row[:8], draft=_loads(row[8]))
+
+    async def save_conversation(self, record: ConversationRecord) -> None:
+        await self.db.execute(
+            "INSERT INTO conversations (key, platform, chat_id, user_id, language, mode, session_id, task_id, "
+            "draft, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(key) DO UPDATE SET "
+            "language=excluded.language, mode=excluded.mode, session_id=excluded.session_id, "
+            "task_id=excluded.task_id, draft=excluded.draft, updated_at=excluded.updated_at",
+            (record.key, record.platform, record.chat_id, record.user_id, record.language, record.mode,
+             record.session_id, record.task_id, _dumps(record.draft), time.time()),
+        )
+        await self.db.commit()
+
+    # -- tokens -----------------------------------------------------------------------------
+
+    async def get_token(self, scope: str) -> TokenRecord | None:
+        async with self.db.execute(
+            "SELECT scope, client_id, token, user_id, expires_at FROM tokens WHERE scope = ?", (scope,)
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        expires = datetime.fromisoformat(row[4]) if row[4] else None
+        return TokenRecord(row[0], row[1], row[2], row[3], expires)
+
+    async def save_token(self, record: TokenRecord) -> None:
+        await self.db.execute(
+            "INSERT INTO tokens (scope, client_id, token, user_id, expires_at) VALUES (?,?,?,?,?) "
+            "ON CONFLICT(scope) DO UPDATE SET client_id=excluded.client_id, token=excluded.token, "
+            "user_id=excluded.user_id, expires_at=excluded.expires_at",
+            (record.scope, record.client_id, record.token, record.user_id,
+             record.expires_at.isoformat() if record.expires_at else None),
+        )
+        await self.db.commit()
+
+    # -- uploads ----------------------------------------------------------------------------
+
+    async def add_upload(self, conversation: str, filename: str, url: str, size: int | None) -> None:
+        await self.db.execute(
+            "INSERT INTO uploads (conversation, filename, url, size, created_at) VALUES (?,?,?,?,?)",
+            (conversation, filename, url, size, time.time()),
+        )
+        await self.db.commit()
+
+    async def uploads(self, conversation: str) -> list[tuple[str, str]]:
+        async with self.db.execute(
+            "SELECT filename, url FROM uploads WHERE conversation = ? ORDER BY id", (conversation,)
+        ) as cur:
+            return [(str(a), str(b)) for a, b in await cur.fetchall()]
+
+    # -- renders ----------------------------------------------------------------------------
+
+    _RENDER_COLUMNS = (
+        "id, conversation, session_id, skill, target, status, progress, url, error, status_message, "
+        "created_at, delivered, extra"
+    )
+
+    async def add_render(self, job: RenderJob) -> None:
+        job.created_at = job.created_at or time.time()
+        await self.db.execute(
+            f"INSERT INTO renders ({self._RENDER_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (job.id, job.conversation, job.session_id, job.skill, _dumps(job.target), job.status, job.progress,
+             job.url, job.error, _dumps(job.status_message), job.created_at, int(job.delivered), _dumps(job.extra)),
+        )
+        await self.db.commit()
+
+    async def update_render(self, job: RenderJob) -> None:
+        await self.db.execute(
+            "UPDATE renders SET status=?, progress=?, url=?, error=?, status_message=?, extra=? WHERE id=?",
+            (job.status, job.progress, job.url, job.error, _dumps(job.status_message), _dumps(job.extra), job.id),
+        )
+        await self.db.commit()
+
+    async def get_render(self, render_id: str) -> RenderJob | None:
+        async with self.db.execute(f"SELECT {self._RENDER_COLUMNS} FROM renders WHERE id = ?", (render_id,)) as cur:
+            row = await cur.fetchone()
+        return _render(row) if row else None
+
+    async def open_renders(self) -> list[RenderJob]:
+        async with self.db.execute(
+            f"SELECT {self._RENDER_COLUMNS} FROM renders WHERE delivered = 0 ORDER BY created_at"
+        ) as cur:
+            return [_render(row) for row in await cur.fetchall()]
+
+    async def claim_delivery(self, render_id: str) -> bool:
+        cur = await self.db.execute("UPDATE renders SET delivered = 1 WHERE id = ? AND delivered = 0", (render_id,))
+        await self.db.commit()
+        return cur.rowcount == 1
+
+
+def _dumps(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _loads(value: str | None) -> Any:
+    if value is None:
+        return None
+    try:
+        return json.loads(value)
+    except ValueError:
+        return None
+
+
+def _render(row: Any) -> RenderJob:
+    return RenderJob(
+        id=row[0], conversation=row[1], session_id=row[2], skill=row[3], target=_loads(row[4]) or {},
+        status=row[5], progress=row[6], url=row[7], error=row[8], status_message=_loads(row[9]),
+        created_at=row[10], delivered=bool(row[11]), extra=_loads(row[12]) or {},
+    )

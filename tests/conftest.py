@@ -1,0 +1,49 @@
+"""Shared fixtures: the stand-in NEMO on loopback, and a core wired to it with fast timings."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from core.app import running_core
+from core.conversation import Core
+from core.settings import BotSettings, NemoSettings, Settings
+from tests.fakes.nemo import FakeNemo
+from tests.recording import RecordingPort
+
+
+def fast_settings(nemo_url: str, db_path: Path, **nemo: object) -> Settings:
+    """Settings for tests: the cloud backend pointed at a stand-in, every wait shortened."""
+    return Settings(
+        bot=BotSettings(backend="cloud", db_path=db_path, status_interval=0.05, still_working_interval=60.0),
+        nemo=NemoSettings(
+            base_url=nemo_url, render_poll_interval=0.05, rate_limit_wait=0.05, request_timeout=10.0,
+            **nemo,  # type: ignore[arg-type]
+        ),
+    )
+
+
+@pytest.fixture
+async def nemo() -> AsyncIterator[FakeNemo]:
+    async with FakeNemo() as fake:
+        yield fake
+
+
+@pytest.fixture
+def settings(nemo: FakeNemo, tmp_path: Path) -> Settings:
+    return fast_settings(nemo.url, tmp_path / "bot.db")
+
+
+@pytest.fixture
+async def core(settings: Settings) -> AsyncIterator[Core]:
+    async with running_core(settings) as running:
+        yield running
+
+
+@pytest.fixture
+def port(core: Core) -> RecordingPort:
+    recording = RecordingPort()
+    core.register(recording)
+    return recording

@@ -1,0 +1,65 @@
+"""A ``ChatPort`` that records what the core said (Errbot's test backend, for core tests)."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from core.ports import Button, MessageRef, Target, Video
+
+
+@dataclass
+class Shown:
+    """One message as the user sees it now, with its history of texts."""
+
+    id: str
+    target: Target
+    texts: list[str]
+    buttons: list[Button] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return self.texts[-1]
+
+
+class RecordingPort:
+    platform = "test"
+
+    def __init__(self) -> None:
+        self.messages: list[Shown] = []
+        self.deliveries: list[tuple[Target, str, Video]] = []
+        self.notices: list[str] = []
+        self._ids = itertools.count(1)
+        self.changed = asyncio.Event()
+
+    async def send(self, target: Target, text: str, buttons: Sequence[Button] = ()) -> MessageRef:
+        message = MessageRef(target, str(next(self._ids)))
+        self.messages.append(Shown(message.id, target, [text], list(buttons)))
+        self.changed.set()
+        return message
+
+    async def edit(self, message: MessageRef, text: str, buttons: Sequence[Button] = ()) -> MessageRef:
+        shown = next(m for m in self.messages if m.id == message.id)
+        shown.texts.append(text)
+        shown.buttons = list(buttons)
+        self.changed.set()
+        return message
+
+    async def deliver(self, target: Target, text: str, video: Video, buttons: Sequence[Button] = ()) -> None:
+        self.deliveries.append((target, text, video))
+        self.changed.set()
+
+    async def working(self, target: Target, action: str) -> None:
+        return None
+
+    async def notify(self, target: Target, text: str) -> None:
+        self.notices.append(text)
+
+    def texts(self) -> list[str]:
+        """The current text of every message, in order."""
+        return [m.text for m in self.messages]
+
+    def last(self) -> str:
+        return self.messages[-1].text if self.messages else ""
