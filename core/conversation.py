@@ -37,6 +37,7 @@ from core.store.base import ConversationRecord, RenderJob, Store
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 4000
+PORT_WAIT = 120.0
 _FORMATS = ", ".join(SUPPORTED_FORMATS)
 _TEMPORARY_ISSUE = re.compile(r"\s*I encountered a temporary issue[^\n]*$", re.I)
 
@@ -78,6 +79,7 @@ class Core:
         self.conversations: dict[str, Conversation] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._live_status: dict[str, StatusMessage] = {}
+        self._port_ready: dict[str, asyncio.Event] = {}
         self.renders = RenderWatcher(
             client, self.tokens, store, poll_interval=settings.nemo.render_poll_interval,
             deadline=settings.nemo.render_deadline, deliver=self._deliver,
@@ -87,6 +89,7 @@ class Core:
 
     def register(self, port: ChatPort) -> None:
         self.ports[port.platform] = port
+        self._port_ready.setdefault(port.platform, asyncio.Event()).set()
 
     async def start(self) -> None:
         """Resume the renders that were open when the bot stopped."""
@@ -104,7 +107,7 @@ class Core:
     async def idle(self, timeout: float = 30.0) -> None:
         """Wait until no conversation has work running or queued (for tests and shutdown)."""
         async with asyncio.timeout(timeout):
-            while any(c.worker and not c.worker.done() for c in self.conversations.values()):
+            while self.renders.busy or any(c.worker and not c.worker.done() for c in self.conversations.values()):
                 await asyncio.sleep(0.01)
 
     # -- conversations ----------------------------------------------------------------------
@@ -532,10 +535,10 @@ class Core:
         """Hand a finished render to its surface: the link always, the file where it fits."""
         target = job_target(job)
         lang = str(job.extra.get("lang") or self.settings.bot.language)
-        port = self.ports.get(target.platform)
-        if port is None:
-            log.error("render %s: no surface %r to deliver to", job.id, target.platform)
-            raise RuntimeError(f"no surface {target.platform}")
+        ready = self._port_ready.setdefault(target.platform, asyncio.Event())
+        async with asyncio.timeout(PORT_WAIT):  # after a restart the surface may still be starting
+            await ready.wait()
+        port = self.ports[target.platform]
         live = self._live_status.pop(job.id, None)
         if live is not None:
             await live.stop()

@@ -20,6 +20,7 @@ from core.store.base import RenderJob, Store
 log = logging.getLogger(__name__)
 
 Progress = Callable[[RenderStatus], Awaitable[None]]
+DELIVERY_ATTEMPTS = 5
 
 
 class RenderWatcher:
@@ -65,6 +66,10 @@ class RenderWatcher:
         caller does not stop the delivery of a finished render)."""
         await asyncio.shield(self.follow(job, progress))
 
+    @property
+    def busy(self) -> bool:
+        return any(not task.done() for task in self._tasks.values())
+
     def cancel(self, render_id: str) -> None:
         task = self._tasks.get(render_id)
         if task is not None:
@@ -82,9 +87,8 @@ class RenderWatcher:
             status, error = await self._poll(job)
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # never lose the job: it stays open in the store for the next start
+        except Exception:  # never lose the job: it stays open in the store for the next start
             log.exception("render %s: watcher failed", job.id)
-            del exc
             return
         finally:
             self._progress.pop(job.id, None)
@@ -97,7 +101,15 @@ class RenderWatcher:
         if status is not None and status.status == RENDER_CANCELLED:
             await self.store.claim_delivery(job.id)
             return
-        await self.deliver(job, status, error)
+        for attempt in range(DELIVERY_ATTEMPTS):
+            try:
+                await self.deliver(job, status, error)
+                break
+            except Exception:
+                log.warning("render %s: delivery attempt %d failed", job.id, attempt + 1, exc_info=True)
+                await asyncio.sleep(min(2.0**attempt, 30.0))
+        else:
+            return  # left open in the store: the next start delivers it
         await self.store.claim_delivery(job.id)
 
     async def _poll(self, job: RenderJob) -> tuple[RenderStatus | None, NemoError | None]:

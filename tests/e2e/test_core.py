@@ -1,0 +1,196 @@
+"""The conversation core against the stand-in NEMO, seen through a recording surface."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from core.conversation import Core
+from core.ports import Attachment, Incoming, Target
+from tests.fakes.nemo import Drop, FakeNemo, Heartbeat, Partial, SetDraft, Sleep, Text, ToolCall
+from tests.recording import RecordingPort
+
+ANN = Target("test", "chat-1", "ann")
+
+
+def text(message: str, target: Target = ANN, **kw: object) -> Incoming:
+    return Incoming(target, text=message, **kw)  # type: ignore[arg-type]
+
+
+def clip(name: str = "clip.mp4", data: bytes = b"v" * 1000) -> Attachment:
+    async def chunks():  # type: ignore[no-untyped-def]
+        yield data
+
+    return Attachment(name, len(data), "video/mp4", open=chunks)
+
+
+async def uploaded(core: Core, target: Target = ANN) -> None:
+    await core.handle(Incoming(target, attachments=[clip()]))
+    await core.idle()
+
+
+async def test_status_message_ticks_then_ends_in_the_reply(core: Core, port: RecordingPort, nemo: FakeNemo) -> None:
+    await uploaded(core)
+    nemo.script_chat(ToolCall("edit_multitrack", {"op": "cut"}), Sleep(0.3), Heartbeat(), Text("Cut the pauses."))
+    await core.handle(text("cut the pauses"))
+    await core.idle()
+    status = port.messages[-1]
+    assert status.text.startswith("Cut the pauses.")
+    assert any("applying edit_multitrack" in t for t in status.texts)   # the step from the tool call
+    assert len(status.texts) == len(set(status.texts))                   # never the same text twice
+    assert [b.action for b in status.buttons][:2] == ["export", "status"]
+
+
+async def test_partial_text_is_shown_once(core: Core, port: RecordingPort, nemo: FakeNemo) -> None:
+    await uploaded(core)
+    nemo.script_chat(Partial(["Adding ", "a title."]))
+    await core.handle(text("add a title"))
+    await core.idle()
+    assert port.last().startswith("Adding a title.")
+    assert "Adding a title.Adding" not in port.last()
+
+
+async def test_later_messages_queue_with_position_and_cancel_stops_the_running_one(
+    core: Core, port: RecordingPort, nemo: FakeNemo
+) -> None:
+    await uploaded(core)
+    nemo.script_chat(Sleep(30), Text("never"))
+    await core.handle(text("first: slow edit"))
+    await nemo.wait_for(lambda: len(nemo.chat_messages) == 1)
+    await core.handle(text("second"))
+    await core.handle(text("third"))
+    assert "Queued (position 1)" in port.texts()[-2]
+    assert "Queued (position 2)" in port.texts()[-1]
+    await core.handle(Incoming(ANN, command="cancel"))
+    await core.idle(timeout=5)
+    texts = port.texts()
+    assert texts.count("Cancelled.") == 3   # the running edit and both queued ones
+    assert nemo.chat_messages == ["first: slow edit"]
+
+
+async def test_chinese_conversation(core: Core, port: RecordingPort, nemo: FakeNemo) -> None:
+    zh = Target("test", "chat-zh", "li")
+    await core.handle(Incoming(zh, attachments=[clip()], locale="zh-CN"))
+    await core.idle()
+    assert port.last().startswith("已上传 clip.mp4")
+    await core.handle(Incoming(zh, text="积分", locale="zh-CN"))
+    await core.idle()
+    assert port.last().startswith("积分：可用")
+    await core.handle(Incoming(zh, text="状态", locale="zh-CN"))
+    await core.idle()
+    assert port.last().startswith("Timeline (1 track)")
+    await core.handle(Incoming(zh, text="导出", locale="zh-CN"))
+    await core.idle()
+    assert port.deliveries and port.deliveries[-1][1].startswith("🎬 视频已完成")
+
+
+async def test_lang_command_overrides_the_locale(core: Core, port: RecordingPort) -> None:
+    await core.handle(Incoming(ANN, command="lang", args="zh", locale="en-US"))
+    await core.handle(Incoming(ANN, command="help", locale="en-US"))
+    assert port.texts()[-2] == "语言：中文。"
+    assert port.last().startswith("命令：")
+
+
+async def test_silent_close_reports_the_state_difference(core: Core, port: RecordingPort, nemo: FakeNemo) -> None:
+    await uploaded(core)
+    session = next(iter(nemo.sessions.values()))
+    new_draft = {"t": session.draft["t"] + [{"tt": 7, "sg": [{"st": 0, "d": 3000, "m": {"text": "Urban Dreams"}}]}]}
+    nemo.script_chat(SetDraft(new_draft))
+    await core.handle(text("add the title Urban Dreams"))
+    await core.idle()
+    assert "added text 'Urban Dreams' 0-3s" in port.last()
+    assert 'Title: "Urban Dreams" (0-3s)' in port.last()
+
+
+async def test_dropped_stream_is_not_resent_and_the_state_is_read(core: Core, port: RecordingPort, nemo: FakeNemo) -> None:
+    await uploaded(core)
+    session = next(iter(nemo.sessions.values()))
+    nemo.script_chat(SetDraft({"t": session.draft["t"] + [{"tt": 7, "sg": [{"d": 2000, "m": {"text": "Hi"}}]}]}), Drop())
+    await core.handle(text("add Hi"))
+    await core.idle()
+    assert nemo.chat_messages.count("add Hi") == 1
+    assert "connection dropped, but the edit went through: added text 'Hi' 0-2s" in port.last()
+
+
+async def test_session_lost_mid_conversation_restarts_and_says_so(core: Core, port: RecordingPort, nemo: FakeNemo) -> None:
+    await uploaded(core)
+    nemo.forget_session(next(iter(nemo.sessions)))
+    await core.handle(text("add a title 'Again'"))
+    await core.idle()
+    assert "timeline restarted" in port.last()
+    assert nemo.chat_messages == ["add a title 'Again'"]
+
+
+@pytest.mark.parametrize(("code", "expected"), [
+    (2001, "out of credits. Register to get more"),
+    (4001, "Supported formats: mp4, mov"),
+    (4002, "over the 500 MB limit"),
+])
+async def test_nemo_errors_become_clear_messages(core: Core, port: RecordingPort, nemo: FakeNemo, code: int, expected: str) -> None:
+    nemo.fail_next("upload", code=code)
+    await uploaded(core)
+    assert expected in port.last()
+    assert "{" not in port.last() and "Traceback" not in port.last()
+
+
+async def test_export_blocked_and_failed_render(core: Core, port: RecordingPort, nemo: FakeNemo) -> None:
+    await uploaded(core)
+    nemo.fail_next("export", http_status=402)
+    await core.handle(text("export"))
+    await core.idle()
+    assert "Register or upgrade your plan to unlock export" in port.last()
+    from tests.fakes.nemo import RenderPlan
+
+    nemo.render_plan = RenderPlan(fail=True, error="encoder crashed")
+    await core.handle(text("export"))
+    await core.idle()
+    assert "The render failed: encoder crashed" in port.last()
+    assert not port.deliveries
+
+
+async def test_export_with_an_empty_timeline_says_what_to_do(core: Core, port: RecordingPort, nemo: FakeNemo) -> None:
+    await core.handle(text("export"))
+    await core.idle()
+    assert port.last() == "There is nothing to export yet: send a video first."
+    assert not [r for r in nemo.requests if r.path == "/api/render/proxy/lambda"]
+
+
+async def test_a_button_pressed_by_someone_else_is_refused(core: Core, port: RecordingPort, nemo: FakeNemo) -> None:
+    group_ann = Target("test", "group-1", "ann", group=True)
+    group_bob = Target("test", "group-1", "bob", group=True)
+    await uploaded(core, group_ann)
+    await core.handle(Incoming(group_bob, button="export", button_owner="ann"))
+    await core.idle()
+    assert port.notices == ["Only the person who asked can use these buttons."]
+    assert not [r for r in nemo.requests if r.path == "/api/render/proxy/lambda"]
+    await core.handle(Incoming(group_ann, button="export", button_owner="ann"))
+    await core.idle()
+    assert len(port.deliveries) == 1
+
+
+async def test_group_members_have_separate_conversations(core: Core, port: RecordingPort, nemo: FakeNemo) -> None:
+    await uploaded(core, Target("test", "g", "ann", group=True))
+    await uploaded(core, Target("test", "g", "bob", group=True))
+    assert len(nemo.sessions) == 2
+
+
+async def test_control_characters_and_empty_text(core: Core, port: RecordingPort, nemo: FakeNemo) -> None:
+    await core.handle(text("\x00\x07  \u200b"))
+    assert port.last() == "Tell me what to do with your video, or send one."
+    await core.handle(text("x" * 100_000))
+    assert port.last().startswith("That message is too long (100000 characters")
+    assert nemo.chat_messages == []
+
+
+async def test_other_chats_keep_being_served_while_one_waits(core: Core, port: RecordingPort, nemo: FakeNemo) -> None:
+    await uploaded(core)
+    nemo.script_chat(Sleep(30), Text("slow"))
+    await core.handle(text("slow edit"))
+    await nemo.wait_for(lambda: len(nemo.chat_messages) == 1)
+    other = Target("test", "chat-2", "bob")
+    await core.handle(Incoming(other, text="credits"))
+    await asyncio.wait_for(port.changed.wait(), 5)
+    assert any(m.target == other and m.text.startswith("Credits:") for m in port.messages)
+    await core.handle(Incoming(ANN, command="cancel"))
+    await core.idle(timeout=5)

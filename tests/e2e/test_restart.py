@@ -1,0 +1,65 @@
+"""A bot killed with SIGKILL during a render delivers the link, once, after it restarts."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import sys
+from pathlib import Path
+
+from tests.fakes.nemo import FakeNemo, RenderPlan
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def bot_env(nemo: FakeNemo, db: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEMO", "TELEGRAM_", "DISCORD_"))}
+    env.update({
+        "NEMOBOT_BACKEND": "cloud", "NEMO_BASE_URL": nemo.url, "NEMOBOT_DB_PATH": str(db),
+        "NEMO_RENDER_POLL_INTERVAL": "0.05", "NEMOBOT_STATUS_INTERVAL": "0.1", "PYTHONUNBUFFERED": "1",
+    })
+    return env
+
+
+async def start_console(nemo: FakeNemo, db: Path) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bots.cli", "console", cwd=ROOT, env=bot_env(nemo, db),
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+
+
+def open_renders(db: Path) -> list[tuple[str, int]]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT id, delivered FROM renders").fetchall()
+
+
+async def test_sigkill_during_render_delivers_the_link_once_after_restart(nemo: FakeNemo, tmp_path: Path) -> None:
+    db = tmp_path / "bot.db"
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"z" * 4096)
+    nemo.render_plan = RenderPlan(stuck=True)
+
+    bot = await start_console(nemo, db)
+    assert bot.stdin is not None
+    bot.stdin.write(f"/upload {clip}\nadd the title 'Finals'\nexport\n".encode())
+    await bot.stdin.drain()
+    await nemo.wait_for(lambda: len(nemo.renders) == 1, timeout=30)
+    await nemo.wait_for(lambda: db.exists() and len(open_renders(db)) == 1, timeout=10)
+    bot.send_signal(signal.SIGKILL)
+    await bot.wait()
+    assert open_renders(db)[0][1] == 0  # not delivered before the kill
+
+    nemo.renders[next(iter(nemo.renders))].plan = RenderPlan(stuck=False, steps=2)  # the render finishes
+    restarted = await start_console(nemo, db)
+    out, err = await asyncio.wait_for(restarted.communicate(b""), timeout=60)
+    printed = out.decode()
+    render_id = next(iter(nemo.renders))
+    assert restarted.returncode == 0, err.decode()[-2000:]
+    assert printed.count(f"/files/{render_id}.mp4") == 1, printed
+    assert open_renders(db) == [(render_id, 1)]
+
+    again = await start_console(nemo, db)
+    out, _ = await asyncio.wait_for(again.communicate(b""), timeout=60)
+    assert "/files/" not in out.decode()  # delivered once, not on every start
