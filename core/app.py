@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
 
 from core.conversation import Core
 from core.nemo.client import NemoClient
@@ -17,15 +18,19 @@ log = logging.getLogger(__name__)
 
 
 @asynccontextmanager
-async def running_core(settings: Settings) -> AsyncIterator[Core]:
-    """A started ``Core``; the local engine too when ``bot.backend`` is ``engine``."""
+async def running_core(settings: Settings, *, engine_dir: Path | None = None) -> AsyncIterator[Core]:
+    """A started ``Core``; the local engine too, in-process on a loopback port, when
+    ``bot.backend`` is ``engine`` (its data in ``engine_dir`` or its own setting)."""
     async with AsyncExitStack() as stack:
         base_url = settings.nemo.base_url
         if settings.bot.backend == "engine":
             from engine.server import EngineServer
             from engine.settings import EngineSettings
 
-            engine = await stack.enter_async_context(EngineServer(EngineSettings(host="127.0.0.1", port=0)))
+            engine_settings = EngineSettings(host="127.0.0.1", port=0)
+            if engine_dir is not None:
+                engine_settings.data_dir = engine_dir
+            engine = await stack.enter_async_context(EngineServer(engine_settings))
             base_url = engine.url
             log.info("local engine running at %s", base_url)
         store = SqliteStore(settings.bot.db_path)

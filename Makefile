@@ -1,0 +1,41 @@
+# The two commands a newcomer needs: `make demo` (the offline main job) and `make test`.
+PYTHON ?= python3
+PIP ?= $(PYTHON) -m pip
+APT_PACKAGES = fonts-dejavu-core fonts-wqy-microhei
+
+.PHONY: setup system-packages demo test test-fast bench run console engine lint clean
+
+setup: system-packages  ## install the project, the engine and the test tools
+	$(PIP) install --quiet --disable-pip-version-check -e ".[engine,dev]"
+
+system-packages:  ## fonts for titles (DejaVu for Latin, WenQuanYi for Chinese); needs root
+	@if dpkg -s $(APT_PACKAGES) >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(APT_PACKAGES); \
+	else echo "note: install $(APT_PACKAGES) as root for Chinese titles"; fi
+
+demo: setup  ## offline: generate a clip, start the local engine, make a highlight reel, print the MP4
+	$(PYTHON) -m bots.cli demo
+
+test: setup  ## the whole test-suite
+	$(PYTHON) -m pytest -q
+
+test-fast: ## the suite without real renders, on an installed project
+	$(PYTHON) -m pytest -q -m "not slow"
+
+bench: setup  ## the figures (see bench/README.md)
+	$(PYTHON) bench/run_all.py
+
+console:  ## talk to the bot in this terminal (local engine by default)
+	$(PYTHON) -m bots.cli console
+
+engine:  ## run the local engine server
+	$(PYTHON) -m bots.cli engine
+
+run:  ## every surface that has a token configured
+	$(PYTHON) -m bots.cli run
+
+lint:
+	$(PYTHON) -m ruff check core bots engine tests bench
+
+clean:
+	rm -rf var .pytest_cache .hypothesis build *.egg-info
