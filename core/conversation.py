@@ -377,11 +377,11 @@ class Core:
                       status: StatusMessage, lang: str) -> None:
         names: list[str] = []
         for attachment in incoming.attachments:
-            status.set_step(say(lang, "step_uploading", name=attachment.filename[:60]))
+            status.set_step(say(lang, "step_uploading", name=attachment.filename[:60]), "upload_video")
             names.extend(await self._upload_one(conv, nemo, attachment))
         urls = find_urls(incoming.text)
         if urls and not incoming.attachments:
-            status.set_step(say(lang, "step_uploading", name=urls[0][:60]))
+            status.set_step(say(lang, "step_uploading", name=urls[0][:60]), "upload_video")
             files = await nemo.call(lambda t, s: nemo.client.upload_urls(t, s, urls, skill=nemo.skill))
             for f in files:
                 await self.store.add_upload(conv.record.key, f.filename, f.cdn_url, None)
@@ -422,7 +422,7 @@ class Core:
     async def _chat(self, conv: Conversation, nemo: NemoSession, text: str, status: StatusMessage, lang: str) -> None:
         await nemo.session_id()
         before = await self._draft_before(conv, nemo)
-        status.set_step(say(lang, "step_thinking"))
+        status.set_step(say(lang, "step_thinking"), "typing")
         parts: list[str] = []
         latest: Draft | None = None
         owner = status.target.user_id
@@ -509,7 +509,7 @@ class Core:
         if not state.draft.ready:
             await status.finish(say(lang, "export_empty"))
             return
-        status.set_step(say(lang, "step_rendering", progress=0))
+        status.set_step(say(lang, "step_rendering", progress=0), "upload_video")
         render_id = await nemo.call(
             lambda t, s: nemo.client.submit_render(t, s, state.draft.raw, skill=nemo.skill), retry_on_new_session=False)
         job = RenderJob(

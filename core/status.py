@@ -15,6 +15,7 @@ from core.i18n import elapsed_text, say
 from core.ports import Button, ChatPort, MessageRef, Target
 
 log = logging.getLogger(__name__)
+ACTION_EVERY = 4.0  # a chat action ("typing") shows for about 5 s
 
 
 class StatusMessage:
@@ -39,6 +40,7 @@ class StatusMessage:
         self.buttons = tuple(buttons)
         self.started = started if started is not None else time.monotonic()
         self.step: str | None = None
+        self.action = "typing"  # or "upload_video" while uploading and rendering
         self._shown: str | None = None
         self._last_edit = 0.0
         self._ticker: asyncio.Task[None] | None = None
@@ -60,15 +62,26 @@ class StatusMessage:
         await self._show(self.text(), self.buttons)
         self._ticker = asyncio.create_task(self._tick(), name=f"status:{self.target.conversation}")
 
-    def set_step(self, step: str | None) -> None:
+    def set_step(self, step: str | None, action: str | None = None) -> None:
         """The current step; shown at the next tick."""
         self.step = step
+        if action:
+            self.action = action
 
     async def _tick(self) -> None:
+        next_action = 0.0
         while True:
-            await asyncio.sleep(max(self.interval - (time.monotonic() - self._last_edit), 0.05))
-            if time.monotonic() - self._last_edit >= self.interval:
+            now = time.monotonic()
+            if now >= next_action:
+                next_action = now + ACTION_EVERY
+                try:
+                    await self.port.working(self.target, self.action)
+                except Exception:
+                    log.debug("chat action failed", exc_info=True)
+            if now - self._last_edit >= self.interval:
                 await self._show(self.text(), self.buttons)
+            wake = min(next_action, self._last_edit + self.interval)
+            await asyncio.sleep(max(wake - time.monotonic(), 0.05))
 
     async def _show(self, text: str, buttons: Sequence[Button]) -> None:
         async with self._edit_lock:

@@ -7,6 +7,7 @@ Every request carries the bearer token and the three attribution headers.
 from __future__ import annotations
 
 import json
+import math
 import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -92,6 +93,7 @@ class NemoClient:
         json_body: Any = None,
         extra_headers: dict[str, str] | None = None,
         content: Any = None,
+        whole: bool = False,
     ) -> Any:
         headers = self.headers(token, skill) | (extra_headers or {})
         try:
@@ -100,7 +102,7 @@ class NemoClient:
             raise Unavailable(f"{method} {path}: timed out") from exc
         except httpx.TransportError as exc:
             raise Unavailable(f"{method} {path}: {type(exc).__name__}") from exc
-        return _payload(response)
+        return _payload(response, whole=whole)
 
     # -- endpoints --------------------------------------------------------------------------
 
@@ -152,6 +154,9 @@ class NemoClient:
                         raise StreamTimeout("the stream ran past its time limit")
         except NemoError:
             raise
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            # never connected, so nothing was sent: NEMO is unreachable, not a dropped stream
+            raise Unavailable(f"POST /run_sse: {type(exc).__name__}") from exc
         except httpx.TimeoutException as exc:
             raise StreamTimeout("no answer from the stream in time") from exc
         except (httpx.TransportError, SSEError) as exc:
@@ -210,7 +215,8 @@ class NemoClient:
         return render_id
 
     async def render_status(self, token: str, render_id: str, *, skill: str) -> RenderStatus:
-        data = await self._call("GET", f"/api/render/proxy/lambda/{render_id}", token=token, skill=skill)
+        # the whole body: the URL may sit beside the envelope's ``data`` (``output.url``, ``outputUrl``)
+        data = await self._call("GET", f"/api/render/proxy/lambda/{render_id}", token=token, skill=skill, whole=True)
         return parse_render_status(render_id, data)
 
     async def cancel_render(self, token: str, render_id: str, *, skill: str) -> bool:
@@ -232,11 +238,14 @@ def check_upload(filename: str, size: int | None) -> None:
         raise FileTooLarge(f"{filename}: {size} bytes is over the 500 MB limit", code=4002)
 
 
-def _payload(response: httpx.Response) -> Any:
-    """Unwrap a response body, or raise the typed error for its envelope or HTTP status."""
+def _payload(response: httpx.Response, *, whole: bool = False) -> Any:
+    """Unwrap a response body, or raise the typed error for its envelope or HTTP status.
+
+    ``whole`` returns the body itself (still raising the error an envelope carries).
+    """
     try:
         body = response.json() if response.content else None
-    except ValueError:
+    except (ValueError, RecursionError):
         body = None
     if response.status_code >= 400:
         message = ""
@@ -249,7 +258,8 @@ def _payload(response: httpx.Response) -> Any:
         raise error_for(code=code, status=response.status_code, message=message or response.reason_phrase)
     if body is None and response.content:
         raise BadResponse(f"HTTP {response.status_code}: not JSON")
-    return unwrap(body)
+    payload = unwrap(body)
+    return body if whole else payload
 
 
 def _uploaded(data: Any) -> list[UploadedFile]:
@@ -269,15 +279,17 @@ def parse_render_status(render_id: str, data: Any) -> RenderStatus:
     """Both documented status shapes; the URL from whichever of four places holds it."""
     outer = data if isinstance(data, dict) else {}
     inner = outer.get("data") if isinstance(outer.get("data"), dict) else {}
-    merged = {**inner, **{k: v for k, v in outer.items() if k != "data"}}
 
     def pick(*paths: tuple[str, ...]) -> Any:
+        # each path in the body, then inside ``data``: a top-level ``output`` holding only the size
+        # must not hide ``data.output.url``
         for path in paths:
-            node: Any = merged
-            for step in path:
-                node = node.get(step) if isinstance(node, dict) else None
-            if node not in (None, ""):
-                return node
+            for root in (outer, inner):
+                node: Any = root
+                for step in path:
+                    node = node.get(step) if isinstance(node, dict) else None
+                if node not in (None, ""):
+                    return node
         return None
 
     url = pick(("output", "url"), ("outputUrl",), ("data", "outputUrl"), ("data", "output", "url"), ("url",))
@@ -292,7 +304,9 @@ def parse_render_status(render_id: str, data: Any) -> RenderStatus:
     if status == "completed" and not url:
         status, error = "failed", "the render finished without a file"
     else:
-        error = str(pick(("error",), ("errorMessage",), ("message",), ("data", "error")) or "")
+        # a ``{"code": 0, "message": "ok", ...}`` envelope's message is not the render's error
+        message = ("message",) if "code" not in outer else ("data", "message")
+        error = str(pick(("error",), ("errorMessage",), message, ("data", "error")) or "")
     return RenderStatus(
         id=str(pick(("id",), ("taskId",)) or render_id), status=status, progress=max(0.0, min(progress, 100.0)),
         url=str(url) if url else None, error=error[:300] if status == "failed" else "",
@@ -306,13 +320,13 @@ def _float(value: Any) -> float | None:
         return None
     try:
         return float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
 
 
 def _int(value: Any) -> int | None:
     number = _float(value)
-    return int(number) if number is not None and number == number else None
+    return int(number) if number is not None and math.isfinite(number) else None
 
 
 def _parse_time(value: Any) -> datetime | None:
