@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from core.i18n import LANGUAGES, describe_change, elapsed_text, pick_language, say
+from core.metrics import Metrics, error_label
 from core.nemo.client import NemoClient, check_upload
 from core.nemo.draft import Draft, draft_changes, timeline_summary
 from core.nemo.errors import NemoError, NoCredits, SessionNotFound, StreamDropped
@@ -84,6 +85,8 @@ class Core:
             client, self.tokens, store, poll_interval=settings.nemo.render_poll_interval,
             deadline=settings.nemo.render_deadline, deliver=self._deliver,
         )
+        self.metrics = Metrics()
+        self.metrics.watch(self)
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -158,6 +161,8 @@ class Core:
         conv = await self.conversation(incoming.target)
         lang = self.language(conv, incoming)
         target = incoming.target
+        kind = "button" if incoming.button else "command" if incoming.command else "file" if incoming.attachments else "text"
+        self.metrics.updates.labels(target.platform, kind).inc()
         if incoming.button:
             if incoming.button_owner and incoming.button_owner != target.user_id:
                 await self.notify(target, say(lang, "not_yours"))
@@ -342,6 +347,7 @@ class Core:
             await status.stop()
 
     def error_text(self, exc: NemoError, lang: str, nemo: NemoSession | None = None) -> str:
+        self.metrics.nemo_errors.labels(error_label(exc)).inc()
         detail = (exc.message or "")[:200]
         if isinstance(exc, NoCredits):
             if self.settings.nemo.token:
@@ -550,6 +556,7 @@ class Core:
         size = _size_text(result.size)
         key = "export_done_size" if size else "export_done"
         text = say(lang, key, url=result.url, size=size)
+        self.metrics.renders.observe(max(time.time() - job.created_at, 0.0))
         await self._finish_message(port, target, message, say(lang, "done", elapsed=_ago(job.created_at)), [])
         await port.deliver(target, text, video_of(result), render_buttons(lang, target.user_id, result.url))
 

@@ -68,7 +68,11 @@ class RenderWatcher:
 
     @property
     def busy(self) -> bool:
-        return any(not task.done() for task in self._tasks.values())
+        return bool(self.active())
+
+    def active(self) -> list[str]:
+        """Ids of the renders being followed now."""
+        return [rid for rid, task in self._tasks.items() if not task.done()]
 
     def cancel(self, render_id: str) -> None:
         task = self._tasks.get(render_id)
