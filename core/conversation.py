@@ -33,11 +33,13 @@ from core.routing import Route, find_urls, route, translate_gui
 from core.settings import Settings
 from core.skills import find_skill, mode_names, skill_or_default
 from core.status import StatusMessage
+from core.throttle import RateLimiter
 from core.store.base import ConversationRecord, RenderJob, Store
 
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 4000
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_\-.]{8,512}")
 PORT_WAIT = 120.0
 _FORMATS = ", ".join(SUPPORTED_FORMATS)
 _TEMPORARY_ISSUE = re.compile(r"\s*I encountered a temporary issue[^\n]*$", re.I)
@@ -85,6 +87,7 @@ class Core:
             client, self.tokens, store, poll_interval=settings.nemo.render_poll_interval,
             deadline=settings.nemo.render_deadline, deliver=self._deliver,
         )
+        self.rate = RateLimiter(settings.bot.rate_per_minute)
         self.metrics = Metrics()
         self.metrics.watch(self)
 
@@ -163,6 +166,11 @@ class Core:
         target = incoming.target
         kind = "button" if incoming.button else "command" if incoming.command else "file" if incoming.attachments else "text"
         self.metrics.updates.labels(target.platform, kind).inc()
+        user = f"{target.platform}:{target.user_id}"
+        if (incoming.command or "").lower().lstrip("/") != "cancel" and not self.rate.allow(user):
+            if self.rate.warn_once(user):
+                await self.reply(target, say(lang, "slow_down"))
+            return
         if incoming.button:
             if incoming.button_owner and incoming.button_owner != target.user_id:
                 await self.notify(target, say(lang, "not_yours"))
@@ -231,6 +239,10 @@ class Core:
             await self.store.save_conversation(record)
             about = skill.about_zh if lang == "zh" else skill.about_en
             await self.reply(target, say(lang, "mode_set", mode=f"{skill.alias} ({about})"))
+        elif command == "token":
+            await self._own_token(conv, args, target, lang)
+        elif command == "stats":
+            await self._stats(target, lang)
         elif command == "credits":
             await self._quick(conv, lang, self._credits)
         elif command == "status":
@@ -252,6 +264,34 @@ class Core:
                                                               locale=incoming.locale)))
         else:
             await self.reply(target, say(lang, "help", modes=mode_names(), formats=_FORMATS))
+
+    async def _own_token(self, conv: Conversation, args: str, target: Target, lang: str) -> None:
+        """/token: bring your own NEMO token (private chats only; never shown back)."""
+        if target.group:
+            await self.reply(target, say(lang, "token_private_only"))
+        elif not args:
+            await self.reply(target, say(lang, "token_usage"))
+        elif args.lower() in ("clear", "reset", "off"):
+            await self.tokens.set_own(conv.record.key, None)
+            await self.reply(target, say(lang, "token_cleared"))
+        elif not _TOKEN_SHAPE.fullmatch(args):
+            await self.reply(target, say(lang, "token_invalid"))
+        else:
+            await self.tokens.set_own(conv.record.key, args)
+            await self.reply(target, say(lang, "token_saved"))
+
+    def is_operator(self, target: Target) -> bool:
+        return f"{target.platform}:{target.user_id}" in self.settings.bot.operators
+
+    async def _stats(self, target: Target, lang: str) -> None:
+        if not self.is_operator(target):
+            await self.notify(target, say(lang, "operators_only"))
+            return
+        counts = await self.store.stats()
+        convs = list(self.conversations.values())
+        await self.reply(target, say(
+            lang, "stats", active=sum(1 for c in convs if c.running or c.queue),
+            running=sum(1 for c in convs if c.running), queued=sum(len(c.queue) for c in convs), **counts))
 
     def main_buttons(self, lang: str, owner: str) -> list[Button]:
         return [Button(say(lang, "button_export"), action="export", owner=owner),
@@ -491,8 +531,7 @@ class Core:
         await self.reply(target, text, self.main_buttons(lang, target.user_id))
 
     async def _credits(self, conv: Conversation, nemo: NemoSession, lang: str) -> str:
-        token = await nemo.token()
-        credits = await nemo.client.credits(token, skill=nemo.skill)
+        credits = await nemo.authed(lambda t: nemo.client.credits(t, skill=nemo.skill))
         return say(lang, "credits", available=_number(credits.available), frozen=_number(credits.frozen),
                    total=_number(credits.total))
 

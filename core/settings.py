@@ -91,6 +91,7 @@ class BotSettings(_Section):
     status_interval: float = 5.0
     still_working_interval: float = 120.0
     queue_limit: int = 5
+    rate_per_minute: int = 20
     log_level: str = "INFO"
     log_json: bool = False
     metrics_port: int | None = None

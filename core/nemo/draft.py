@@ -118,13 +118,18 @@ def _track_name(track: Track) -> str:
     return TRACK_NAMES.get(track.kind, f"Track {track.kind}") if track.kind is not None else "Track"
 
 
+def _percent(volume: float) -> int:
+    """A volume as a percentage: 0.35 and 35 both mean 35%."""
+    return round(volume * 100 if volume <= 1 else volume)
+
+
 def _segment_text(kind: int | None, seg: Segment) -> str:
     label = seg.label
     if kind == TEXT:
         label = f'"{label}"'
     details = seg.span()
     if kind == AUDIO and seg.volume is not None:
-        details += f", {round(seg.volume * 100 if seg.volume <= 1 else seg.volume)}%"
+        details += f", {_percent(seg.volume)}%"
     return f"{label} ({details})" if label else f"({details})"
 
 
@@ -178,7 +183,7 @@ def draft_changes(before: Draft, after: Draft) -> list[Change]:
         if old_seg.span() != seg.span():
             changes.append(Change("changed", kind, seg.label, seg.span(), f"was {old_seg.span()}"))
         elif old_seg.volume != seg.volume and seg.volume is not None:
-            changes.append(Change("changed", kind, seg.label, seg.span(), f"volume {round(seg.volume * 100)}%"))
+            changes.append(Change("changed", kind, seg.label, seg.span(), f"volume {_percent(seg.volume)}%"))
         elif dict(old_seg.meta) != dict(seg.meta):
             changes.append(Change("changed", kind, seg.label, seg.span()))
     for kind, seg in unmatched_old:

@@ -46,5 +46,5 @@ def unwrap(body: Any) -> Any:
 def _int_or_none(value: Any) -> int | None:
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None

@@ -82,7 +82,7 @@ def parse_event(data: str) -> list[StreamEvent]:
         return [HEARTBEAT]
     try:
         obj = json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than the parser goes
         if data.startswith('{"error"'):
             # Older ADK writes ``{"error": "<message>"}`` without escaping: not always JSON.
             raise StreamFailed(data[len('{"error"'):].strip(' :"}')[:300]) from None
@@ -127,7 +127,7 @@ def parse_event(data: str) -> list[StreamEvent]:
 def _code(value: Any) -> int | None:
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
 
 

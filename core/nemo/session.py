@@ -31,6 +31,12 @@ class ConfiguredTokenRejected(AuthError):
     key = "error_auth_configured"
 
 
+class OwnTokenRejected(AuthError):
+    """NEMO refused the token the user gave with /token."""
+
+    key = "error_auth_own"
+
+
 class Tokens:
     def __init__(self, client: NemoClient, store: Store, configured: str | None, *, renew_margin: float = 3600.0) -> None:
         self.client = client
@@ -48,9 +54,16 @@ class Tokens:
             return self.configured
         async with self._lock(scope):
             record = await self.store.get_token(scope)
-            if record and record.token and not self._expiring(record):
+            if record and record.token and (record.own or not self._expiring(record)):
                 return record.token
             return await self._fetch(scope, record, skill)
+
+    async def set_own(self, scope: str, token: str | None) -> None:
+        """Use the user's own token for this conversation (``None``: back to an anonymous one)."""
+        async with self._lock(scope):
+            record = await self.store.get_token(scope)
+            client_id = record.client_id if record else str(uuid.uuid4())
+            await self.store.save_token(TokenRecord(scope, client_id, token, None, None, own=token is not None))
 
     async def renew(self, scope: str, skill: str, rejected: str) -> str:
         """A new token after NEMO rejected ``rejected`` (unless another task renewed it already)."""
@@ -58,6 +71,8 @@ class Tokens:
             raise ConfiguredTokenRejected("the configured NEMO token was rejected")
         async with self._lock(scope):
             record = await self.store.get_token(scope)
+            if record and record.own:
+                raise OwnTokenRejected("the user's own NEMO token was rejected")
             if record and record.token and record.token != rejected and not self._expiring(record):
                 return record.token
             return await self._fetch(scope, record, skill)
@@ -108,7 +123,7 @@ class NemoSession:
         return await self.tokens.get(self.record.key, self.skill)
 
     async def new_session(self) -> str:
-        info = await self._with_auth(lambda t: self.client.create_session(t, skill=self.skill, language=self.language))
+        info = await self.authed(lambda t: self.client.create_session(t, skill=self.skill, language=self.language))
         self.record.session_id = info.session_id
         self.record.task_id = info.task_id
         self.record.draft = None
@@ -118,12 +133,13 @@ class NemoSession:
     async def session_id(self) -> str:
         return self.record.session_id or await self.new_session()
 
-    async def _with_auth(self, call: Callable[[str], Awaitable[T]]) -> T:
+    async def authed(self, call: Callable[[str], Awaitable[T]]) -> T:
+        """Run ``call(token)`` with a token renewed once on auth errors and one retry after 429."""
         token = await self.token()
         try:
             return await self._with_rate_limit(lambda: call(token))
         except AuthError as exc:
-            if isinstance(exc, ConfiguredTokenRejected):
+            if isinstance(exc, (ConfiguredTokenRejected, OwnTokenRejected)):
                 raise
             token = await self.tokens.renew(self.record.key, self.skill, token)
             return await self._with_rate_limit(lambda: call(token))
@@ -140,13 +156,13 @@ class NemoSession:
         """Run ``call(token, session_id)`` with the documented reactions."""
         sid = await self.session_id()
         try:
-            return await self._with_auth(lambda t: call(t, sid))
+            return await self.authed(lambda t: call(t, sid))
         except SessionNotFound:
             self.restarted = True
             sid = await self.new_session()
             if not retry_on_new_session:
                 raise
-            return await self._with_auth(lambda t: call(t, sid))
+            return await self.authed(lambda t: call(t, sid))
 
     async def chat(self, text: str) -> AsyncIterator[StreamEvent]:
         """The reply stream, with the reactions applied only before the first event arrives
@@ -164,7 +180,7 @@ class NemoSession:
                     started = True
                     yield event
                 return
-            except ConfiguredTokenRejected:
+            except (ConfiguredTokenRejected, OwnTokenRejected):
                 raise
             except AuthError:
                 if started or renewed:

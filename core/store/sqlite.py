@@ -37,6 +37,8 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX renders_open ON renders (delivered);
     """,
+    # 2: users may bring their own NEMO token
+    "ALTER TABLE tokens ADD COLUMN own INTEGER NOT NULL DEFAULT 0",
 )
 
 
@@ -108,23 +110,38 @@ class SqliteStore:
 
     async def get_token(self, scope: str) -> TokenRecord | None:
         async with self.db.execute(
-            "SELECT scope, client_id, token, user_id, expires_at FROM tokens WHERE scope = ?", (scope,)
+            "SELECT scope, client_id, token, user_id, expires_at, own FROM tokens WHERE scope = ?", (scope,)
         ) as cur:
             row = await cur.fetchone()
         if row is None:
             return None
         expires = datetime.fromisoformat(row[4]) if row[4] else None
-        return TokenRecord(row[0], row[1], row[2], row[3], expires)
+        return TokenRecord(row[0], row[1], row[2], row[3], expires, bool(row[5]))
 
     async def save_token(self, record: TokenRecord) -> None:
         await self.db.execute(
-            "INSERT INTO tokens (scope, client_id, token, user_id, expires_at) VALUES (?,?,?,?,?) "
+            "INSERT INTO tokens (scope, client_id, token, user_id, expires_at, own) VALUES (?,?,?,?,?,?) "
             "ON CONFLICT(scope) DO UPDATE SET client_id=excluded.client_id, token=excluded.token, "
-            "user_id=excluded.user_id, expires_at=excluded.expires_at",
+            "user_id=excluded.user_id, expires_at=excluded.expires_at, own=excluded.own",
             (record.scope, record.client_id, record.token, record.user_id,
-             record.expires_at.isoformat() if record.expires_at else None),
+             record.expires_at.isoformat() if record.expires_at else None, int(record.own)),
         )
         await self.db.commit()
+
+    async def stats(self) -> dict[str, int]:
+        """Counts for the operator's /stats."""
+        out: dict[str, int] = {}
+        for name, sql in (
+            ("conversations", "SELECT COUNT(*) FROM conversations"),
+            ("uploads", "SELECT COUNT(*) FROM uploads"),
+            ("renders", "SELECT COUNT(*) FROM renders"),
+            ("renders_open", "SELECT COUNT(*) FROM renders WHERE delivered = 0"),
+            ("own_tokens", "SELECT COUNT(*) FROM tokens WHERE own = 1"),
+        ):
+            async with self.db.execute(sql) as cur:
+                row = await cur.fetchone()
+            out[name] = int(row[0]) if row else 0
+        return out
 
     # -- uploads ----------------------------------------------------------------------------
 

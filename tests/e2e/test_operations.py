@@ -1,0 +1,81 @@
+"""Operations around the core: own tokens, operator stats, floods, the store's schema and file mode."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+from pathlib import Path
+
+from core.app import running_core
+from core.conversation import Core
+from core.ports import Incoming, Target
+from core.store.sqlite import MIGRATIONS, SqliteStore
+from tests.fakes.nemo import FakeNemo
+from tests.conftest import fast_settings
+from tests.recording import RecordingPort
+
+ANN = Target("test", "chat-1", "ann")
+OWN_TOKEN = "nmv_usr_ownTokenOfAnn123"
+
+
+async def test_own_token_is_used_never_shown_and_refused_in_groups(tmp_path: Path) -> None:
+    async with FakeNemo(static_tokens={OWN_TOKEN}) as nemo, running_core(fast_settings(nemo.url, tmp_path / "b.db")) as core:
+        port = RecordingPort()
+        core.register(port)
+        group = Target("test", "g-1", "ann", group=True)
+        await core.handle(Incoming(group, command="token", args=OWN_TOKEN))
+        assert "only in a private chat" in port.last()
+        await core.handle(Incoming(ANN, command="token", args=OWN_TOKEN))
+        assert "saved" in port.last()
+        await core.handle(Incoming(ANN, text="credits"))
+        used = [r.headers.get("authorization") for r in nemo.requests if r.path == "/api/credits/balance/simple"]
+        assert used == [f"Bearer {OWN_TOKEN}"]
+        assert not [r for r in nemo.requests if r.path == "/api/auth/anonymous-token"]
+        assert all(OWN_TOKEN not in text for m in port.messages for text in m.texts)
+
+        nemo.expire_token(OWN_TOKEN)
+        await core.handle(Incoming(ANN, text="credits"))
+        assert "rejected your own token" in port.last()
+        assert not [r for r in nemo.requests if r.path == "/api/auth/anonymous-token"]  # never swapped silently
+        await core.handle(Incoming(ANN, command="token", args="clear"))
+        await core.handle(Incoming(ANN, text="credits"))
+        assert port.last().startswith("Credits:")
+
+
+async def test_stats_is_for_operators_only(core: Core, port: RecordingPort) -> None:
+    await core.handle(Incoming(ANN, command="stats"))
+    assert port.notices == ["That command is for the bot's operators."]
+    core.settings.bot.operators = ["test:ann"]
+    await core.handle(Incoming(ANN, command="stats"))
+    assert port.last().startswith("Conversations: ")
+
+
+async def test_a_flood_from_one_user_is_slowed_with_one_message(core: Core, port: RecordingPort, nemo: FakeNemo) -> None:
+    core.rate.limit = 5
+    for n in range(30):
+        await core.handle(Incoming(ANN, text="credits"))
+    texts = port.texts()
+    assert texts.count("You're sending messages too fast. Please wait a minute.") == 1
+    assert sum(t.startswith("Credits:") for t in texts) == 5
+    other = Target("test", "chat-2", "bob")
+    await core.handle(Incoming(other, text="credits"))
+    assert port.last().startswith("Credits:")  # other users are not slowed
+
+
+async def test_store_migrates_an_old_schema_and_is_private(tmp_path: Path) -> None:
+    db = tmp_path / "old.db"
+    with sqlite3.connect(db) as conn:  # a database left by the first release
+        conn.executescript(MIGRATIONS[0] + "; PRAGMA user_version = 1;")
+        conn.execute("INSERT INTO tokens (scope, client_id, token) VALUES ('x', 'cid', 'tok')")
+    store = SqliteStore(db)
+    await store.open()
+    try:
+        assert await store.schema_version() == len(MIGRATIONS)
+        record = await store.get_token("x")
+        assert record is not None and record.client_id == "cid" and record.own is False
+    finally:
+        await store.close()
+    fresh = SqliteStore(tmp_path / "new" / "bot.db")
+    await fresh.open()
+    await fresh.close()
+    assert stat.S_IMODE((tmp_path / "new" / "bot.db").stat().st_mode) == 0o600
