@@ -165,6 +165,9 @@ CHANGE_KINDS = {
     TEXT: {"en": "text", "zh": "文字"},
 }
 
+CHANGE_WORDS = {"was": {"en": "was", "zh": "原为"}, "volume": {"en": "volume", "zh": "音量"}}
+SETTING_WORDS = {"cv": {"en": "canvas", "zh": "画布"}}
+
 
 def add_texts(texts: Mapping[str, Mapping[str, str]]) -> None:
     """Register a front-end's own texts (keys must be new)."""
@@ -195,7 +198,7 @@ def describe_change(lang: str, change: Change) -> str:
     """``added text 'Urban Dreams' 0-3s``."""
     verb = CHANGE_VERBS[change.verb].get(lang, change.verb)
     if change.kind is None:
-        what = change.label
+        what = SETTING_WORDS.get(change.label, {}).get(lang, change.label)
     else:
         what = CHANGE_KINDS.get(change.kind, {}).get(lang, f"track {change.kind}")
         if change.label:
@@ -203,8 +206,12 @@ def describe_change(lang: str, change: Change) -> str:
     words = [verb, what]
     if change.span:
         words.append(change.span)
-    if change.detail:
-        words.append(f"({change.detail})")
+    if change.was:
+        words.append(f"({CHANGE_WORDS['was'][lang]} {change.was})")
+    if change.volume is not None:
+        words.append(f"({CHANGE_WORDS['volume'][lang]} {change.volume}%)")
+    if change.value:
+        words.append(f"({change.value})")
     return " ".join(words)
 
 

@@ -157,10 +157,9 @@ class Change:
     kind: int | None
     label: str
     span: str
-    detail: str = ""
-
-
-KIND_WORDS = {VIDEO: "clip", AUDIO: "music", TEXT: "text"}
+    was: str = ""  # the previous span, when a segment moved
+    volume: int | None = None  # the new volume in percent, when only that changed
+    value: str = ""  # the new value of a top-level setting (``cv`` canvas: ``1080x1920``)
 
 
 def _key(kind: int | None, seg: Segment) -> tuple[Any, ...]:
@@ -181,9 +180,9 @@ def draft_changes(before: Draft, after: Draft) -> list[Change]:
         unmatched_old.remove(match)
         old_seg = match[1]
         if old_seg.span() != seg.span():
-            changes.append(Change("changed", kind, seg.label, seg.span(), f"was {old_seg.span()}"))
+            changes.append(Change("changed", kind, seg.label, seg.span(), was=old_seg.span()))
         elif old_seg.volume != seg.volume and seg.volume is not None:
-            changes.append(Change("changed", kind, seg.label, seg.span(), f"volume {_percent(seg.volume)}%"))
+            changes.append(Change("changed", kind, seg.label, seg.span(), volume=_percent(seg.volume)))
         elif dict(old_seg.meta) != dict(seg.meta):
             changes.append(Change("changed", kind, seg.label, seg.span()))
     for kind, seg in unmatched_old:
@@ -192,7 +191,7 @@ def draft_changes(before: Draft, after: Draft) -> list[Change]:
     new_rest = _extras(after.raw)
     for key in sorted(set(old_rest) | set(new_rest)):
         if old_rest.get(key) != new_rest.get(key):
-            changes.append(Change("changed", None, key, "", _short(new_rest.get(key))))
+            changes.append(Change("changed", None, key, "", value=_short(new_rest.get(key))))
     return changes
 
 
