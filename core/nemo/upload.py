@@ -14,7 +14,7 @@ from pathlib import Path
 
 from core.nemo.errors import FileTooLarge
 
-CHUNK = 1024 * 1024
+CHUNK = 2 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,30 @@
+"""``make bench``: every figure script in bench/, one after another, with a short configuration
+each (pass --full for the sizes the issues name). Each script also runs on its own."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+QUICK: dict[str, list[str]] = {
+    "sse_pipeline.py": ["--events", "20000", "--rounds", "5"],
+    "upload.py": ["--mb", "500", "--rounds", "3"],
+}
+
+
+def main() -> int:
+    full = "--full" in sys.argv
+    failures = 0
+    for script in sorted(HERE.glob("*.py")):
+        if script.name in ("run_all.py", "__init__.py") or script.name.startswith("_"):
+            continue
+        args = [] if full else QUICK.get(script.name, [])
+        print(f"\n== {script.name} {' '.join(args)}", flush=True)
+        failures += subprocess.run([sys.executable, str(script), *args], cwd=HERE.parent).returncode != 0
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
