@@ -10,6 +10,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
 from core.conversation import Core
+from core.metrics import serve_metrics
 from core.nemo.client import NemoClient
 from core.settings import Settings
 from core.store.sqlite import SqliteStore
@@ -45,4 +46,7 @@ async def running_core(settings: Settings, *, engine_dir: Path | None = None) ->
         core = Core(settings, store, client)
         await core.start()
         stack.push_async_callback(core.stop)
+        if settings.bot.metrics_port is not None:
+            runner = await serve_metrics(core, settings.bot.metrics_host, settings.bot.metrics_port)
+            stack.push_async_callback(runner.cleanup)
         yield core

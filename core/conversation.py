@@ -423,8 +423,14 @@ class Core:
                       status: StatusMessage, lang: str) -> None:
         names: list[str] = []
         for attachment in incoming.attachments:
-            status.set_step(say(lang, "step_uploading", name=attachment.filename[:60]), "upload_video")
-            names.extend(await self._upload_one(conv, nemo, attachment))
+            if attachment.url:
+                status.set_step(say(lang, "step_uploading", name=attachment.filename[:60]), "upload_video")
+                names.extend(await self._upload_one(conv, nemo, attachment))
+        streamed = [a for a in incoming.attachments if not a.url]
+        if streamed:  # in one request: an album is one upload
+            label = ", ".join(a.filename for a in streamed)
+            status.set_step(say(lang, "step_uploading", name=label[:60]), "upload_video")
+            names.extend(await self._upload_streamed(conv, nemo, streamed))
         urls = find_urls(incoming.text)
         if urls and not incoming.attachments:
             status.set_step(say(lang, "step_uploading", name=urls[0][:60]), "upload_video")
@@ -456,6 +462,20 @@ class Core:
         for f in files:
             await self.store.add_upload(conv.record.key, f.filename or attachment.filename, f.cdn_url, attachment.size)
         return [f.filename or attachment.filename for f in files] or [attachment.filename]
+
+    async def _upload_streamed(self, conv: Conversation, nemo: NemoSession,
+                               attachments: Sequence[Attachment]) -> list[str]:
+        """Attachments without a URL, streamed to NEMO in one multipart request."""
+        for attachment in attachments:
+            check_upload(attachment.filename, attachment.size)
+            if attachment.open is None:
+                raise ValueError("attachment has neither a URL nor a way to read it")
+        sources = [UploadSource(a.filename, a.open, a.size, a.content_type) for a in attachments if a.open]
+        files = await nemo.call(lambda t, s: nemo.client.upload_files(t, s, sources, skill=nemo.skill))
+        sizes = {a.filename: a.size for a in attachments}
+        for f in files:
+            await self.store.add_upload(conv.record.key, f.filename, f.cdn_url, sizes.get(f.filename))
+        return [f.filename for f in files if f.filename] or [a.filename for a in attachments]
 
     # -- chat -------------------------------------------------------------------------------
 

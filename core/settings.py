@@ -95,6 +95,7 @@ class BotSettings(_Section):
     log_level: str = "INFO"
     log_json: bool = False
     metrics_port: int | None = None
+    metrics_host: str = "127.0.0.1"
     operators: list[str] = Field(default_factory=list)
 
 

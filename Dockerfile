@@ -1,0 +1,32 @@
+# nemobot: the bot (Telegram, Discord) with the local engine built in by default.
+#   docker build -t nemobot .                         # with the local ffmpeg engine
+#   docker build --build-arg WITH_ENGINE=0 -t nemobot .   # cloud only (set NEMOBOT_BACKEND=cloud)
+#   docker run -e TELEGRAM_TOKEN=... -v nemobot-data:/data nemobot
+FROM python:3.11-slim
+
+ARG WITH_ENGINE=1
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
+    NEMOBOT_DB_PATH=/data/nemobot.db NEMOBOT_ENGINE_DATA_DIR=/data/engine \
+    NEMOBOT_METRICS_PORT=9464 NEMOBOT_METRICS_HOST=0.0.0.0
+
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends fonts-dejavu-core fonts-wqy-microhei \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --create-home --uid 10001 nemobot \
+ && mkdir /data && chown nemobot /data
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY core core
+COPY bots bots
+COPY engine engine
+COPY config config
+RUN if [ "$WITH_ENGINE" = 1 ]; then pip install --no-cache-dir ".[engine]"; \
+    else pip install --no-cache-dir .; fi
+
+USER nemobot
+VOLUME ["/data"]
+EXPOSE 9464
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD python -c "import os, urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ[\"NEMOBOT_METRICS_PORT\"]}/healthz', timeout=4)"
+CMD ["nemobot", "run"]
