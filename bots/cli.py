@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from core.logs import setup_logging
-from core.settings import Settings
+from core.settings import Settings, settings_secrets
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -18,11 +18,6 @@ def _settings(args: argparse.Namespace) -> Settings:
     if getattr(args, "backend", None):
         settings.bot.backend = args.backend
     return settings
-
-
-def _secrets(settings: Settings) -> list[str]:
-    values = [settings.nemo.token, settings.telegram.token, settings.telegram.webhook_secret, settings.discord.token]
-    return [v.get_secret_value() for v in values if v is not None]
 
 
 async def _console(settings: Settings) -> None:
@@ -75,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return int(engine_main(args.engine_args) or 0)
     settings = _settings(args)
-    setup_logging(settings.bot.log_level, json_lines=settings.bot.log_json, secrets=_secrets(settings))
+    setup_logging(settings.bot.log_level, json_lines=settings.bot.log_json, secrets=settings_secrets(settings))
     try:
         if args.command == "console":
             asyncio.run(_console(settings))

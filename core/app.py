@@ -26,7 +26,6 @@ async def running_core(settings: Settings, *, engine_dir: Path | None = None) ->
         base_url = settings.nemo.base_url
         if settings.bot.backend == "engine":
             from engine.server import EngineServer
-
             from engine.settings import EngineSettings
 
             engine_settings = EngineSettings(host="127.0.0.1", port=0)

@@ -30,11 +30,12 @@ from core.nemo.upload import UploadSource
 from core.ports import Attachment, Button, ChatPort, Incoming, MessageRef, Target
 from core.renders import RenderWatcher, job_status_message, job_target, render_buttons, video_of
 from core.routing import Route, find_urls, route, translate_gui
-from core.settings import Settings
+from core.secrets import RedactingPort, Redactor
+from core.settings import Settings, settings_secrets
 from core.skills import find_skill, mode_names, skill_or_default
 from core.status import StatusMessage
-from core.throttle import RateLimiter
 from core.store.base import ConversationRecord, RenderJob, Store
+from core.throttle import RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,7 @@ class Core:
         self.client = client
         token = settings.nemo.token.get_secret_value() if settings.nemo.token else None
         self.tokens = Tokens(client, store, token, renew_margin=settings.nemo.token_renew_margin)
+        self.redactor = Redactor(settings_secrets(settings))
         self.ports: dict[str, ChatPort] = {}
         self.conversations: dict[str, Conversation] = {}
         self._locks: dict[str, asyncio.Lock] = {}
@@ -94,7 +96,8 @@ class Core:
     # -- lifecycle --------------------------------------------------------------------------
 
     def register(self, port: ChatPort) -> None:
-        self.ports[port.platform] = port
+        """Add a surface; everything the core shows through it passes the redactor."""
+        self.ports[port.platform] = RedactingPort(port, self.redactor)
         self._port_ready.setdefault(port.platform, asyncio.Event()).set()
 
     async def start(self) -> None:
@@ -277,6 +280,7 @@ class Core:
         elif not _TOKEN_SHAPE.fullmatch(args):
             await self.reply(target, say(lang, "token_invalid"))
         else:
+            self.redactor.add([args])
             await self.tokens.set_own(conv.record.key, args)
             await self.reply(target, say(lang, "token_saved"))
 

@@ -4,44 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import sys
 from collections.abc import Iterable
 
-_PATTERNS = (
-    re.compile(r"nmv_[A-Za-z0-9]+_[A-Za-z0-9_\-]+"),          # NEMO tokens
-    re.compile(r"\b\d{6,12}:[A-Za-z0-9_\-]{30,}\b"),           # Telegram bot tokens
-    re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._\-]+"),            # Authorization headers
-    re.compile(r"(/bot)\d{6,12}:[A-Za-z0-9_\-]+"),              # tokens inside Bot API URLs
-    re.compile(r"[MNO][A-Za-z\d_\-]{23,25}\.[A-Za-z\d_\-]{6}\.[A-Za-z\d_\-]{27,}"),  # Discord bot tokens
-    re.compile(r"(/webhooks/\d+/)[A-Za-z0-9_\-.]{20,}"),        # Discord interaction tokens in URLs
-    re.compile(r"(/interactions/\d+/)[A-Za-z0-9_\-.]{20,}"),
-)
-MASK = "[redacted]"
-
-
-class Redactor(logging.Filter):
-    """Replaces known secrets and anything shaped like a token in every record."""
-
-    def __init__(self, secrets: Iterable[str] = ()) -> None:
-        super().__init__()
-        self.secrets = sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True)
-
-    def redact(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, MASK)
-        for pattern in _PATTERNS:
-            text = pattern.sub(lambda m: (m.group(1) if m.groups() else "") + MASK, text)
-        return text
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        record.msg, record.args = self.redact(message), None
-        if record.exc_text:
-            record.exc_text = self.redact(record.exc_text)
-        return True
+from core.secrets import Redactor
 
 
 class JsonFormatter(logging.Formatter):

@@ -154,3 +154,9 @@ class Settings(BaseModel):
                        discord=DiscordSettings())
         finally:
             _config_file.reset(token)
+
+
+def settings_secrets(settings: Settings) -> list[str]:
+    """Every secret the settings hold, for the redactors."""
+    values = (settings.nemo.token, settings.telegram.token, settings.telegram.webhook_secret, settings.discord.token)
+    return [v.get_secret_value() for v in values if v is not None]
