@@ -15,7 +15,7 @@ import time
 import unicodedata
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from core.i18n import LANGUAGES, describe_change, elapsed_text, pick_language, say
 from core.metrics import Metrics, error_label
@@ -26,10 +26,10 @@ from core.nemo.events import StateDelta, Text, ToolCall
 from core.nemo.limits import SUPPORTED_FORMATS
 from core.nemo.models import RenderStatus
 from core.nemo.session import NemoSession, Tokens
-from core.nemo.upload import UploadSource
+from core.nemo.upload import UploadSource, safe_filename
 from core.ports import Attachment, Button, ChatPort, Incoming, MessageRef, Target
 from core.renders import RenderWatcher, job_status_message, job_target, render_buttons, video_of
-from core.routing import Route, find_urls, route, translate_gui
+from core.routing import Route, find_urls, link_problem, route, translate_gui
 from core.secrets import RedactingPort, Redactor
 from core.settings import Settings, settings_secrets
 from core.skills import find_skill, mode_names, skill_or_default
@@ -44,6 +44,7 @@ _TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_\-.]{8,512}")
 PORT_WAIT = 120.0
 _FORMATS = ", ".join(SUPPORTED_FORMATS)
 _TEMPORARY_ISSUE = re.compile(r"\s*I encountered a temporary issue[^\n]*$", re.I)
+BUTTON_ACTIONS = frozenset({"export", "status", "credits", "cancel", "new", "help", "start"})
 
 
 @dataclass(eq=False)
@@ -66,8 +67,15 @@ class Conversation:
 
 
 def clean_text(text: str) -> str:
-    """Drop control characters (keep newlines and tabs) and surrounding blanks."""
-    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C").strip()
+    """Drop control characters (keep newlines and tabs) and surrounding blanks.
+
+    Format characters stay (the joiner inside an emoji, RTL marks, bidi isolates), and so do
+    characters this Python's Unicode tables do not know yet (newer emoji): the text reaches NEMO
+    intact. A text of nothing but blanks and invisible characters is empty.
+    """
+    kept = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")).strip()
+    visible = any(not ch.isspace() and unicodedata.category(ch) != "Cf" for ch in kept)
+    return kept if visible else ""
 
 
 class Core:
@@ -178,22 +186,30 @@ class Core:
             if incoming.button_owner and incoming.button_owner != target.user_id:
                 await self.notify(target, say(lang, "not_yours"))
                 return
+            if incoming.button.lower().lstrip("/") not in BUTTON_ACTIONS:  # forged, or from an old layout
+                await self.notify(target, say(lang, "stale_button"))
+                return
             incoming = Incoming(target, command=incoming.button, locale=incoming.locale)
         command = (incoming.command or "").lower().lstrip("/")
         text = clean_text(incoming.text)
-        if len(text) > MAX_TEXT:
-            await self.reply(target, say(lang, "text_too_long", length=len(text), limit=MAX_TEXT))
+        args = clean_text(incoming.args)
+        longest = max(len(text), len(args))
+        if longest > MAX_TEXT:
+            await self.reply(target, say(lang, "text_too_long", length=longest, limit=MAX_TEXT))
             return
         if command:
-            await self._command(conv, command, clean_text(incoming.args), incoming, lang)
+            await self._command(conv, command, args, incoming, lang)
             return
         kind = route(text, bool(incoming.attachments))
-        if kind is Route.UPLOAD and not incoming.attachments and not find_urls(text):
+        refused = link_problem(text) if kind is Route.UPLOAD and not incoming.attachments else None
+        if refused:
+            await self.reply(target, say(lang, refused))
+        elif kind is Route.UPLOAD and not incoming.attachments and not find_urls(text):
             await self.reply(target, say(lang, "upload_nothing"))
         elif kind is Route.CREDITS:
-            await self._quick(conv, lang, self._credits)
+            await self._quick(conv, lang, self._credits, target)
         elif kind is Route.STATUS:
-            await self._quick(conv, lang, self._status)
+            await self._quick(conv, lang, self._status, target)
         elif kind is Route.CHAT and not text:
             await self.reply(target, say(lang, "empty_message"))
         else:
@@ -220,7 +236,7 @@ class Core:
             await self.reply(target, say(lang, key, mode=skill.alias, modes=mode_names(), formats=_FORMATS),
                              self.main_buttons(lang, target.user_id))
         elif command == "cancel":
-            await self.cancel(conv, lang)
+            await self.cancel(conv, lang, target)
         elif command in ("lang", "language"):
             choice = pick_language(args, "") if args else ""
             if choice not in LANGUAGES:
@@ -247,16 +263,18 @@ class Core:
         elif command == "stats":
             await self._stats(target, lang)
         elif command == "credits":
-            await self._quick(conv, lang, self._credits)
+            await self._quick(conv, lang, self._credits, target)
         elif command == "status":
-            await self._quick(conv, lang, self._status)
+            await self._quick(conv, lang, self._status, target)
         elif command in ("export", "new", "upload"):
             kind = {"export": Route.EXPORT, "new": Route.CHAT, "upload": Route.UPLOAD}[command]
             op = Operation(kind, Incoming(target, args, command="new" if command == "new" else None,
                                           attachments=incoming.attachments, locale=incoming.locale))
-            if kind is Route.UPLOAD and not incoming.attachments and not find_urls(args):
-                await self.reply(target, say(lang, "upload_nothing"))
-                return
+            if kind is Route.UPLOAD and not incoming.attachments:
+                refused = link_problem(args) or (None if find_urls(args) else "upload_nothing")
+                if refused:
+                    await self.reply(target, say(lang, refused))
+                    return
             await self.enqueue(conv, op)
         elif command == "edit":
             if not args and not incoming.attachments:
@@ -266,7 +284,9 @@ class Core:
             await self.enqueue(conv, Operation(kind, Incoming(target, args, attachments=incoming.attachments,
                                                               locale=incoming.locale)))
         else:
-            await self.reply(target, say(lang, "help", modes=mode_names(), formats=_FORMATS))
+            name = command if len(command) <= 32 else command[:32] + "…"
+            await self.reply(target, say(lang, "unknown_command", command=name) + "\n\n"
+                             + say(lang, "help", modes=mode_names(), formats=_FORMATS))
 
     async def _own_token(self, conv: Conversation, args: str, target: Target, lang: str) -> None:
         """/token: bring your own NEMO token (private chats only; never shown back)."""
@@ -334,7 +354,9 @@ class Core:
             finally:
                 conv.running = None
 
-    async def cancel(self, conv: Conversation, lang: str) -> None:
+    async def cancel(self, conv: Conversation, lang: str, target: Target | None = None) -> None:
+        """Stop the running operation and drop the queued ones; ``target`` is where the
+        request came from (its answer goes there, with the surface's reply details)."""
         dropped = list(conv.queue)
         conv.queue.clear()
         for op in dropped:
@@ -345,11 +367,11 @@ class Core:
                     log.warning("could not mark a queued job cancelled", exc_info=True)
         running = conv.running
         if running is None or running.task is None or running.task.done():
+            answer_to = target or conv_target(conv, running)
             if dropped:
-                await self.reply(conv_target(conv, running), say(lang, "cancelled_queue", count=len(dropped)))
+                await self.reply(answer_to, say(lang, "cancelled_queue", count=len(dropped)))
             else:
-                await self.reply(Target(conv.record.platform, conv.record.chat_id, conv.record.user_id,
-                                        group=conv.record.key.count(":") > 1), say(lang, "nothing_to_cancel"))
+                await self.reply(answer_to, say(lang, "nothing_to_cancel"))
             return
         running.task.cancel()
 
@@ -426,16 +448,22 @@ class Core:
     async def _upload(self, conv: Conversation, nemo: NemoSession, incoming: Incoming,
                       status: StatusMessage, lang: str) -> None:
         names: list[str] = []
-        for attachment in incoming.attachments:
+        # a user's file name travels in a multipart header and comes back in messages: made safe once
+        attachments = [replace(a, filename=safe_filename(a.filename)) for a in incoming.attachments]
+        for attachment in attachments:
             if attachment.url:
                 status.set_step(say(lang, "step_uploading", name=attachment.filename[:60]), "upload_video")
                 names.extend(await self._upload_one(conv, nemo, attachment))
-        streamed = [a for a in incoming.attachments if not a.url]
+        streamed = [a for a in attachments if not a.url]
         if streamed:  # in one request: an album is one upload
             label = ", ".join(a.filename for a in streamed)
             status.set_step(say(lang, "step_uploading", name=label[:60]), "upload_video")
             names.extend(await self._upload_streamed(conv, nemo, streamed))
         urls = find_urls(incoming.text)
+        refused = link_problem(incoming.text) if urls and not incoming.attachments else None
+        if refused:  # checked when the request came in; never ask NEMO to fetch a private address
+            await status.finish(say(lang, refused))
+            return
         if urls and not incoming.attachments:
             status.set_step(say(lang, "step_uploading", name=urls[0][:60]), "upload_video")
             files = await nemo.call(lambda t, s: nemo.client.upload_urls(t, s, urls, skill=nemo.skill))
@@ -446,7 +474,8 @@ class Core:
         if instruction:
             await self._chat(conv, nemo, instruction, status, lang)
             return
-        await status.finish(say(lang, "uploaded", names=", ".join(names) or "?"), self.main_buttons(lang, incoming.target.user_id))
+        text = say(lang, "uploaded", names=", ".join(names) or "?")
+        await status.finish(_restarted(nemo, lang, text), self.main_buttons(lang, incoming.target.user_id))
 
     async def _upload_one(self, conv: Conversation, nemo: NemoSession, attachment: Attachment) -> list[str]:
         check_upload(attachment.filename, attachment.size)
@@ -505,32 +534,42 @@ class Core:
                 elif isinstance(event, StateDelta) and "draft" in event.delta:
                     latest = Draft.parse(event.delta["draft"])
         except StreamDropped as exc:
-            after = (await nemo.call(lambda t, s: nemo.client.state(t, s, skill=nemo.skill))).draft
+            log.warning("stream dropped in %s: %s", conv.record.key, exc)
+            try:
+                after = (await nemo.call(lambda t, s: nemo.client.state(t, s, skill=nemo.skill))).draft
+            except NemoError as state_error:  # the message went out: never say "try again" blindly
+                log.warning("state after a dropped stream unreadable in %s: %s", conv.record.key, state_error)
+                await status.finish(say(lang, "edit_unconfirmed"), self.main_buttons(lang, owner))
+                return
             await self._remember(conv, after)
             changes = self._changes(before, after, lang)
             summary = timeline_summary(after)
             key = "dropped_changes" if changes else "dropped_nothing"
-            log.warning("stream dropped in %s: %s", conv.record.key, exc)
             await status.finish(say(lang, key, changes=changes, summary=summary), self.main_buttons(lang, owner))
             return
         reply = "".join(parts).strip()
         if reply and latest is not None:
             reply = _TEMPORARY_ISSUE.sub("", reply).strip() or reply
         if latest is None:
-            latest = (await nemo.call(lambda t, s: nemo.client.state(t, s, skill=nemo.skill))).draft
-        await self._remember(conv, latest)
-        if not reply:
+            try:
+                latest = (await nemo.call(lambda t, s: nemo.client.state(t, s, skill=nemo.skill))).draft
+            except NemoError as state_error:  # the edit is done: keep its reply, never invite a resend
+                log.warning("state after an edit unreadable in %s: %s", conv.record.key, state_error)
+                if not reply:
+                    await status.finish(say(lang, "edit_unconfirmed"), self.main_buttons(lang, owner))
+                    return
+        if latest is not None:
+            await self._remember(conv, latest)
+        if reply:
+            translated = translate_gui(reply, lang)
+            text_out = translated.text
+            if translated.show_timeline and latest is not None:
+                text_out += "\n" + timeline_summary(latest)
+        elif latest is not None:
             changes = self._changes(before, latest, lang)
             key = "silent_changes" if changes else "silent_nothing"
             text_out = say(lang, key, changes=changes, summary=timeline_summary(latest))
-        else:
-            translated = translate_gui(reply, lang)
-            text_out = translated.text
-            if translated.show_timeline:
-                text_out += "\n" + timeline_summary(latest)
-        if nemo.restarted:
-            text_out = say(lang, "error_session_restarted") + "\n\n" + text_out
-        await status.finish(text_out, self.main_buttons(lang, owner))
+        await status.finish(_restarted(nemo, lang, text_out), self.main_buttons(lang, owner))
 
     def _changes(self, before: Draft, after: Draft, lang: str) -> str:
         return "; ".join(describe_change(lang, c) for c in draft_changes(before, after)[:12])
@@ -541,12 +580,13 @@ class Core:
 
     # -- quick requests ---------------------------------------------------------------------
 
-    async def _quick(self, conv: Conversation, lang: str, action: Callable[[Conversation, NemoSession, str], Awaitable[str]]) -> None:
-        target = Target(conv.record.platform, conv.record.chat_id, conv.record.user_id,
-                        group=conv.record.key.count(":") > 1)
+    async def _quick(self, conv: Conversation, lang: str, action: Callable[[Conversation, NemoSession, str], Awaitable[str]],
+                     target: Target | None = None) -> None:
+        """Answer a quick request where it came from (``target`` keeps the surface's reply details)."""
+        target = target or conv_target(conv, None)
         nemo = self.nemo(conv, lang)
         try:
-            text = await action(conv, nemo, lang)
+            text = _restarted(nemo, lang, await action(conv, nemo, lang))
         except NemoError as exc:
             text = self.error_text(exc, lang, nemo)
         except Exception:
@@ -641,6 +681,11 @@ def conv_target(conv: Conversation, op: Operation | None) -> Target:
         return op.incoming.target
     record = conv.record
     return Target(record.platform, record.chat_id, record.user_id, group=record.key.count(":") > 1)
+
+
+def _restarted(nemo: NemoSession, lang: str, text: str) -> str:
+    """``text``, told first that the timeline restarted when NEMO had lost the session."""
+    return say(lang, "error_session_restarted") + "\n\n" + text if nemo.restarted else text
 
 
 def _instruction_after_upload(text: str, had_attachments: bool) -> str:

@@ -81,6 +81,15 @@ TEXTS: dict[str, dict[str, str]] = {
     "lang_set": {"en": "Language: English.", "zh": "语言：中文。"},
     "lang_unknown": {"en": "Say /lang en or /lang zh.", "zh": "请输入 /lang en 或 /lang zh。"},
     "new_session": {"en": "Fresh start: a new, empty timeline.", "zh": "已重新开始：新的空白时间线。"},
+    "unknown_command": {"en": "I don't know the command /{command}.", "zh": "没有 /{command} 这个命令。"},
+    "url_not_http": {"en": "I can only fetch http:// or https:// links. Send the file itself, or a public web link.",
+                     "zh": "只能获取 http:// 或 https:// 链接。请直接发送文件，或发送公开的网页链接。"},
+    "url_private": {"en": "I can't fetch that link: it points to a private or local address. Send the file itself, "
+                          "or a public link.",
+                    "zh": "无法获取该链接：它指向私有或本地地址。请直接发送文件，或发送公开链接。"},
+    "edit_unconfirmed": {"en": "I sent your edit, but couldn't confirm what it changed: the video service isn't "
+                               "answering. Say “status” in a moment to check before sending it again.",
+                         "zh": "编辑已发送，但视频服务没有响应，无法确认改动。请稍后发送“状态”查看，再决定是否重发。"},
     "not_yours": {"en": "Only the person who asked can use these buttons.", "zh": "只有发起请求的人可以使用这些按钮。"},
     "stale_button": {"en": "That button is no longer valid.", "zh": "该按钮已失效。"},
     "empty_message": {"en": "Tell me what to do with your video, or send one.",
@@ -151,6 +160,11 @@ TEXTS: dict[str, dict[str, str]] = {
                              "zh": "渲染时间过长，已停止等待。说“导出”重试。"},
     "error_internal": {"en": "Sorry, something went wrong on my side. Nothing was lost; please try again.",
                        "zh": "抱歉，我这边出错了。没有丢失任何内容，请重试。"},
+    "error_empty_file": {"en": "That file is empty (0 bytes). Please send it again.",
+                         "zh": "该文件是空的（0字节），请重新发送。"},
+    "error_file_unreadable": {"en": "I couldn't read that file ({detail}): it ended early or its download broke. "
+                                    "Please send it again.",
+                              "zh": "无法读取该文件（{detail}）：文件不完整或下载中断。请重新发送。"},
     "error_attachment": {"en": "I couldn't read that file: {detail}", "zh": "无法读取该文件：{detail}"},
 }
 

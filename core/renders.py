@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 
 from core.i18n import say
 from core.nemo.client import NemoClient
-from core.nemo.errors import AuthError, NemoError, RenderFailed, RenderTimeout
+from core.nemo.errors import AuthError, NemoError, RateLimited, RenderFailed, RenderTimeout, Unavailable
 from core.nemo.models import RENDER_CANCELLED, RENDER_DONE, RenderStatus
 from core.nemo.session import Tokens
 from core.ports import Button, MessageRef, Target, Video
@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[RenderStatus], Awaitable[None]]
 DELIVERY_ATTEMPTS = 5
+STATUS_FAILURES = 10  # answers in a row that say the render cannot be followed (not outages)
 
 
 class RenderWatcher:
@@ -129,9 +130,12 @@ class RenderWatcher:
                     status = await self.client.render_status(token, job.id, skill=job.skill)
                 failures = 0
             except NemoError as exc:
-                failures += 1
+                # an outage (5xx, timeouts, 429) may outlast any count: the render goes on meanwhile,
+                # so only the deadline ends the wait; other errors in a row mean it cannot be followed
+                if not isinstance(exc, (Unavailable, RateLimited)):
+                    failures += 1
                 log.warning("render %s: status check failed (%s)", job.id, exc)
-                if failures >= 10:
+                if failures >= STATUS_FAILURES:
                     return None, exc
                 status = None
             if status is not None:

@@ -6,9 +6,12 @@ API calls; everything else is an editing instruction that goes to ``/run_sse``.
 
 from __future__ import annotations
 
+import ipaddress
 import re
+import socket
 from dataclasses import dataclass
 from enum import Enum
+from urllib.parse import urlsplit
 
 from core.i18n import say
 
@@ -49,6 +52,60 @@ def route(text: str, has_attachments: bool = False) -> Route:
 
 def find_urls(text: str) -> list[str]:
     return [url.rstrip(".,;:!?)") for url in _URL.findall(text)]
+
+
+_ANY_LINK = re.compile(r"\b[a-z][a-z0-9+.\-]*://[^\s<>\"']*", re.I)
+_LOCAL_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback",
+                          "broadcasthost"})
+_LOCAL_SUFFIXES = (".localhost", ".local", ".localdomain", ".internal", ".intranet", ".lan", ".home.arpa",
+                   ".corp")
+
+
+def link_problem(text: str) -> str | None:
+    """Why the links in an upload request must not be fetched, as a text key: ``url_not_http``
+    (a scheme other than http/https) or ``url_private`` (a loopback, private, link-local or
+    otherwise non-public host). ``None`` when every link may go to NEMO."""
+    for link in _ANY_LINK.findall(text):
+        if link.split(":", 1)[0].lower() not in ("http", "https"):
+            return "url_not_http"
+        if not is_public_url(link):
+            return "url_private"
+    return None
+
+
+def is_public_url(url: str) -> bool:
+    """Whether an http(s) URL names a public host. Literal addresses are checked in every form
+    (``127.1``, ``2130706433``, ``0x7f.0.0.1``, ``[::ffff:127.0.0.1]``); names only by their shape
+    (NEMO resolves them, not the bot). A URL with user info or a backslash is refused: parsers
+    disagree on which host it names."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        return False
+    if not host or "@" in parts.netloc or "\\" in url:
+        return False
+    host = host.rstrip(".")
+    address = _address(host)
+    if address is not None:
+        return address.is_global and not address.is_multicast
+    if host in _LOCAL_NAMES or host.endswith(_LOCAL_SUFFIXES):
+        return False
+    return "." in host  # a single-label name resolves inside a private network
+
+
+def _address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        try:  # the legacy IPv4 forms a URL fetcher may still accept
+            address = ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
 
 
 @dataclass(frozen=True, slots=True)

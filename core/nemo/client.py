@@ -21,6 +21,7 @@ from core.nemo.draft import Draft
 from core.nemo.envelope import unwrap
 from core.nemo.errors import (
     BadResponse,
+    EmptyFile,
     FileTooLarge,
     NemoError,
     StreamDropped,
@@ -236,6 +237,8 @@ def check_upload(filename: str, size: int | None) -> None:
         raise UnsupportedFile(f"{filename}: supported formats are {', '.join(SUPPORTED_FORMATS)}", code=4001)
     if size is not None and size > MAX_UPLOAD_BYTES:
         raise FileTooLarge(f"{filename}: {size} bytes is over the 500 MB limit", code=4002)
+    if size == 0:
+        raise EmptyFile(f"{filename}: 0 bytes")
 
 
 def _payload(response: httpx.Response, *, whole: bool = False) -> Any:

@@ -52,6 +52,19 @@ class FileTooLarge(NemoError):
     key = "error_file_too_large"
 
 
+class EmptyFile(NemoError):
+    """A file with no bytes: refused before it is sent."""
+
+    key = "error_empty_file"
+
+
+class UnreadableFile(NemoError):
+    """The user's file could not be read whole (a broken download, fewer or more bytes than stated).
+    Its message is the file's name only."""
+
+    key = "error_file_unreadable"
+
+
 class MissingClientId(NemoError):
     """HTTP 400 on the anonymous-token call."""
 

@@ -7,14 +7,38 @@ streams (a Telegram or Discord download), so the body is written here as an asyn
 from __future__ import annotations
 
 import asyncio
+import logging
 import mimetypes
+import unicodedata
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 
-from core.nemo.errors import FileTooLarge
+from core.nemo.errors import EmptyFile, FileTooLarge, NemoError, UnreadableFile
+
+log = logging.getLogger(__name__)
 
 CHUNK = 2 * 1024 * 1024
+MAX_FILENAME = 200
+# bidi embeddings, overrides and isolates: they make "clip\u202egnp.exe" look like another name
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def safe_filename(name: str) -> str:
+    """A user's file name as it may travel: no directories, no control or bidi characters, no
+    double quotes or backslashes (they would break the multipart header), at most ``MAX_FILENAME``
+    characters with the extension kept. Idempotent."""
+    name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name
+                   if unicodedata.category(ch) not in ("Cc", "Cs") and ch not in _BIDI_CONTROLS)
+    name = name.replace('"', "'")
+    while (trimmed := name.strip().lstrip(".")) != name:  # no hidden-file names, no blank ends
+        name = trimmed
+    if len(name) > MAX_FILENAME:
+        suffix = PurePath(name).suffix
+        suffix = suffix if len(suffix) <= 16 else ""
+        name = name[: MAX_FILENAME - len(suffix)] + suffix
+    return name
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +72,7 @@ async def read_file_chunks(path: Path, chunk: int = CHUNK) -> AsyncIterator[byte
 
 
 def _part_header(boundary: str, source: UploadSource) -> bytes:
-    name = source.filename.replace('"', "'").replace("\r", " ").replace("\n", " ")
+    name = safe_filename(source.filename)
     return (
         f"--{boundary}\r\n"
         f'Content-Disposition: form-data; name="files"; filename="{name}"\r\n'
@@ -70,16 +94,33 @@ def multipart_body(sources: Sequence[UploadSource], boundary: str, limit: int) -
         for source in sources:
             yield _part_header(boundary, source)
             sent = 0
-            async for chunk in source.open():
+            async for chunk in _read(source):
                 sent += len(chunk)
                 if sent > limit:
                     raise FileTooLarge(f"{source.filename}: over the 500 MB limit", code=4002)
                 if source.size is not None and sent > source.size:
-                    raise ValueError(f"{source.filename}: longer than its stated size")
+                    log.warning("upload of %r: longer than its stated %d bytes", source.filename, source.size)
+                    raise UnreadableFile(safe_filename(source.filename))
                 yield chunk
+            if sent == 0:
+                raise EmptyFile(safe_filename(source.filename))
             if source.size is not None and sent != source.size:
-                raise ValueError(f"{source.filename}: shorter than its stated size")
+                log.warning("upload of %r: %d of its stated %d bytes", source.filename, sent, source.size)
+                raise UnreadableFile(safe_filename(source.filename))
             yield b"\r\n"
         yield closing
 
     return body(), length
+
+
+async def _read(source: UploadSource) -> AsyncIterator[bytes]:
+    """The source's chunks; a failure to read them (a broken download, a vanished file) becomes
+    ``UnreadableFile`` so the user hears about their file, not about an internal error."""
+    try:
+        async for chunk in source.open():
+            yield chunk
+    except NemoError:
+        raise
+    except Exception as exc:
+        log.warning("upload of %r: reading it failed (%s)", source.filename, type(exc).__name__)
+        raise UnreadableFile(safe_filename(source.filename)) from exc

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import os
+import sqlite3
 import time
 from datetime import datetime
 from pathlib import Path
@@ -12,6 +15,11 @@ from typing import Any
 import aiosqlite
 
 from core.store.base import ConversationRecord, RenderJob, TokenRecord
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 30_000  # SQLite waits this long for another connection's write lock
+LOCK_WAIT = 600.0         # past that, a write tries again until this many seconds have gone by
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: the first schema
@@ -48,6 +56,7 @@ class SqliteStore:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self._db: aiosqlite.Connection | None = None
+        self._writing = asyncio.Lock()  # one write (execute + commit, or rollback) at a time
 
     @property
     def db(self) -> aiosqlite.Connection:
@@ -62,9 +71,29 @@ class SqliteStore:
                 os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
         self._db = await aiosqlite.connect(self.path, timeout=30)
         await self.db.execute("PRAGMA journal_mode=WAL")
-        await self.db.execute("PRAGMA busy_timeout=30000")
+        await self.db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         await self.db.execute("PRAGMA synchronous=NORMAL")
         await self._migrate()
+
+    async def _write(self, sql: str, params: tuple[Any, ...]) -> aiosqlite.Cursor:
+        """Run one write and commit it. A lock held past the busy timeout (another process, a
+        backup) is waited out, other store calls running in between: a write is never dropped
+        because the database was busy for a while."""
+        deadline = time.monotonic() + LOCK_WAIT
+        pause = 0.1
+        while True:
+            async with self._writing:  # a rollback must never take another call's write with it
+                try:
+                    cursor = await self.db.execute(sql, params)
+                    await self.db.commit()
+                    return cursor
+                except sqlite3.OperationalError as exc:
+                    if not _is_busy(exc) or time.monotonic() >= deadline:
+                        raise
+                    await self.db.rollback()
+            log.warning("database is locked; trying the write again in %.1f s", pause)
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 5.0)
 
     async def close(self) -> None:
         if self._db is not None:
@@ -96,7 +125,7 @@ class SqliteStore:
         return ConversationRecord(*row[:8], draft=_loads(row[8]))
 
     async def save_conversation(self, record: ConversationRecord) -> None:
-        await self.db.execute(
+        await self._write(
             "INSERT INTO conversations (key, platform, chat_id, user_id, language, mode, session_id, task_id, "
             "draft, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(key) DO UPDATE SET "
             "language=excluded.language, mode=excluded.mode, session_id=excluded.session_id, "
@@ -104,7 +133,6 @@ class SqliteStore:
             (record.key, record.platform, record.chat_id, record.user_id, record.language, record.mode,
              record.session_id, record.task_id, _dumps(record.draft), time.time()),
         )
-        await self.db.commit()
 
     # -- tokens -----------------------------------------------------------------------------
 
@@ -119,14 +147,13 @@ class SqliteStore:
         return TokenRecord(row[0], row[1], row[2], row[3], expires, bool(row[5]))
 
     async def save_token(self, record: TokenRecord) -> None:
-        await self.db.execute(
+        await self._write(
             "INSERT INTO tokens (scope, client_id, token, user_id, expires_at, own) VALUES (?,?,?,?,?,?) "
             "ON CONFLICT(scope) DO UPDATE SET client_id=excluded.client_id, token=excluded.token, "
             "user_id=excluded.user_id, expires_at=excluded.expires_at, own=excluded.own",
             (record.scope, record.client_id, record.token, record.user_id,
              record.expires_at.isoformat() if record.expires_at else None, int(record.own)),
         )
-        await self.db.commit()
 
     async def stats(self) -> dict[str, int]:
         """Counts for the operator's /stats."""
@@ -146,11 +173,10 @@ class SqliteStore:
     # -- uploads ----------------------------------------------------------------------------
 
     async def add_upload(self, conversation: str, filename: str, url: str, size: int | None) -> None:
-        await self.db.execute(
+        await self._write(
             "INSERT INTO uploads (conversation, filename, url, size, created_at) VALUES (?,?,?,?,?)",
             (conversation, filename, url, size, time.time()),
         )
-        await self.db.commit()
 
     async def uploads(self, conversation: str) -> list[tuple[str, str]]:
         async with self.db.execute(
@@ -167,19 +193,17 @@ class SqliteStore:
 
     async def add_render(self, job: RenderJob) -> None:
         job.created_at = job.created_at or time.time()
-        await self.db.execute(
+        await self._write(
             f"INSERT INTO renders ({self._RENDER_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (job.id, job.conversation, job.session_id, job.skill, _dumps(job.target), job.status, job.progress,
              job.url, job.error, _dumps(job.status_message), job.created_at, int(job.delivered), _dumps(job.extra)),
         )
-        await self.db.commit()
 
     async def update_render(self, job: RenderJob) -> None:
-        await self.db.execute(
+        await self._write(
             "UPDATE renders SET status=?, progress=?, url=?, error=?, status_message=?, extra=? WHERE id=?",
             (job.status, job.progress, job.url, job.error, _dumps(job.status_message), _dumps(job.extra), job.id),
         )
-        await self.db.commit()
 
     async def get_render(self, render_id: str) -> RenderJob | None:
         async with self.db.execute(f"SELECT {self._RENDER_COLUMNS} FROM renders WHERE id = ?", (render_id,)) as cur:
@@ -193,9 +217,13 @@ class SqliteStore:
             return [_render(row) for row in await cur.fetchall()]
 
     async def claim_delivery(self, render_id: str) -> bool:
-        cur = await self.db.execute("UPDATE renders SET delivered = 1 WHERE id = ? AND delivered = 0", (render_id,))
-        await self.db.commit()
+        cur = await self._write("UPDATE renders SET delivered = 1 WHERE id = ? AND delivered = 0", (render_id,))
         return cur.rowcount == 1
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
 
 
 def _dumps(value: Any) -> str | None:
