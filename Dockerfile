@@ -10,7 +10,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     NEMOBOT_METRICS_PORT=9464 NEMOBOT_METRICS_HOST=0.0.0.0
 
 RUN apt-get update \
- && apt-get install -y --no-install-recommends fonts-dejavu-core fonts-wqy-microhei \
+ && apt-get install -y --no-install-recommends fonts-dejavu-core fonts-wqy-microhei fontconfig \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --create-home --uid 10001 nemobot \
  && mkdir /data && chown nemobot /data

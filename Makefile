@@ -1,7 +1,7 @@
 # The two commands a newcomer needs: `make demo` (the offline main job) and `make test`.
 PYTHON ?= python3
 PIP ?= $(PYTHON) -m pip
-APT_PACKAGES = fonts-dejavu-core fonts-wqy-microhei
+APT_PACKAGES = fonts-dejavu-core fonts-wqy-microhei fontconfig
 
 .PHONY: setup system-packages demo test test-fast bench run console engine lint clean
 

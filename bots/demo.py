@@ -43,6 +43,14 @@ async def _script(clip: Path) -> AsyncIterator[str]:
         yield line
 
 
+async def _download(url: str, path: Path) -> None:
+    async with httpx.AsyncClient(timeout=60) as http, http.stream("GET", url) as response:
+        response.raise_for_status()
+        with path.open("wb") as fh:
+            async for chunk in response.aiter_bytes():
+                fh.write(chunk)
+
+
 async def run_demo(settings: Settings, out: Path, seconds: float = 40.0) -> int:
     from engine.probe import probe
     from engine.sample import make_sample_clip_async
@@ -57,19 +65,14 @@ async def run_demo(settings: Settings, out: Path, seconds: float = 40.0) -> int:
     print(f"Generating a {seconds:.0f}-second sample clip (shot changes, loud bursts, silences)…", flush=True)
     await make_sample_clip_async(clip, seconds)
     tee = _Tee()
+    result = out / "demo.mp4"
     async with running_core(settings, engine_dir=out / "engine") as core:
         await run_console(core, _script(clip), tee, tty=False, user="demo")  # type: ignore[arg-type]
-    links = _LINK.findall(tee.getvalue())
-    if not links:
-        print("The demo did not produce a video: see the messages above.", file=sys.stderr)
-        return 1
-    result = out / "demo.mp4"
-    async with httpx.AsyncClient(timeout=60) as http:
-        async with http.stream("GET", links[-1]) as response:
-            response.raise_for_status()
-            with result.open("wb") as fh:
-                async for chunk in response.aiter_bytes():
-                    fh.write(chunk)
+        links = _LINK.findall(tee.getvalue())
+        if not links:
+            print("The demo did not produce a video: see the messages above.", file=sys.stderr)
+            return 1
+        await _download(links[-1], result)
     info = await probe(result)
     print(
         f"\nLink: {links[-1]}\nMP4:  {result.resolve()}\n"

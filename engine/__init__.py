@@ -1,0 +1,49 @@
+"""The local engine: a server that speaks NEMO's HTTP API and really edits video with ffmpeg.
+
+Public pieces: ``engine.server.EngineServer``, ``engine.settings.EngineSettings``,
+``engine.sample.make_sample_clip`` and ``engine.main`` (the ``nemobot engine`` command).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the engine server: ``nemobot engine [--host H] [--port P] [--data-dir DIR] ...``."""
+    import argparse
+    import asyncio
+    import logging
+    from pathlib import Path
+
+    from .settings import EngineSettings
+
+    parser = argparse.ArgumentParser(
+        prog="nemobot engine", description="Run the local NEMO-compatible engine"
+    )
+    parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port to listen on (0 = any free port; default 8765)")
+    parser.add_argument("--data-dir", type=Path, help="where sessions, media and renders are kept")
+    parser.add_argument("--public-base-url", help="base of the URLs handed out for files")
+    parser.add_argument("--static-token", help="a bearer token that is always accepted")
+    parser.add_argument("--agent", choices=["planner", "llm"], help="planner (no model) or llm")
+    parser.add_argument("--llm-model", help="model of the llm agent")
+    parser.add_argument("--concurrent-renders", type=int)
+    parser.add_argument("--log-level", default="INFO")
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    overrides = {k: v for k, v in vars(args).items() if v is not None and k != "log_level"}
+    settings = EngineSettings(**overrides)
+
+    from .server import serve_forever
+
+    try:
+        asyncio.run(serve_forever(settings))
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+__all__ = ["main"]

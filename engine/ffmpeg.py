@@ -1,0 +1,121 @@
+"""Finding ffmpeg and running it without blocking the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import os
+import shutil
+import subprocess
+from collections import deque
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from .errors import FfmpegError
+
+
+@functools.lru_cache(maxsize=8)
+def find_ffmpeg(override: str | None = None) -> str:
+    """The ffmpeg binary: the override, imageio-ffmpeg's static build, else the system's."""
+    if override:
+        if Path(override).exists() or shutil.which(override):
+            return shutil.which(override) or override
+        raise FileNotFoundError(f"ffmpeg not found at {override!r}")
+    try:
+        import imageio_ffmpeg
+
+        exe = imageio_ffmpeg.get_ffmpeg_exe()
+        if exe and Path(exe).exists():
+            return exe
+    except Exception:  # noqa: BLE001 - imageio-ffmpeg is optional, fall back to the system's
+        pass
+    exe = shutil.which("ffmpeg")
+    if exe:
+        return exe
+    raise FileNotFoundError(
+        "ffmpeg not found: install the engine extra (pip install 'nemobot[engine]') or Debian's ffmpeg"
+    )
+
+
+def run_sync(args: Sequence[str], timeout: float = 600) -> subprocess.CompletedProcess[bytes]:
+    """Run ffmpeg synchronously (for scripts and test helpers, never on the event loop)."""
+    return subprocess.run(list(args), capture_output=True, timeout=timeout, check=False)
+
+
+async def run(
+    args: Sequence[str],
+    *,
+    on_stdout_line: Callable[[str], None] | None = None,
+    timeout: float | None = None,
+    cancel_event: asyncio.Event | None = None,
+) -> str:
+    """Run a command (ffmpeg) as an asyncio subprocess; return stderr; raise FfmpegError on failure.
+
+    Stdout is read line by line (``-progress pipe:1``); the process is killed when the
+    task is cancelled, ``cancel_event`` is set, or ``timeout`` passes.
+    """
+    proc = await asyncio.create_subprocess_exec(
+        *args,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        start_new_session=True,
+    )
+    tail: deque[str] = deque(maxlen=400)
+
+    async def read_stderr() -> None:
+        assert proc.stderr is not None
+        async for raw in proc.stderr:
+            tail.append(raw.decode("utf-8", "replace").rstrip())
+
+    async def read_stdout() -> None:
+        assert proc.stdout is not None
+        async for raw in proc.stdout:
+            if on_stdout_line is not None:
+                on_stdout_line(raw.decode("utf-8", "replace").strip())
+
+    readers = asyncio.gather(read_stderr(), read_stdout())
+    waiters: list[asyncio.Task] = [asyncio.ensure_future(proc.wait())]
+    cancel_task = asyncio.ensure_future(cancel_event.wait()) if cancel_event is not None else None
+    if cancel_task is not None:
+        waiters.append(cancel_task)
+    try:
+        done, _ = await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        if waiters[0] not in done:
+            _kill(proc)
+            await proc.wait()
+            reason = "cancelled" if cancel_task is not None and cancel_task in done else "timed out"
+            raise FfmpegError(f"ffmpeg {reason}")
+        await readers
+    except BaseException:
+        _kill(proc)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(proc.wait(), 5)
+        readers.cancel()
+        with contextlib.suppress(BaseException):
+            await readers
+        raise
+    finally:
+        if cancel_task is not None:
+            cancel_task.cancel()
+    stderr = "\n".join(tail)
+    if proc.returncode != 0:
+        raise FfmpegError(f"ffmpeg exited with {proc.returncode}", "\n".join(list(tail)[-12:]))
+    return stderr
+
+
+def _kill(proc: asyncio.subprocess.Process) -> None:
+    if proc.returncode is None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, 9)
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+
+
+def filter_path(path: Path | str) -> str:
+    """A path quoted for use as an option value inside a filtergraph."""
+    s = str(path)
+    for ch in ("\\", ":", "'", ",", ";", "[", "]", "="):
+        s = s.replace(ch, "\\" + ch)
+    return s

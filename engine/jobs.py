@@ -1,0 +1,196 @@
+"""The render queue: jobs persisted in the store, run one or two at a time, cancellable, resumed on start."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from .errors import FfmpegError, FontNotFoundError
+from .render import RenderError, SourceFile, build_command, render
+from .settings import EngineSettings
+from .store import RenderRecord, Store
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+TERMINAL = {"completed", "failed", "cancelled"}
+
+
+class RenderQueue:
+    """Runs renders with at most ``settings.concurrent_renders`` ffmpeg processes at a time."""
+
+    def __init__(
+        self,
+        store: Store,
+        settings: EngineSettings,
+        renders_dir: Path,
+        sources: Callable[[dict[str, Any]], Awaitable[dict[str, SourceFile]]],
+        public_url: Callable[[str], str],
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.renders_dir = renders_dir
+        self._sources = sources
+        self._public_url = public_url
+        self._queue: asyncio.Queue[str] = asyncio.Queue()
+        self._workers: list[asyncio.Task] = []
+        self._cancel: dict[str, asyncio.Event] = {}
+        self._progress: dict[str, float] = {}
+
+    async def start(self) -> None:
+        """Start the workers and requeue what a previous run left pending or half done."""
+        self.renders_dir.mkdir(parents=True, exist_ok=True)
+        for rec in await self.store.renders_with_status("pending", "processing"):
+            if rec.attempts >= MAX_ATTEMPTS:
+                await self.store.update_render(
+                    rec.id, status="failed", error="interrupted by engine restarts too many times"
+                )
+                continue
+            await self.store.update_render(rec.id, status="pending", progress=0.0)
+            self._queue.put_nowait(rec.id)
+        for _ in range(self.settings.concurrent_renders):
+            self._workers.append(asyncio.create_task(self._worker()))
+
+    async def stop(self) -> None:
+        for ev in self._cancel.values():
+            ev.set()  # running ffmpegs die; their jobs stay "processing" in the store and rerun on start
+        for w in self._workers:
+            w.cancel()
+        for w in self._workers:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await w
+        self._workers.clear()
+
+    async def submit(self, rec: RenderRecord) -> None:
+        await self.store.add_render(rec)
+        self._queue.put_nowait(rec.id)
+
+    def live_progress(self, render_id: str) -> float | None:
+        return self._progress.get(render_id)
+
+    async def cancel(self, render_id: str) -> RenderRecord | None:
+        rec = await self.store.get_render(render_id)
+        if rec is None or rec.status in TERMINAL:
+            return rec
+        await self.store.update_render(render_id, status="cancelled")
+        ev = self._cancel.get(render_id)
+        if ev is not None:
+            ev.set()
+        return await self.store.get_render(render_id)
+
+    async def _worker(self) -> None:
+        while True:
+            render_id = await self._queue.get()
+            try:
+                await self._run(render_id)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("render %s crashed", render_id)
+                with contextlib.suppress(Exception):
+                    await self.store.update_render(render_id, status="failed", error="internal error")
+
+    async def _run(self, render_id: str) -> None:
+        rec = await self.store.get_render(render_id)
+        if rec is None or rec.status != "pending":
+            return
+        cancel = asyncio.Event()
+        self._cancel[render_id] = cancel
+        out = self.renders_dir / f"{render_id}.mp4"
+        work = self.renders_dir / f"{render_id}.work"
+        await self.store.update_render(
+            render_id, status="processing", progress=0.0, attempts=rec.attempts + 1
+        )
+        self._progress[render_id] = 0.0
+        last_write = [0.0, 0.0]
+
+        def on_progress(p: float) -> None:
+            self._progress[render_id] = p
+            now = time.monotonic()
+            if now - last_write[0] >= 1.0 and p - last_write[1] >= 1.0:
+                last_write[0], last_write[1] = now, p
+                asyncio.get_running_loop().create_task(self._save_progress(render_id, p))
+
+        try:
+            sources = await self._sources(rec.draft)
+            quality = str(rec.output.get("quality", "high")) if isinstance(rec.output, dict) else "high"
+            # off the loop: font lookup may ask fontconfig
+            cmd = await asyncio.to_thread(
+                build_command,
+                rec.draft,
+                sources,
+                out,
+                work,
+                ffmpeg=self.settings.ffmpeg,
+                preset=self.settings.preset,
+                crf=self.settings.crf,
+                quality=quality,
+                font_latin=self.settings.font_latin,
+                font_cjk=self.settings.font_cjk,
+            )
+            await render(cmd, on_progress=on_progress, cancel_event=cancel)
+        except (RenderError, FontNotFoundError, FfmpegError) as exc:
+            current = await self.store.get_render(render_id)
+            if current is not None and current.status == "cancelled":
+                out.unlink(missing_ok=True)
+            elif cancel.is_set():
+                pass  # engine stopping: left "processing", rerun on the next start
+            else:
+                log.warning("render %s failed: %s", render_id, exc)
+                await self.store.update_render(render_id, status="failed", error=str(exc)[-500:])
+            return
+        finally:
+            self._cancel.pop(render_id, None)
+            self._progress.pop(render_id, None)
+            _rmtree(work)
+        current = await self.store.get_render(render_id)
+        if current is not None and current.status == "cancelled":
+            out.unlink(missing_ok=True)
+            return
+        await self.store.update_render(
+            render_id,
+            status="completed",
+            progress=100.0,
+            out_path=str(out),
+            duration=cmd.duration,
+            size=out.stat().st_size,
+        )
+
+    async def _save_progress(self, render_id: str, p: float) -> None:
+        with contextlib.suppress(Exception):
+            rec = await self.store.get_render(render_id)
+            if rec is not None and rec.status == "processing":
+                await self.store.update_render(render_id, progress=round(p, 1))
+
+    def status_body(self, rec: RenderRecord) -> dict[str, Any]:
+        """The documented render status: ``{"success": true, "data": {...}}``."""
+        progress = self.live_progress(rec.id)
+        progress = rec.progress if progress is None else progress
+        data: dict[str, Any] = {
+            "id": rec.id,
+            "taskId": rec.id,
+            "sessionId": rec.session_id,
+            "status": rec.status,
+            "progress": int(progress if rec.status != "completed" else 100),
+        }
+        if rec.status == "completed" and rec.out_path:
+            url = self._public_url(f"/files/renders/{Path(rec.out_path).name}")
+            data["outputUrl"] = url
+            data["output"] = {"url": url, "duration": rec.duration, "size": rec.size}
+        if rec.error:
+            data["error"] = rec.error
+        return {"success": True, "data": data}
+
+
+def _rmtree(path: Path) -> None:
+    if not path.exists():
+        return
+    for p in path.iterdir():
+        p.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        path.rmdir()

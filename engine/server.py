@@ -1,0 +1,551 @@
+"""The engine's HTTP server: NEMO's API on aiohttp, the chat on Google ADK's Runner.
+
+``EngineServer(settings)`` is an async context manager that starts everything in-process on a port
+(0 = a free one) and exposes ``.url``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as _dt
+import json
+import logging
+import os
+import re
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from . import draft as dr
+from .errors import Code, EngineError, unsupported
+from .probe import probe
+from .render import SourceFile
+from .settings import EngineSettings
+from .store import FileRecord, RenderRecord, Store, Task
+from .tools import STATE_KEYS, EditTools, initial_state
+from .uploads import Received, fetch_url, receive_multipart
+
+log = logging.getLogger(__name__)
+
+APP_NAME = "nemo_agent"
+UNLIMITED = 999_999_999
+ATTRIBUTION = ("X-Skill-Source", "X-Skill-Version", "X-Skill-Platform")
+PUBLIC_PREFIXES = ("/files/", "/health", "/api/auth/anonymous-token")
+RENDER_ID = re.compile(r"[A-Za-z0-9_.-]{1,100}")
+MAX_URLS = 10
+# where the auth middleware leaves the caller's user id (a typed key where aiohttp has them)
+USER_ID: Any = web.RequestKey("user_id", str) if hasattr(web, "RequestKey") else "user_id"
+
+
+def envelope(data: Any, status: int = 200) -> web.Response:
+    return web.json_response({"code": 0, "message": "ok", "data": data}, status=status)
+
+
+def error_response(code: int, message: str, status: int) -> web.Response:
+    return web.json_response({"code": int(code), "message": message, "data": None}, status=status)
+
+
+def _session_id() -> str:
+    """A numeric session id like NEMO's (a 19-digit time-ordered number)."""
+    return str((int(time.time() * 1000) << 22) | secrets.randbits(22))
+
+
+class EngineServer:
+    """The local engine, started in-process: ``async with EngineServer(settings) as eng: eng.url``."""
+
+    def __init__(self, settings: EngineSettings | None = None, *, model: Any = None) -> None:
+        self.settings = settings or EngineSettings()
+        self.model = model  # an ADK BaseLlm (tests) instead of settings.llm_model
+        self.url = ""
+        self.public_base = ""
+        data = self.settings.resolved_data_dir()
+        self.data_dir = data
+        self.media_dir = data / "media"
+        self.tmp_dir = data / "tmp"
+        self.store = Store(data / "engine.db")
+        self._runner: web.AppRunner | None = None
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._background: set[asyncio.Task] = set()
+
+    # lifecycle --------------------------------------------------------------------------------
+    async def __aenter__(self) -> EngineServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def start(self) -> None:
+        from google.adk.runners import Runner
+        from google.adk.sessions.sqlite_session_service import SqliteSessionService
+
+        from .agent import build_agent
+        from .jobs import RenderQueue
+
+        for d in (self.data_dir, self.media_dir, self.tmp_dir):
+            d.mkdir(parents=True, exist_ok=True)
+        await self.store.open()
+        self.sessions = SqliteSessionService(db_path=str(self.data_dir / "adk_sessions.db"))
+        self.tools = EditTools(self.store, self.settings, self.data_dir / "analysis")
+        model = self.model if self.model is not None else self.settings.llm_model
+        self.agent = build_agent(self.settings.agent, self.tools, self.settings.silent_ops, model)
+        self.runner = Runner(app_name=APP_NAME, agent=self.agent, session_service=self.sessions)
+        self.renders = RenderQueue(
+            self.store, self.settings, self.data_dir / "renders", self._sources, self.public_url
+        )
+        app = self.build_app()
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=5.0, lingering_time=1.0)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.settings.host, self.settings.port)
+        await site.start()
+        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
+        port = sockets[0].getsockname()[1] if sockets else self.settings.port
+        host = self.settings.host if self.settings.host not in ("0.0.0.0", "::", "") else "127.0.0.1"
+        self.url = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+        self.public_base = (self.settings.public_base_url or self.url).rstrip("/")
+        await self.renders.start()
+
+    async def stop(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.renders.stop()
+        for t in list(self._background):
+            t.cancel()
+        for t in list(self._background):
+            with contextlib.suppress(BaseException):
+                await t
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        await self.store.close()
+
+    def public_url(self, path: str) -> str:
+        return self.public_base + path
+
+    # app ----------------------------------------------------------------------------------------
+    def build_app(self) -> web.Application:
+        app = web.Application(middlewares=[self._errors, self._auth], client_max_size=4 * 1024 * 1024)
+        r = app.router
+        r.add_get("/health", self.health)
+        r.add_get("/", self.health)
+        r.add_post("/api/auth/anonymous-token", self.anonymous_token)
+        r.add_post("/api/tasks/{user}/with-session/{app}", self.create_session)
+        r.add_post("/run_sse", self.run_sse)
+        r.add_post("/api/upload-video/{app}/{user}/{sid}", self.upload)
+        r.add_get("/api/credits/balance/simple", self.credits)
+        r.add_get("/api/state/{app}/{user}/{sid}/latest", self.state)
+        r.add_post("/api/render/proxy/lambda", self.render_submit)
+        r.add_get("/api/render/proxy/lambda/{rid}", self.render_status)
+        r.add_post("/api/render/proxy/lambda/{rid}/cancel", self.render_cancel)
+        r.add_get("/api/render/proxy/{rid}/download", self.render_download)
+        r.add_get("/files/media/{name}", self.serve_media)
+        r.add_get("/files/renders/{name}", self.serve_render)
+        return app
+
+    @web.middleware
+    async def _errors(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except EngineError as exc:
+            resp = error_response(exc.code, exc.message, exc.http_status)
+            if request.can_read_body and not request.content.at_eof():
+                resp.force_close()  # the rest of a refused upload is not worth reading
+            return resp
+        except web.HTTPException:
+            raise
+        except Exception:
+            log.exception("error in %s %s", request.method, request.path)
+            return error_response(500, "internal error", 500)
+
+    @web.middleware
+    async def _auth(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        if request.path == "/" or request.path.startswith(PUBLIC_PREFIXES):
+            return await handler(request)
+        header = request.headers.get("Authorization", "")
+        token = header[7:].strip() if header[:7].lower() == "bearer " else ""
+        if not token:
+            raise EngineError(Code.BAD_TOKEN, "missing bearer token")
+        if self.settings.static_token and secrets.compare_digest(token, self.settings.static_token):
+            request[USER_ID] = "static"
+            return await handler(request)
+        tok = await self.store.get_token(token)
+        if tok is None or tok.expires_at <= time.time():
+            raise EngineError(Code.BAD_TOKEN, "token is invalid or expired")
+        request[USER_ID] = tok.user_id
+        return await handler(request)
+
+    # helpers ----------------------------------------------------------------------------------
+    def _lock(self, sid: str) -> asyncio.Lock:
+        return self._locks.setdefault(sid, asyncio.Lock())
+
+    async def _task(self, request: web.Request, sid: str) -> Task:
+        task = await self.store.get_task(str(sid))
+        if task is None or task.user_id != request[USER_ID]:
+            raise EngineError(Code.SESSION_NOT_FOUND, "session not found")
+        return task
+
+    async def _session(self, user_id: str, sid: str) -> Any:
+        from google.adk.sessions.base_session_service import GetSessionConfig
+
+        return await self.sessions.get_session(
+            app_name=APP_NAME, user_id=user_id, session_id=sid, config=GetSessionConfig(num_recent_events=0)
+        )
+
+    def _initial_credits(self) -> int:
+        return UNLIMITED if self.settings.credits is None else int(self.settings.credits)
+
+    async def _sources(self, draft: dict[str, Any]) -> dict[str, SourceFile]:
+        out: dict[str, SourceFile] = {}
+        d = dr.clone(draft)
+        for tr in d["t"]:
+            for s in tr["sg"]:
+                fid = s["m"].get("src")
+                if not fid or fid in out:
+                    continue
+                rec = await self.store.get_file(str(fid))
+                if rec is None or not rec.path.exists():
+                    continue
+                i = rec.info
+                out[rec.id] = SourceFile(
+                    rec.path,
+                    rec.file_type,
+                    float(i.get("duration") or 0),
+                    int(i.get("width") or 0),
+                    int(i.get("height") or 0),
+                    bool(i.get("has_audio")),
+                )
+        return out
+
+    # handlers ---------------------------------------------------------------------------------
+    async def health(self, request: web.Request) -> web.Response:
+        return envelope({"status": "ok", "engine": "nemobot-local", "agent": self.settings.agent})
+
+    async def anonymous_token(self, request: web.Request) -> web.Response:
+        client_id = request.headers.get("X-Client-Id", "").strip()
+        if not client_id:
+            return error_response(400, "X-Client-Id header is required", 400)
+        now = time.time()
+        tok = await self.store.token_for_client(client_id, now)
+        if tok is None:
+            tok = await self.store.create_token(client_id, self.settings.token_ttl_days * 86400)
+        available, _ = await self.store.balance(tok.user_id, self._initial_credits())
+        expires = _dt.datetime.fromtimestamp(tok.expires_at, _dt.UTC).isoformat().replace("+00:00", "Z")
+        return envelope(
+            {"token": tok.token, "user_id": tok.user_id, "expires_at": expires, "credits": available}
+        )
+
+    async def create_session(self, request: web.Request) -> web.Response:
+        if request.match_info["app"] != APP_NAME:
+            raise EngineError(Code.BAD_REQUEST, f"unknown app {request.match_info['app']!r}")
+        body: dict[str, Any] = {}
+        if request.can_read_body:
+            with contextlib.suppress(ValueError):
+                loaded = await request.json()
+                body = loaded if isinstance(loaded, dict) else {}
+        user_id = request[USER_ID]
+        sid = _session_id()
+        task = Task(
+            sid,
+            "task_" + secrets.token_hex(10),
+            str(body.get("task_name") or "project")[:200],
+            str(body.get("language") or "en")[:16],
+            user_id,
+        )
+        await self.sessions.create_session(
+            app_name=APP_NAME, user_id=user_id, session_id=sid, state=initial_state()
+        )
+        await self.store.add_task(task)
+        return envelope({"task_id": task.task_id, "session_id": sid})
+
+    async def credits(self, request: web.Request) -> web.Response:
+        if self.settings.credits is None:
+            return envelope({"available": UNLIMITED, "frozen": 0, "total": UNLIMITED, "unlimited": True})
+        available, frozen = await self.store.balance(request[USER_ID], self._initial_credits())
+        return envelope({"available": available, "frozen": frozen, "total": available + frozen})
+
+    async def state(self, request: web.Request) -> web.Response:
+        sid = request.match_info["sid"]
+        task = await self._task(request, sid)
+        session = await self._session(task.user_id, sid)
+        if session is None:
+            raise EngineError(Code.SESSION_NOT_FOUND, "session not found")
+        state = {k: session.state.get(k) for k in STATE_KEYS}
+        return envelope(
+            {"session_id": sid, "task_id": task.task_id, "task_name": task.task_name, "state": state}
+        )
+
+    async def run_sse(self, request: web.Request) -> web.StreamResponse:
+        from google.genai import types
+
+        try:
+            body = await request.json()
+        except ValueError:
+            return web.json_response({"detail": "body is not valid JSON"}, status=422)
+        if not isinstance(body, dict) or not isinstance(body.get("session_id"), (str, int)):
+            return web.json_response({"detail": "session_id is required"}, status=422)
+        app = body.get("app_name") or APP_NAME
+        sid = str(body["session_id"])
+        task = await self.store.get_task(sid)
+        if app != APP_NAME or task is None or task.user_id != request[USER_ID]:
+            return web.json_response({"detail": "Session not found"}, status=404)
+        msg = body.get("new_message")
+        parts = msg.get("parts") if isinstance(msg, dict) else None
+        if not isinstance(parts, list):
+            return web.json_response({"detail": "new_message.parts is required"}, status=422)
+        text = "\n".join(
+            str(p["text"]) for p in parts if isinstance(p, dict) and isinstance(p.get("text"), str)
+        )
+        if self.settings.credits is not None:
+            if not await self.store.charge(task.user_id, self.settings.message_cost, self._initial_credits()):
+                raise EngineError(Code.NO_CREDITS, "not enough credits")
+        content = types.Content(role="user", parts=[types.Part(text=text)])
+
+        resp = web.StreamResponse(
+            status=200,
+            headers={
+                "Content-Type": "text/event-stream",
+                "Cache-Control": "no-cache",
+                "X-Accel-Buffering": "no",
+            },
+        )
+        await resp.prepare(request)
+        queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+
+        async def produce() -> None:
+            try:
+                async with self._lock(sid):
+                    async for event in self.runner.run_async(
+                        user_id=task.user_id, session_id=sid, new_message=content
+                    ):
+                        await queue.put(("event", event))
+            except Exception as exc:
+                log.exception("agent run failed")
+                await queue.put(("error", exc))
+            finally:
+                await queue.put(("end", None))
+
+        producer = asyncio.create_task(produce())  # runs to the end even if the client goes away
+        self._background.add(producer)
+        producer.add_done_callback(self._background.discard)
+        try:
+            while True:
+                try:
+                    kind, item = await asyncio.wait_for(queue.get(), self.settings.heartbeat_interval)
+                except TimeoutError:
+                    await resp.write(b'data: {"type":"heartbeat"}\n\n')
+                    continue
+                if kind == "end":
+                    break
+                if kind == "event":
+                    line = "data: " + item.model_dump_json(exclude_none=True, by_alias=True) + "\n\n"
+                else:
+                    details = {
+                        "error_type": type(item).__name__,
+                        "error_message": str(item),
+                        "timestamp": time.time(),
+                    }
+                    line = (
+                        "data: "
+                        + json.dumps({"error": f"{type(item).__name__}: {item}", "error_details": details})
+                        + "\n\n"
+                    )
+                await resp.write(line.encode("utf-8"))
+            await resp.write_eof()
+        except ConnectionError:
+            pass  # the client left; the edit still completes and lands in the state
+        return resp
+
+    async def upload(self, request: web.Request) -> web.Response:
+        sid = request.match_info["sid"]
+        task = await self._task(request, sid)
+        limit = self.settings.max_upload_bytes
+        received: list[Received] = []
+        try:
+            if request.content_type.startswith("multipart/"):
+                received = await receive_multipart(request, self.tmp_dir, limit)
+            else:
+                try:
+                    body = await request.json()
+                except ValueError:
+                    raise EngineError(
+                        Code.BAD_REQUEST, "send multipart field 'files' or JSON {\"urls\": [...]}"
+                    ) from None
+                urls = body.get("urls") if isinstance(body, dict) else None
+                if not isinstance(urls, list) or not urls or not all(isinstance(u, str) for u in urls):
+                    raise EngineError(Code.BAD_REQUEST, "'urls' must be a non-empty list of URLs")
+                if len(urls) > MAX_URLS:
+                    raise EngineError(Code.BAD_REQUEST, f"at most {MAX_URLS} URLs at a time")
+                for u in urls:
+                    received.append(
+                        await fetch_url(
+                            u,
+                            self.tmp_dir,
+                            limit,
+                            self.settings.url_timeout,
+                            self.settings.allow_private_urls,
+                        )
+                    )
+            infos = []
+            records = []
+            for r in received:
+                try:
+                    mi = await probe(r.path, self.settings.ffmpeg)
+                except ValueError:
+                    raise unsupported(r.filename) from None
+                fid = "f" + secrets.token_hex(8)
+                final = self.media_dir / f"{fid}.{r.ext}"
+                os.replace(r.path, final)
+                info = {
+                    "id": fid,
+                    "filename": r.filename,
+                    "file_type": mi.file_type,
+                    "cdn_url": self.public_url(f"/files/media/{final.name}"),
+                    "duration": mi.duration,
+                    "width": mi.width,
+                    "height": mi.height,
+                    "fps": mi.fps,
+                    "rotation": mi.rotation,
+                    "has_audio": mi.has_audio,
+                    "has_video": mi.has_video,
+                    "hash": r.sha256,
+                    "size": r.size,
+                }
+                records.append(
+                    FileRecord(
+                        fid, task.user_id, sid, r.filename, mi.file_type, final, r.size, r.sha256, info
+                    )
+                )
+                infos.append(info)
+        finally:
+            for r in received:
+                r.path.unlink(missing_ok=True)
+        for rec in records:
+            await self.store.add_file(rec)
+        await self._apply_uploads(task.user_id, sid, infos)
+        files = [
+            {
+                k: i[k]
+                for k in ("filename", "file_type", "cdn_url", "duration", "width", "height", "fps", "hash")
+            }
+            | {"id": i["id"]}
+            for i in infos
+        ]
+        return envelope({"files": files, "session_state_applied": True})
+
+    async def _apply_uploads(self, user_id: str, sid: str, infos: list[dict[str, Any]]) -> None:
+        from google.adk.events import Event, EventActions
+
+        async with self._lock(sid):
+            session = await self._session(user_id, sid)
+            if session is None:
+                raise EngineError(Code.SESSION_NOT_FOUND, "session not found")
+            media = list(session.state.get("video_infos") or []) + infos
+            draft = session.state.get("draft") or dr.empty_draft()
+            for info in infos:
+                draft = dr.append_media(draft, info)
+            delta = {"video_infos": media, "draft": draft}
+            event = Event(
+                invocation_id="upload-" + secrets.token_hex(6),
+                author="user",
+                actions=EventActions(state_delta=delta),
+            )
+            await self.sessions.append_event(session, event)
+
+    # renders ----------------------------------------------------------------------------------
+    async def render_submit(self, request: web.Request) -> web.Response:
+        missing = [h for h in ATTRIBUTION if not request.headers.get(h, "").strip()]
+        if missing:
+            return error_response(402, "export needs the attribution headers " + ", ".join(missing), 402)
+        try:
+            body = await request.json()
+        except ValueError:
+            raise EngineError(Code.BAD_REQUEST, "body is not valid JSON") from None
+        if not isinstance(body, dict):
+            raise EngineError(Code.BAD_REQUEST, "body must be a JSON object")
+        rid = str(body.get("id") or f"render_{int(time.time() * 1000)}")
+        if not RENDER_ID.fullmatch(rid):
+            raise EngineError(Code.BAD_REQUEST, "render id may hold letters, digits, '_', '-' and '.' only")
+        sid = str(body.get("sessionId") or body.get("session_id") or "")
+        task = await self._task(request, sid)
+        existing = await self.store.get_render(rid)
+        if existing is not None:
+            if existing.user_id != task.user_id:
+                raise EngineError(Code.BAD_REQUEST, "render id already used")
+            return envelope(self.renders.status_body(existing)["data"])
+        draft = body.get("draft")
+        if isinstance(draft, str):
+            with contextlib.suppress(ValueError):
+                draft = json.loads(draft)
+        if not isinstance(draft, dict) or not draft.get("t"):
+            session = await self._session(task.user_id, sid)
+            draft = (session.state.get("draft") if session else None) or dr.empty_draft()
+        if not dr.segments(dr.clone(draft), dr.VIDEO):
+            raise EngineError(Code.BAD_REQUEST, "the draft has no video to render: upload a clip first")
+        output = (
+            body.get("output")
+            if isinstance(body.get("output"), dict)
+            else {"format": "mp4", "quality": "high"}
+        )
+        now = time.time()
+        rec = RenderRecord(
+            rid, task.user_id, sid, "pending", 0.0, draft, output, None, None, None, None, 0, now, now
+        )
+        await self.renders.submit(rec)
+        return envelope(self.renders.status_body(rec)["data"])
+
+    async def _render_of(self, request: web.Request) -> RenderRecord | None:
+        rec = await self.store.get_render(request.match_info["rid"])
+        if rec is None or rec.user_id != request[USER_ID]:
+            return None
+        return rec
+
+    async def render_status(self, request: web.Request) -> web.Response:
+        rec = await self._render_of(request)
+        if rec is None:
+            return web.json_response({"success": False, "error": "render not found"}, status=404)
+        return web.json_response(self.renders.status_body(rec))
+
+    async def render_cancel(self, request: web.Request) -> web.Response:
+        rec = await self._render_of(request)
+        if rec is None:
+            raise EngineError(Code.RENDER_NOT_FOUND, "render not found")
+        rec = await self.renders.cancel(rec.id)
+        assert rec is not None
+        return envelope(self.renders.status_body(rec)["data"])
+
+    async def render_download(self, request: web.Request) -> web.StreamResponse:
+        rec = await self._render_of(request)
+        if rec is None or rec.status != "completed" or not rec.out_path:
+            raise EngineError(Code.RENDER_NOT_FOUND, "no finished render with that id")
+        raise web.HTTPFound(self.public_url(f"/files/renders/{Path(rec.out_path).name}"))
+
+    async def _serve(self, directory: Path, name: str) -> web.StreamResponse:
+        if "/" in name or "\\" in name or name.startswith("."):
+            raise web.HTTPNotFound()
+        path = directory / name
+        if not path.is_file():
+            raise web.HTTPNotFound()
+        return web.FileResponse(path, headers={"Cache-Control": "public, max-age=3600"})
+
+    async def serve_media(self, request: web.Request) -> web.StreamResponse:
+        return await self._serve(self.media_dir, request.match_info["name"])
+
+    async def serve_render(self, request: web.Request) -> web.StreamResponse:
+        return await self._serve(self.data_dir / "renders", request.match_info["name"])
+
+
+async def serve_forever(settings: EngineSettings) -> None:
+    """Run the engine until interrupted (SIGINT/SIGTERM)."""
+    import signal
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    async with EngineServer(settings) as server:
+        print(f"nemobot engine listening on {server.url} (data in {server.data_dir})", flush=True)
+        await stop.wait()

@@ -1,0 +1,56 @@
+"""Settings of the local engine (environment variables prefixed ``NEMOBOT_ENGINE_``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MAX_UPLOAD_BYTES = 500 * 1024 * 1024
+
+
+class EngineSettings(BaseSettings):
+    """Everything the engine can be told; defaults suit a developer machine."""
+
+    model_config = SettingsConfigDict(env_prefix="NEMOBOT_ENGINE_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8765
+    data_dir: Path = Path("var/engine")
+    public_base_url: str | None = Field(
+        default=None,
+        description="Base of the URLs handed out for media and renders; default: the server's URL",
+    )
+    static_token: str | None = Field(default=None, description="A bearer token that is always accepted")
+    allow_private_urls: bool = Field(
+        default=False, description="Allow URL uploads from private, loopback and link-local addresses"
+    )
+    max_upload_bytes: int = MAX_UPLOAD_BYTES
+    url_timeout: float = Field(default=120.0, description="Seconds allowed for one URL download")
+    credits: int | None = Field(default=None, description="Credits of a new user; None means unlimited")
+    message_cost: int = Field(
+        default=1, description="Credits one chat message costs when credits are limited"
+    )
+    token_ttl_days: float = 7.0
+    concurrent_renders: int = Field(default=1, ge=1, le=8)
+    concurrent_analyses: int = Field(default=1, ge=1, le=8)
+    agent: Literal["planner", "llm"] = "planner"
+    llm_model: str = "gemini-2.5-flash"
+    ffmpeg: str | None = Field(
+        default=None, description="Path of the ffmpeg binary; default: imageio-ffmpeg's"
+    )
+    preset: str = Field(default="veryfast", description="libx264 preset of renders")
+    crf: int = 23
+    heartbeat_interval: float = Field(default=5.0, gt=0)
+    silent_ops: list[str] = Field(
+        default_factory=lambda: ["mute", "unmute"],
+        description="Edits whose stream closes without a text event, as NEMO does for some edits",
+    )
+    font_latin: Path | None = None
+    font_cjk: Path | None = None
+    undo_depth: int = 30
+
+    def resolved_data_dir(self) -> Path:
+        return self.data_dir.expanduser().resolve()

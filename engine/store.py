@@ -1,0 +1,317 @@
+"""The engine's own records (tokens, sessions' tasks, files, renders, credits, undo history) in SQLite.
+
+ADK keeps the sessions' state and events in its own SQLite file beside this one.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS tokens (
+  token TEXT PRIMARY KEY, user_id TEXT NOT NULL, client_id TEXT, expires_at REAL NOT NULL,
+  created REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS tokens_client ON tokens(client_id);
+CREATE TABLE IF NOT EXISTS tasks (
+  session_id TEXT PRIMARY KEY, task_id TEXT NOT NULL, task_name TEXT, language TEXT, user_id TEXT NOT NULL,
+  created REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+  id TEXT PRIMARY KEY, user_id TEXT NOT NULL, session_id TEXT NOT NULL, filename TEXT NOT NULL,
+  file_type TEXT NOT NULL, path TEXT NOT NULL, size INTEGER NOT NULL, hash TEXT NOT NULL, info TEXT NOT NULL,
+  created REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS renders (
+  id TEXT PRIMARY KEY, user_id TEXT NOT NULL, session_id TEXT NOT NULL, status TEXT NOT NULL,
+  progress REAL NOT NULL DEFAULT 0, draft TEXT NOT NULL, output TEXT NOT NULL, error TEXT,
+  out_path TEXT, duration REAL, size INTEGER, attempts INTEGER NOT NULL DEFAULT 0,
+  created REAL NOT NULL, updated REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS credits (
+  user_id TEXT PRIMARY KEY, available INTEGER NOT NULL, frozen INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS history (
+  session_id TEXT NOT NULL, seq INTEGER NOT NULL, draft TEXT NOT NULL, PRIMARY KEY (session_id, seq));
+"""
+
+
+@dataclass
+class Token:
+    token: str
+    user_id: str
+    client_id: str | None
+    expires_at: float
+
+
+@dataclass
+class Task:
+    session_id: str
+    task_id: str
+    task_name: str
+    language: str
+    user_id: str
+
+
+@dataclass
+class FileRecord:
+    id: str
+    user_id: str
+    session_id: str
+    filename: str
+    file_type: str
+    path: Path
+    size: int
+    hash: str
+    info: dict[str, Any]
+
+
+@dataclass
+class RenderRecord:
+    id: str
+    user_id: str
+    session_id: str
+    status: str
+    progress: float
+    draft: dict[str, Any]
+    output: dict[str, Any]
+    error: str | None
+    out_path: str | None
+    duration: float | None
+    size: int | None
+    attempts: int
+    created: float
+    updated: float
+
+
+class Store:
+    """Async access to ``engine.db``; one connection, WAL."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db: aiosqlite.Connection | None = None
+
+    async def open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = await aiosqlite.connect(self.path)
+        self._db.row_factory = aiosqlite.Row
+        await self._db.execute("PRAGMA journal_mode=WAL")
+        await self._db.execute("PRAGMA synchronous=NORMAL")
+        await self._db.executescript(SCHEMA)
+        await self._db.commit()
+
+    async def close(self) -> None:
+        if self._db is not None:
+            await self._db.close()
+            self._db = None
+
+    @property
+    def db(self) -> aiosqlite.Connection:
+        assert self._db is not None, "store not open"
+        return self._db
+
+    # tokens
+    async def token_for_client(self, client_id: str, now: float) -> Token | None:
+        async with self.db.execute(
+            "SELECT * FROM tokens WHERE client_id=? AND expires_at>? ORDER BY expires_at DESC LIMIT 1",
+            (client_id, now),
+        ) as cur:
+            row = await cur.fetchone()
+        return Token(row["token"], row["user_id"], row["client_id"], row["expires_at"]) if row else None
+
+    async def create_token(self, client_id: str, ttl: float) -> Token:
+        now = time.time()
+        tok = Token(
+            "nmv_usr_" + secrets.token_urlsafe(24), "anon_" + secrets.token_hex(8), client_id, now + ttl
+        )
+        await self.db.execute(
+            "INSERT INTO tokens VALUES (?,?,?,?,?)",
+            (tok.token, tok.user_id, tok.client_id, tok.expires_at, now),
+        )
+        await self.db.commit()
+        return tok
+
+    async def get_token(self, token: str) -> Token | None:
+        async with self.db.execute("SELECT * FROM tokens WHERE token=?", (token,)) as cur:
+            row = await cur.fetchone()
+        return Token(row["token"], row["user_id"], row["client_id"], row["expires_at"]) if row else None
+
+    # tasks (one per session)
+    async def add_task(self, task: Task) -> None:
+        await self.db.execute(
+            "INSERT INTO tasks VALUES (?,?,?,?,?,?)",
+            (task.session_id, task.task_id, task.task_name, task.language, task.user_id, time.time()),
+        )
+        await self.db.commit()
+
+    async def get_task(self, session_id: str) -> Task | None:
+        async with self.db.execute("SELECT * FROM tasks WHERE session_id=?", (session_id,)) as cur:
+            row = await cur.fetchone()
+        if not row:
+            return None
+        return Task(
+            row["session_id"], row["task_id"], row["task_name"] or "", row["language"] or "en", row["user_id"]
+        )
+
+    # files
+    async def add_file(self, rec: FileRecord) -> None:
+        await self.db.execute(
+            "INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (
+                rec.id,
+                rec.user_id,
+                rec.session_id,
+                rec.filename,
+                rec.file_type,
+                str(rec.path),
+                rec.size,
+                rec.hash,
+                json.dumps(rec.info),
+                time.time(),
+            ),
+        )
+        await self.db.commit()
+
+    async def get_file(self, file_id: str) -> FileRecord | None:
+        async with self.db.execute("SELECT * FROM files WHERE id=?", (file_id,)) as cur:
+            row = await cur.fetchone()
+        return self._file(row) if row else None
+
+    async def files_of_session(self, session_id: str) -> list[FileRecord]:
+        async with self.db.execute(
+            "SELECT * FROM files WHERE session_id=? ORDER BY created, rowid", (session_id,)
+        ) as cur:
+            rows = await cur.fetchall()
+        return [self._file(r) for r in rows]
+
+    @staticmethod
+    def _file(row: aiosqlite.Row) -> FileRecord:
+        return FileRecord(
+            row["id"],
+            row["user_id"],
+            row["session_id"],
+            row["filename"],
+            row["file_type"],
+            Path(row["path"]),
+            row["size"],
+            row["hash"],
+            json.loads(row["info"]),
+        )
+
+    # renders
+    async def add_render(self, rec: RenderRecord) -> None:
+        await self.db.execute(
+            "INSERT INTO renders VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                rec.id,
+                rec.user_id,
+                rec.session_id,
+                rec.status,
+                rec.progress,
+                json.dumps(rec.draft),
+                json.dumps(rec.output),
+                rec.error,
+                rec.out_path,
+                rec.duration,
+                rec.size,
+                rec.attempts,
+                rec.created,
+                rec.updated,
+            ),
+        )
+        await self.db.commit()
+
+    async def update_render(self, render_id: str, **fields: Any) -> None:
+        if not fields:
+            return
+        fields["updated"] = time.time()
+        cols = ", ".join(f"{k}=?" for k in fields)
+        values = [json.dumps(v) if k in ("draft", "output") else v for k, v in fields.items()]
+        await self.db.execute(f"UPDATE renders SET {cols} WHERE id=?", (*values, render_id))
+        await self.db.commit()
+
+    async def get_render(self, render_id: str) -> RenderRecord | None:
+        async with self.db.execute("SELECT * FROM renders WHERE id=?", (render_id,)) as cur:
+            row = await cur.fetchone()
+        return self._render(row) if row else None
+
+    async def renders_with_status(self, *statuses: str) -> list[RenderRecord]:
+        marks = ",".join("?" * len(statuses))
+        async with self.db.execute(
+            f"SELECT * FROM renders WHERE status IN ({marks}) ORDER BY created", statuses
+        ) as cur:
+            rows = await cur.fetchall()
+        return [self._render(r) for r in rows]
+
+    @staticmethod
+    def _render(row: aiosqlite.Row) -> RenderRecord:
+        return RenderRecord(
+            row["id"],
+            row["user_id"],
+            row["session_id"],
+            row["status"],
+            row["progress"],
+            json.loads(row["draft"]),
+            json.loads(row["output"]),
+            row["error"],
+            row["out_path"],
+            row["duration"],
+            row["size"],
+            row["attempts"],
+            row["created"],
+            row["updated"],
+        )
+
+    # credits
+    async def balance(self, user_id: str, initial: int) -> tuple[int, int]:
+        async with self.db.execute(
+            "SELECT available, frozen FROM credits WHERE user_id=?", (user_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            await self.db.execute("INSERT OR IGNORE INTO credits VALUES (?,?,0)", (user_id, initial))
+            await self.db.commit()
+            return initial, 0
+        return int(row["available"]), int(row["frozen"])
+
+    async def charge(self, user_id: str, amount: int, initial: int) -> bool:
+        """Take ``amount`` credits if there are enough; False otherwise."""
+        await self.balance(user_id, initial)
+        cur = await self.db.execute(
+            "UPDATE credits SET available=available-? WHERE user_id=? AND available>=?",
+            (amount, user_id, amount),
+        )
+        await self.db.commit()
+        return cur.rowcount == 1
+
+    async def refund(self, user_id: str, amount: int) -> None:
+        await self.db.execute("UPDATE credits SET available=available+? WHERE user_id=?", (amount, user_id))
+        await self.db.commit()
+
+    # undo history
+    async def push_history(self, session_id: str, draft: dict[str, Any], depth: int) -> None:
+        async with self.db.execute(
+            "SELECT COALESCE(MAX(seq), 0) FROM history WHERE session_id=?", (session_id,)
+        ) as cur:
+            (top,) = await cur.fetchone()  # type: ignore[misc]
+        await self.db.execute("INSERT INTO history VALUES (?,?,?)", (session_id, top + 1, json.dumps(draft)))
+        await self.db.execute(
+            "DELETE FROM history WHERE session_id=? AND seq<=?", (session_id, top + 1 - depth)
+        )
+        await self.db.commit()
+
+    async def pop_history(self, session_id: str, steps: int = 1) -> dict[str, Any] | None:
+        """Remove the last ``steps`` entries and return the oldest of them (the draft to go back to)."""
+        async with self.db.execute(
+            "SELECT seq, draft FROM history WHERE session_id=? ORDER BY seq DESC LIMIT ?", (session_id, steps)
+        ) as cur:
+            rows = await cur.fetchall()
+        if not rows:
+            return None
+        await self.db.execute(
+            "DELETE FROM history WHERE session_id=? AND seq>=?", (session_id, rows[-1]["seq"])
+        )
+        await self.db.commit()
+        return json.loads(rows[-1]["draft"])
