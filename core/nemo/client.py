@@ -6,6 +6,7 @@ Every request carries the bearer token and the three attribution headers.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import time
@@ -36,6 +37,7 @@ from core.nemo.models import AnonymousToken, Credits, RenderStatus, SessionInfo,
 from core.nemo.upload import UploadSource, multipart_body
 
 APP = "nemo_agent"
+MAX_CALLS = 64  # short API calls in flight at once
 
 
 class NemoClient:
@@ -55,16 +57,23 @@ class NemoClient:
         self.skill_version = skill_version
         self.skill_platform = skill_platform
         self.stream_timeout = stream_timeout
+        # Short calls wait on our semaphore, never in httpcore's pool queue, whose bookkeeping
+        # grows with connections x waiting requests and stalls the loop at a thousand chats.
+        # Streams get a client of their own with no connection cap: each needs its socket.
+        self._calls = asyncio.Semaphore(MAX_CALLS)
         self._http = httpx.AsyncClient(
-            base_url=self.base_url,
-            timeout=httpx.Timeout(timeout, connect=15.0),
-            transport=transport,
-            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+            base_url=self.base_url, timeout=httpx.Timeout(timeout, connect=15.0), transport=transport,
+            limits=httpx.Limits(max_connections=MAX_CALLS, max_keepalive_connections=MAX_CALLS),
             follow_redirects=False,
+        )
+        self._streams = httpx.AsyncClient(
+            base_url=self.base_url, timeout=httpx.Timeout(stream_timeout, connect=15.0), transport=transport,
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=16), follow_redirects=False,
         )
 
     async def aclose(self) -> None:
         await self._http.aclose()
+        await self._streams.aclose()
 
     async def __aenter__(self) -> NemoClient:
         return self
@@ -98,7 +107,8 @@ class NemoClient:
     ) -> Any:
         headers = self.headers(token, skill) | (extra_headers or {})
         try:
-            response = await self._http.request(method, path, headers=headers, json=json_body, content=content)
+            async with self._calls:
+                response = await self._http.request(method, path, headers=headers, json=json_body, content=content)
         except httpx.TimeoutException as exc:
             raise Unavailable(f"{method} {path}: timed out") from exc
         except httpx.TransportError as exc:
@@ -141,7 +151,7 @@ class NemoClient:
         timeout = httpx.Timeout(self.stream_timeout, connect=15.0)
         try:
             async with aconnect_sse(
-                self._http, "POST", "/run_sse", json=body, headers=self.headers(token, skill), timeout=timeout
+                self._streams, "POST", "/run_sse", json=body, headers=self.headers(token, skill), timeout=timeout
             ) as source:
                 response = source.response
                 if response.status_code != 200 or "text/event-stream" not in response.headers.get("content-type", ""):
