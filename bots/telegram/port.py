@@ -1,0 +1,172 @@
+"""The Telegram ``ChatPort``: how the core's messages, status edits and renders reach a chat.
+
+Plain text only (no parse mode: nothing the backend or a user wrote can break the markup); texts over
+4096 characters are split. Every call goes through the ``Sender`` (per-chat order, flood waits,
+retries). ``Target.extra`` may hold ``reply_to`` (a message id to answer; set in groups so everyone
+sees who asked) and ``menu`` (``"modes"``: add the mode buttons, for ``/start``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import tempfile
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from telegram import Bot, InlineKeyboardMarkup, InputFile, Message, ReplyParameters
+from telegram.constants import ChatAction
+from telegram.error import BadRequest, TelegramError
+
+from core.ports import Button, MessageRef, Target, Video
+from core.settings import TelegramSettings
+
+from .files import MB, Files
+from .keyboard import has_url_buttons, keyboard
+from .sender import Sender, not_modified, split_text
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "telegram"
+ATTACH_SLOTS = 4  # renders downloaded and re-uploaded at once
+UPLOAD_WRITE_TIMEOUT = 300.0
+_ACTIONS = {"typing": ChatAction.TYPING, "upload_video": ChatAction.UPLOAD_VIDEO}
+_GONE = ("message to edit not found", "message can't be edited", "there is no text in the message")
+
+
+def _reply(target: Target) -> ReplyParameters | None:
+    reply_to = target.extra.get("reply_to")
+    if not reply_to:
+        return None
+    return ReplyParameters(int(reply_to), allow_sending_without_reply=True)
+
+
+class TelegramPort:
+    """What the core calls to talk in Telegram chats."""
+
+    platform = PLATFORM
+
+    def __init__(self, bot: Bot, sender: Sender, files: Files, settings: TelegramSettings) -> None:
+        self.bot = bot
+        self.sender = sender
+        self.files = files
+        self.settings = settings
+        self._attach_slots = asyncio.Semaphore(ATTACH_SLOTS)
+
+    # -- the ChatPort -----------------------------------------------------------------------
+
+    async def send(self, target: Target, text: str, buttons: Sequence[Button] = ()) -> MessageRef:
+        modes_for = target.user_id if target.extra.get("menu") == "modes" else None
+        parts = split_text(text)
+        first: Message | None = None
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            message = await self._send_text(target, part, buttons if last else (), modes_for if last else None,
+                                            reply=index == 0)
+            first = first or message
+        assert first is not None
+        return MessageRef(target, str(first.message_id))
+
+    async def edit(self, message: MessageRef, text: str, buttons: Sequence[Button] = ()) -> MessageRef:
+        """Edit in place ("not modified" is success); a message that is gone is sent anew."""
+        parts = split_text(text)
+        target = message.target
+        markup = keyboard(buttons) if len(parts) == 1 else None
+        try:
+            await self.sender.call(int(target.chat_id), lambda chat: self.bot.edit_message_text(
+                parts[0], chat_id=chat, message_id=int(message.id), reply_markup=markup))
+        except BadRequest as exc:
+            if not_modified(exc):
+                pass
+            elif any(reason in exc.message.lower() for reason in _GONE):
+                log.info("status message %s in %s is gone; sending a new one", message.id, target.chat_id)
+                return await self.send(target, text, buttons)
+            elif has_url_buttons(buttons) and len(parts) == 1 and "url" in exc.message.lower():
+                await self.sender.call(int(target.chat_id), lambda chat: self.bot.edit_message_text(
+                    parts[0], chat_id=chat, message_id=int(message.id),
+                    reply_markup=keyboard(buttons, with_urls=False)))
+            else:
+                raise
+        for index, part in enumerate(parts[1:], start=2):
+            await self._send_text(target, part, buttons if index == len(parts) else (), None, reply=False)
+        return message
+
+    async def deliver(self, target: Target, text: str, video: Video, buttons: Sequence[Button] = ()) -> None:
+        """The link always (raises if even that fails, so the core tries again); then the MP4
+        itself where it fits. A failed attachment is logged only: the link is already there."""
+        await self.send(target, text, buttons)
+        if not self.settings.attach_video or not video.url:
+            return
+        try:
+            await self._attach(target, video)
+        except Exception:
+            log.warning("could not attach the render to %s; the link was sent", target.chat_id, exc_info=True)
+
+    async def working(self, target: Target, action: str) -> None:
+        """A chat action, best effort: skipped while the chat's lane is busy (or waiting out a 429)
+        and while every connection is taken (under load the status messages matter more)."""
+        chat = int(target.chat_id)
+        if self.sender.busy(chat) or self.sender.saturated:
+            return
+        kind = _ACTIONS.get(action, ChatAction.TYPING)
+        try:
+            await self.sender.once(lambda chat_id: self.bot.send_chat_action(chat_id, kind), chat)
+        except TelegramError as exc:
+            log.debug("chat action failed in %s: %s", chat, type(exc).__name__)
+
+    async def notify(self, target: Target, text: str) -> None:
+        """A notice for one person. Button presses by others are refused in the callback answer
+        before the core sees them (see ``updates``), so this is only a fallback message."""
+        await self.send(target, text)
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    async def _send_text(self, target: Target, text: str, buttons: Sequence[Button], modes_for: str | None,
+                         *, reply: bool) -> Message:
+        reply_parameters = _reply(target) if reply else None
+
+        def send(markup: InlineKeyboardMarkup | None) -> Callable[[int], Awaitable[Message]]:
+            return lambda chat: self.bot.send_message(chat, text, reply_markup=markup,
+                                                      reply_parameters=reply_parameters)
+
+        try:
+            return await self.sender.call(int(target.chat_id), send(keyboard(buttons, modes_for=modes_for)))
+        except BadRequest as exc:
+            # Telegram refuses URL buttons it cannot open (e.g. a local engine's loopback address);
+            # the link is in the text anyway.
+            if not has_url_buttons(buttons) or "url" not in exc.message.lower():
+                raise
+            log.info("URL button refused (%s); sending without it", exc.message)
+            return await self.sender.call(int(target.chat_id),
+                                          send(keyboard(buttons, modes_for=modes_for, with_urls=False)))
+
+    async def _attach(self, target: Target, video: Video) -> None:
+        limit = self.settings.upload_limit_mb * MB
+        if video.size is not None and video.size > limit:
+            log.info("render of %d bytes is over the %d MB upload limit: link only", video.size,
+                     self.settings.upload_limit_mb)
+            return
+        async with self._attach_slots:
+            with tempfile.TemporaryDirectory(prefix="nemobot-tg-") as folder:
+                path = Path(folder) / "video.mp4"
+                size = await self.files.fetch(video.url, path, limit)
+                if not size:
+                    return
+                await self.working(target, "upload_video")
+                await self.sender.call(int(target.chat_id), lambda chat: self._send_video(chat, path, video, target),
+                                       tries=1)  # a lost answer to a big upload is not worth a duplicate
+
+    async def _send_video(self, chat: int, path: Path, video: Video, target: Target) -> Message:
+        duration = int(video.duration) if video.duration else None
+        common: dict[str, Any] = {"supports_streaming": True, "duration": duration,
+                                  "reply_parameters": _reply(target), "write_timeout": UPLOAD_WRITE_TIMEOUT,
+                                  "read_timeout": 60.0}
+        if self.settings.local_mode:  # the Bot API server reads the file from our disk
+            return await self.bot.send_video(chat, path, **common)
+        fh = await asyncio.to_thread(path.open, "rb")
+        try:  # streamed from the open file by httpx, not read into memory
+            return await self.bot.send_video(chat, InputFile(fh, filename=path.name, read_file_handle=False),
+                                             **common)
+        finally:
+            await asyncio.to_thread(fh.close)
