@@ -1,0 +1,189 @@
+"""Many Discord users at once against the stand-ins: each runs ``/edit prompt:… video:<clip>`` (a
+streamed reply: a tool call, a second of work, the answer) and then ``/export`` (a render of a few
+polls; the MP4 comes back as a link and as a file). The stand-ins and the users run in a child
+process (``discord_stage.py``), so the peak RSS printed is the bot's own (core + discord.py + surface).
+
+Printed: whether every status message reached its final text and every link and file arrived;
+how fast interactions were acknowledged (defer) and got their first status (Discord's 3 s rule);
+the surface's latency from the core's send/edit/deliver call to Discord's answer (p50/p99: what is
+added on top of the deliberate status throttle, which is not counted); peak RSS; the 429s the
+stand-in answered (none are forced) and the most bot-token requests in any second (Discord's global
+limit is 50/s; interaction webhooks are not counted against it).
+
+    python bench/discord_load.py [--n 1000] [--status-interval 5] [--poll 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from pydantic import SecretStr
+
+from bench.discord_stage import percentile
+from bots.discord.app import build_client, serve
+from bots.discord.port import DiscordPort
+from core.app import running_core
+from core.logs import setup_logging
+from core.settings import BotSettings, DiscordSettings, NemoSettings, Settings
+
+HERE = Path(__file__).resolve().parent
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def current_rss_mb() -> float:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class Timed:
+    """Wraps the port's calls to time them (core call -> Discord's answer) and count failures."""
+
+    NAMES = ("send", "edit", "deliver")
+
+    def __init__(self) -> None:
+        self.latency: dict[str, list[float]] = {name: [] for name in self.NAMES}
+        self.failures: dict[str, int] = dict.fromkeys(self.NAMES, 0)
+        for name in self.NAMES:
+            self._wrap(name)
+
+    def _wrap(self, name: str) -> None:
+        original: Callable[..., Awaitable[Any]] = getattr(DiscordPort, name)
+        latency, failures = self.latency[name], self.failures
+
+        async def timed(port: DiscordPort, *args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                result = await original(port, *args, **kwargs)
+            except Exception:
+                failures[name] += 1
+                raise
+            latency.append(time.perf_counter() - started)
+            return result
+
+        setattr(DiscordPort, name, timed)
+
+
+class Count(logging.Handler):
+    """Warnings and errors of the bot's own code (not the libraries' start-up notes)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.name.startswith(("core", "bots", "asyncio")):
+            self.records.append(f"{record.name}: {record.getMessage()[:200]}")
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms"
+
+
+async def run(n: int, status_interval: float, poll: float) -> int:
+    stage = await asyncio.create_subprocess_exec(
+        sys.executable, str(HERE / "discord_stage.py"), "--serve", "--users", str(n),
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+    try:
+        return await measure(stage, n, status_interval, poll)
+    finally:
+        if stage.returncode is None:
+            stage.kill()
+            await stage.wait()
+
+
+async def measure(stage: asyncio.subprocess.Process, n: int, status_interval: float, poll: float) -> int:
+    assert stage.stdout is not None and stage.stdin is not None
+    addresses = json.loads(await stage.stdout.readline())
+    env = addresses["env"]
+    counter = Count()
+    setup_logging("WARNING", secrets=[env["DISCORD_TOKEN"]])  # tokens redacted, as in the bot
+    logging.getLogger().addHandler(counter)
+    timed = Timed()
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(
+            bot=BotSettings(backend="cloud", db_path=Path(tmp) / "bot.db", status_interval=status_interval),
+            nemo=NemoSettings(base_url=addresses["nemo"], render_poll_interval=poll, request_timeout=120.0),
+            discord=DiscordSettings(token=SecretStr(env["DISCORD_TOKEN"]), api_base_url=env["DISCORD_API_BASE_URL"],
+                                    gateway_url=env["DISCORD_GATEWAY_URL"],
+                                    dev_guilds=json.loads(env["DISCORD_DEV_GUILDS"])),
+        )
+        async with running_core(settings) as core:
+            client = build_client(core, settings)
+            task = asyncio.create_task(serve(client))
+            while not client.is_ready():  # type: ignore[attr-defined]
+                if task.done():
+                    task.result()
+                await asyncio.sleep(0.05)
+            ready_rss = current_rss_mb()
+            cpu_before = cpu_seconds()
+            result = json.loads(await stage.stdout.readline())
+            await core.idle(timeout=60)
+            peak = peak_rss_mb()
+            cpu = cpu_seconds() - cpu_before
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+    stage.stdin.write(b"stop\n")
+    await stage.stdin.drain()
+    await stage.wait()
+
+    ok = result["all_edits"] and result["all_exports"] and not any(timed.failures.values())
+    print(f"users: {n} (status interval {status_interval} s, render poll {poll} s)")
+    print(f"  /edit  final replies: {result['edits_final']}/{n} in {result['edit_phase_seconds']} s "
+          f"({result['edit_progress_edits']} edits of the original responses)")
+    print(f"  /export done + link + file: {result['exports_done']}/{n}, {result['links_with_file']}/{n} "
+          f"in {result['export_phase_seconds']} s")
+    print(f"  interaction -> deferred:     p50 {ms(result['ack_p50'])}, p99 {ms(result['ack_p99'])}, "
+          f"max {ms(result['ack_max'])} (Discord wants < 3 s)")
+    print(f"  interaction -> first status: p50 {ms(result['first_status_p50'])}, "
+          f"p99 {ms(result['first_status_p99'])}")
+    for name in Timed.NAMES:
+        values = timed.latency[name]
+        print(f"  port.{name:<7} core call -> Discord answer: p50 {ms(percentile(values, 50))}, "
+              f"p99 {ms(percentile(values, 99))} ({len(values)} calls, {timed.failures[name]} failed)")
+    print(f"  REST calls: {result['rest_calls']} {result['status_counts']}; 429s: {result['count_429']}; "
+          f"bot-token calls: {result['bot_token_calls']} (peak {result['bot_token_peak_per_second']}/s)")
+    print(f"  CDN downloads by the bot: {result['cdn_downloads']} (NEMO took the signed URLs)")
+    print(f"  RSS: {ready_rss:.0f} MB when connected, peak {peak:.0f} MB; bot CPU {cpu:.1f} s "
+          f"over {result['edit_phase_seconds'] + result['export_phase_seconds']:.1f} s of load")
+    if counter.records:
+        print(f"  warnings/errors logged: {len(counter.records)}, e.g. {counter.records[:3]}")
+    print("OK" if ok else "NOT OK")
+    return 0 if ok else 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=1000, help="users, each an /edit and an /export")
+    parser.add_argument("--status-interval", type=float, default=5.0,
+                        help="the core's status throttle (s; 5 is the bot's default)")
+    parser.add_argument("--poll", type=float, default=2.0, help="render poll interval (s; the default is 30)")
+    args = parser.parse_args()
+    return asyncio.run(run(args.n, args.status_interval, args.poll))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

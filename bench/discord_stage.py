@@ -1,0 +1,140 @@
+"""The stage for the Discord figures: FakeDiscord and FakeNemo, and the users' side, in a process of
+their own (so the bot process's CPU and RSS are the bot's). Used by ``discord_load.py``.
+
+Protocol (``--serve``): prints one JSON line with the stand-ins' addresses; once the bot is connected it runs the
+load (every user: ``/edit prompt video`` with a streamed reply, then ``/export``) and prints one JSON
+line with what it saw; then it waits for a line on stdin and exits. On its own it only says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.fakes.discord import FakeDiscord
+from tests.fakes.nemo import FakeNemo, RenderPlan, Sleep, Text, ToolCall
+
+CLIP = b"\x00\x00\x00\x18ftypmp42" + b"v" * 8192
+REPLY = "Cut the pauses."
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
+
+
+def content(message: dict[str, Any] | None) -> str:
+    return str((message or {}).get("content") or "")
+
+
+async def until(predicate: Any, timeout: float, every: float = 0.25) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        await asyncio.sleep(every)
+    return bool(predicate())
+
+
+def first_patch_times(dc: FakeDiscord) -> dict[str, float]:
+    """Token -> time of the first successful edit of a message with that interaction token."""
+    out: dict[str, float] = {}
+    for call in dc.calls:
+        if call.method == "PATCH" and call.path.startswith("/webhooks/") and call.status == 200:
+            token = call.path.split("/")[3]
+            out.setdefault(token, call.time)
+    return out
+
+
+def peak_rate(times: list[float]) -> int:
+    """The most requests in any one-second window."""
+    times = sorted(times)
+    best, start = 0, 0
+    for end, t in enumerate(times):
+        while t - times[start] >= 1.0:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--users", type=int, default=1000)
+    parser.add_argument("--render-steps", type=int, default=3)
+    parser.add_argument("--timeout", type=float, default=600.0)
+    parser.add_argument("--serve", action="store_true", help="run as discord_load.py's stage")
+    args = parser.parse_args()
+    if not args.serve:
+        print("discord_stage.py is the stand-ins' side of discord_load.py; run that instead.")
+        return
+    n = args.users
+
+    async with FakeNemo(render_plan=RenderPlan(steps=args.render_steps)) as nemo, FakeDiscord() as dc:
+        print(json.dumps({"event": "addresses", "env": dc.env(), "nemo": nemo.url}), flush=True)
+        await dc.wait_ready(timeout=120)
+        users = [dc.add_user(f"user{i}") for i in range(n)]
+        for _ in range(n):  # a streamed reply: a tool call, a second of work, the answer
+            nemo.script_chat(ToolCall("edit_multitrack", {"op": "cut"}), Sleep(1.0), Text(REPLY))
+
+        started = time.monotonic()
+        edits = [dc.invoke_slash("edit", {"prompt": "cut the pauses", "video": dc.attachment(CLIP, "clip.mp4")},
+                                 user_id=u) for u in users]
+        dispatched = time.monotonic() - started
+        edited = await until(lambda: all(content(dc.interaction(i).original).startswith(REPLY) for i in edits),
+                             args.timeout)
+        edit_phase = time.monotonic() - started
+
+        started2 = time.monotonic()
+        exports = [dc.invoke_slash("export", user_id=u) for u in users]
+
+        def link_and_file(iid: int) -> bool:
+            return any("/files/" in content(m) and m.get("attachments") for m in dc.interaction(iid).followups)
+
+        exported = await until(lambda: all(link_and_file(i) for i in exports), args.timeout)
+        export_phase = time.monotonic() - started2
+
+        patches = first_patch_times(dc)
+        ack, first_status = [], []
+        for iid in edits + exports:
+            record = dc.interaction(iid)
+            if record.deferred_at is not None:
+                ack.append(record.deferred_at - record.created_at)
+            if record.token in patches:
+                first_status.append(patches[record.token] - record.created_at)
+        statuses = Counter(c.status for c in dc.calls)
+        bot_token_calls = [c.time for c in dc.calls if c.authorized]
+        result = {
+            "event": "result",
+            "users": n,
+            "dispatch_seconds": round(dispatched, 3),
+            "edits_final": sum(content(dc.interaction(i).original).startswith(REPLY) for i in edits),
+            "edit_progress_edits": sum(len(dc.interaction(i).original_edits) for i in edits),
+            "exports_done": sum(content(dc.interaction(i).original).startswith("✅") for i in exports),
+            "links_with_file": sum(link_and_file(i) for i in exports),
+            "all_edits": edited, "all_exports": exported,
+            "edit_phase_seconds": round(edit_phase, 2), "export_phase_seconds": round(export_phase, 2),
+            "ack_p50": percentile(ack, 50), "ack_p99": percentile(ack, 99), "ack_max": max(ack, default=0.0),
+            "first_status_p50": percentile(first_status, 50), "first_status_p99": percentile(first_status, 99),
+            "rest_calls": len(dc.calls), "status_counts": {str(k): v for k, v in sorted(statuses.items())},
+            "count_429": dc.count_429, "bot_token_calls": len(bot_token_calls),
+            "bot_token_peak_per_second": peak_rate(bot_token_calls),
+            "cdn_downloads": len(dc.cdn_calls),
+            "renders": len(nemo.renders),
+        }
+        print(json.dumps(result), flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

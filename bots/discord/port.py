@@ -1,0 +1,310 @@
+"""The Discord ``ChatPort``: how the core's messages become interaction responses and messages.
+
+* The first message for a deferred interaction fills its original response (the "thinking…"
+  message); later ones are follow-ups. Both are edited with the interaction token.
+* Shortly before the token runs out (``interaction_lifetime`` minus a margin), ``edit`` moves the
+  status message to a new channel message sent with the bot token (a DM when the channel is out of
+  reach) and returns its reference; the old response says where it went.
+* Everything needed is in ``Target.extra`` / ``MessageRef.extra``, so a restarted bot can still
+  edit and deliver: with the token while it lives, with the bot token afterwards.
+* Bot-token requests go through one token bucket, under Discord's 50 requests/s global limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+import aiohttp
+import discord
+
+from bots.discord import texts as _texts  # noqa: F401  (registers the front-end's texts)
+from bots.discord.buttons import build_view
+from bots.discord.files import DownloadError, download
+from bots.discord.targets import (
+    CHANNEL,
+    HOOK,
+    PLATFORM,
+    channel_ref,
+    hook_ref,
+    hook_usable,
+    switch_margin,
+    upload_limit,
+)
+from core.i18n import say
+from core.ports import Button, MessageRef, Target, Video
+from core.settings import DiscordSettings
+
+if TYPE_CHECKING:
+    from core.conversation import Core
+
+log = logging.getLogger(__name__)
+MAX_CONTENT = 2000
+TYPING_EVERY = 8.0  # Discord shows "typing" for about 10 s
+GLOBAL_RATE = 40.0  # bot-token requests a second (Discord's global limit is 50)
+TOKEN_ERRORS = (401, 404)  # the interaction token is no longer accepted (expired, unknown webhook)
+
+
+def fit(text: str) -> str:
+    """Discord's 2000-character limit for a message's content."""
+    return text if len(text) <= MAX_CONTENT else text[: MAX_CONTENT - 1] + "…"
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1024 / 1024:.0f} MB"
+
+
+class RateLimiter:
+    """A token bucket: at most ``rate`` acquisitions a second, bursts up to ``burst``."""
+
+    def __init__(self, rate: float, burst: int | None = None) -> None:
+        self.rate = rate
+        self.burst = float(burst or max(int(rate), 1))
+        self._tokens = self.burst
+        self._last = time.monotonic()
+        self._lock = asyncio.Lock()
+
+    async def acquire(self) -> None:
+        async with self._lock:
+            now = time.monotonic()
+            self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
+            self._last = now
+            if self._tokens >= 1:
+                self._tokens -= 1
+                return
+            await asyncio.sleep((1 - self._tokens) / self.rate)
+            self._tokens = 0.0
+            self._last = time.monotonic()
+
+
+class DiscordPort:
+    """What the core asks of Discord; one per client."""
+
+    platform = PLATFORM
+
+    def __init__(self, client: discord.Client, core: Core, settings: DiscordSettings) -> None:
+        self.client = client
+        self.core = core
+        self.lifetime = settings.interaction_lifetime
+        self.attach_video = settings.attach_video
+        self.session: aiohttp.ClientSession | None = None  # set by the client once it runs
+        self.limiter = RateLimiter(GLOBAL_RATE)
+        self._pending: dict[str, float] = {}  # interaction id -> token end: deferred, original not filled yet
+        self._typing: dict[str, float] = {}  # channel id -> when "typing" was last sent
+
+    # -- interaction bookkeeping (called by the client) ------------------------------------
+
+    def expect_original(self, target: Target) -> None:
+        """The interaction was deferred: its original response waits for the first message."""
+        iid = str(target.extra.get("iid") or "")
+        if not iid or not target.extra.get("original"):
+            return
+        now = time.time()
+        if len(self._pending) > 1000:
+            self._pending = {k: v for k, v in self._pending.items() if v > now}
+        self._pending[iid] = float(target.extra.get("created") or now) + self.lifetime
+
+    def original_pending(self, target: Target) -> bool:
+        return str(target.extra.get("iid") or "") in self._pending
+
+    async def close_original(self, target: Target, text: str) -> None:
+        """Fill the original response if nothing did (a /cancel that stopped a running job)."""
+        if self.original_pending(target):
+            await self.send(target, text)
+
+    def _hook(self, target: Target) -> discord.Webhook:
+        hook = discord.Webhook.partial(int(target.extra["app"]), str(target.extra["token"]), client=self.client)
+        hook.type = discord.WebhookType.application  # an interaction webhook: ephemeral messages allowed
+        return hook
+
+    def _hook_usable(self, target: Target) -> bool:
+        return hook_usable(target, self.lifetime)
+
+    # -- ChatPort ---------------------------------------------------------------------------
+
+    async def send(self, target: Target, text: str, buttons: Sequence[Button] = ()) -> MessageRef:
+        content, view = fit(text), build_view(buttons)
+        if self._hook_usable(target):
+            hook = self._hook(target)
+            original = target.extra.get("original")
+            if original and self._pending.pop(str(target.extra.get("iid")), None) is not None:
+                try:
+                    await hook.edit_message(int(original), content=content, view=view)
+                    return hook_ref(target, original)
+                except discord.HTTPException as exc:
+                    if exc.status not in TOKEN_ERRORS:
+                        raise
+            else:
+                try:
+                    message = await hook.send(content, view=view if view is not None else discord.utils.MISSING,
+                                              wait=True)
+                    return hook_ref(target, message.id)
+                except discord.HTTPException as exc:
+                    if exc.status not in TOKEN_ERRORS:
+                        raise
+        return await self._post(target, content, view)
+
+    async def edit(self, message: MessageRef, text: str, buttons: Sequence[Button] = ()) -> MessageRef:
+        content, view = fit(text), build_view(buttons)
+        target = message.target
+        kind = message.extra.get("kind")
+        if kind == HOOK:
+            if self._hook_usable(target):
+                try:
+                    await self._hook(target).edit_message(int(message.id), content=content, view=view)
+                    return message
+                except discord.HTTPException as exc:
+                    if exc.status not in TOKEN_ERRORS:
+                        raise
+            return await self._move(message, content, view)
+        if kind == CHANNEL:
+            channel_id = int(message.extra.get("channel") or target.chat_id)
+            partial = self.client.get_partial_messageable(channel_id).get_partial_message(int(message.id))
+            await self.limiter.acquire()
+            try:
+                await partial.edit(content=content, view=view)
+                return message
+            except discord.NotFound:  # deleted by someone: carry on in a new message
+                return await self._post(target, content, view)
+        raise ValueError(f"not a Discord message reference: {kind!r}")
+
+    async def deliver(self, target: Target, text: str, video: Video, buttons: Sequence[Button] = ()) -> None:
+        """The link always (in the text and a link button); the MP4 attached when it fits."""
+        view = build_view(buttons)
+        limit = upload_limit(target)
+        path: Path | None = None
+        too_big = False
+        if self.attach_video and video.url:
+            if video.size is not None and video.size > limit:
+                too_big = True
+            else:
+                try:
+                    path = await download(self._session(), video.url, limit)
+                    too_big = path is None
+                except (DownloadError, aiohttp.ClientError, TimeoutError) as exc:
+                    log.warning("could not fetch the render to attach it: %s", type(exc).__name__)
+        if too_big:
+            lang = await self._language(target)
+            text = f"{text}\n{say(lang, 'discord_link_only', limit=_mb(limit))}"
+        content = fit(text)
+        filename = PurePosixPath(urlparse(video.url).path).name or "video.mp4"
+        try:
+            try:
+                await self._send_result(target, content, view, path, filename)
+            except discord.HTTPException as exc:
+                if path is None or exc.status != 413:
+                    raise
+                log.info("the MP4 did not fit after all (413); sending the link only")
+                await self._send_result(target, content, view, None, filename)
+        finally:
+            if path is not None:
+                path.unlink(missing_ok=True)
+
+    async def working(self, target: Target, action: str) -> None:
+        """"typing" in DMs and mention replies; interactions show their own status message."""
+        if target.extra.get("token"):
+            return
+        channel = str(target.extra.get("channel") or target.chat_id)
+        now = time.monotonic()
+        if now - self._typing.get(channel, 0.0) < TYPING_EVERY:
+            return
+        if len(self._typing) > 1000:
+            self._typing = {k: v for k, v in self._typing.items() if now - v < TYPING_EVERY}
+        self._typing[channel] = now
+        await self.limiter.acquire()
+        await self.client.http.send_typing(int(channel))
+
+    async def notify(self, target: Target, text: str) -> None:
+        """A refusal only the requester sees: an ephemeral follow-up, or a DM without a token."""
+        content = fit(text)
+        if self._hook_usable(target):
+            hook = self._hook(target)
+            original = target.extra.get("original")
+            if original and self._pending.pop(str(target.extra.get("iid")), None) is not None:
+                try:  # the public "thinking…" message would otherwise take the refusal's place
+                    await hook.delete_message(int(original))
+                except discord.HTTPException:
+                    log.debug("could not delete the deferred response", exc_info=True)
+            try:
+                await hook.send(content, ephemeral=True, wait=True)
+                return
+            except discord.HTTPException as exc:
+                if exc.status not in TOKEN_ERRORS:
+                    raise
+        await self.limiter.acquire()
+        channel = await self.client.create_dm(discord.Object(int(target.user_id)))
+        await self.limiter.acquire()
+        await channel.send(content)
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _session(self) -> aiohttp.ClientSession:
+        if self.session is None or self.session.closed:
+            raise RuntimeError("the Discord client is not running")
+        return self.session
+
+    async def _language(self, target: Target) -> str:
+        return await self.core.language_for(target, target.extra.get("locale"))
+
+    async def _post(self, target: Target, content: str, view: discord.ui.View | None = None,
+                    path: Path | None = None, filename: str = "video.mp4",
+                    reference: int | None = None) -> MessageRef:
+        """A message sent with the bot token: in the target's channel, else as a DM."""
+        channel_id = int(target.extra.get("channel") or target.chat_id)
+        reply_to = reference or target.extra.get("reply_to")
+        kwargs: dict[str, Any] = {}
+        if view is not None:
+            kwargs["view"] = view
+        if reply_to:
+            kwargs["reference"] = discord.MessageReference(
+                message_id=int(reply_to), channel_id=channel_id, fail_if_not_exists=False)
+        await self.limiter.acquire()
+        try:
+            if path is not None:
+                kwargs["file"] = discord.File(path, filename=filename)
+            sent = await self.client.get_partial_messageable(channel_id).send(content, **kwargs)
+        except (discord.Forbidden, discord.NotFound):
+            # not a channel the bot can post in (a user-installed command, no permission): DM instead
+            kwargs.pop("reference", None)
+            await self.limiter.acquire()
+            dm = await self.client.create_dm(discord.Object(int(target.user_id)))
+            if path is not None:
+                kwargs["file"] = discord.File(path, filename=filename)
+            await self.limiter.acquire()
+            sent = await dm.send(content, **kwargs)
+        return channel_ref(target, sent.channel.id, sent.id)
+
+    async def _move(self, message: MessageRef, content: str, view: discord.ui.View | None) -> MessageRef:
+        """The interaction token is (nearly) spent: continue in a bot-token message."""
+        target = message.target
+        moved = await self._post(target, content, view, reference=int(message.id))
+        created = float(target.extra.get("created") or 0.0)
+        if time.time() < created + self.lifetime - switch_margin(self.lifetime) / 2:  # still safe: say where it went
+            try:
+                lang = await self._language(target)
+                await self._hook(target).edit_message(int(message.id), content=say(lang, "discord_moved"), view=None)
+            except discord.HTTPException:
+                log.debug("could not point the old response to the new message", exc_info=True)
+        log.info("status message of %s moved to a channel message", target.conversation)
+        return moved
+
+    async def _send_result(self, target: Target, content: str, view: discord.ui.View | None,
+                           path: Path | None, filename: str) -> None:
+        if self._hook_usable(target):
+            kwargs: dict[str, Any] = {"wait": True}
+            if view is not None:
+                kwargs["view"] = view
+            if path is not None:
+                kwargs["file"] = discord.File(path, filename=filename)
+            try:
+                await self._hook(target).send(content, **kwargs)
+                return
+            except discord.HTTPException as exc:
+                if exc.status not in TOKEN_ERRORS:
+                    raise
+        await self._post(target, content, view, path, filename)

@@ -1,0 +1,299 @@
+"""The Discord front-end: the real discord.py client against the stand-in Discord and NEMO.
+
+Every test runs the bot as ``nemobot discord`` would (``serve``: log in, sync commands, connect
+to the gateway), plays the Discord user through ``FakeDiscord`` and reads back what the bot did.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bots.discord.app import build_client, serve
+from bots.discord.client import NemoBotMixin
+from core.app import running_core
+from core.conversation import Core
+from core.i18n import say
+from core.settings import DiscordSettings, Settings
+from tests.fakes.discord import FakeDiscord
+from tests.fakes.nemo import FakeNemo, RenderPlan, Sleep, Text, ToolCall
+from tests.fakes.nemo.script import DEFAULT_CONTENT
+
+ROOT = Path(__file__).resolve().parents[2]
+JSON = dict[str, Any]
+CLIP = b"\x00\x00\x00\x18ftypmp42" + b"v" * 4096
+MESSAGE_CONTENT_INTENT = 1 << 15
+
+
+@pytest.fixture
+async def dc() -> AsyncIterator[FakeDiscord]:
+    async with FakeDiscord() as fake:
+        yield fake
+
+
+def with_discord(settings: Settings, dc: FakeDiscord, **discord: Any) -> Settings:
+    """The test settings, with the Discord front-end pointed at the stand-in."""
+    section = DiscordSettings(token=dc.bot_token, api_base_url=dc.api_base, gateway_url=dc.gateway_url,
+                              dev_guilds=[dc.guild_id], **discord)
+    return settings.model_copy(update={"discord": section})
+
+
+@contextlib.asynccontextmanager
+async def running_bot(settings: Settings, dc: FakeDiscord) -> AsyncIterator[tuple[Core, NemoBotMixin]]:
+    """A core and the Discord client on it, connected; both closed cleanly on exit."""
+    async with running_core(settings) as core:
+        client = build_client(core, settings, identify_delay=0)
+        task = asyncio.create_task(serve(client))
+        ready = asyncio.create_task(dc.wait_ready(timeout=15))
+        done, _ = await asyncio.wait({task, ready}, return_when=asyncio.FIRST_COMPLETED)
+        if task in done:
+            ready.cancel()
+            task.result()  # raises why the client stopped
+            raise AssertionError("the client stopped before it was ready")
+        ready.result()
+        try:
+            yield core, client
+            await core.idle(timeout=10)  # let the last edits land before the client closes
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            assert client.is_closed()  # type: ignore[attr-defined]
+
+
+def content(message: JSON | None) -> str:
+    return str((message or {}).get("content") or "")
+
+
+def custom_ids(message: JSON | None) -> list[str]:
+    return [c.get("custom_id", "") for row in (message or {}).get("components", []) for c in row.get("components", [])]
+
+
+def link_buttons(message: JSON) -> list[str]:
+    return [c["url"] for row in message.get("components", []) for c in row.get("components", []) if c.get("url")]
+
+
+def final(dc: FakeDiscord, iid: int, prefix: str) -> Any:
+    """A predicate: the original response of ``iid`` starts with ``prefix``."""
+    return lambda: content(dc.interaction(iid).original).startswith(prefix)
+
+
+def delivered(messages: list[JSON]) -> JSON | None:
+    return next((m for m in messages if "/files/" in content(m)), None)
+
+
+async def test_edit_with_a_video_streams_progress_then_export_sends_link_and_file(
+    settings: Settings, dc: FakeDiscord, nemo: FakeNemo
+) -> None:
+    nemo.script_chat(ToolCall("edit_multitrack", {"op": "cut"}), Sleep(1.2), Text("Cut the pauses."))
+    async with running_bot(with_discord(settings, dc), dc):
+        names = {c["name"] for c in dc.registered_commands(dc.guild_id)}
+        assert {"edit", "upload", "export", "status", "credits", "new", "mode", "lang", "cancel"} <= names
+
+        iid = dc.invoke_slash("edit", {"prompt": "cut the pauses", "video": dc.attachment(CLIP, "clip.mp4")})
+        await dc.wait_for(final(dc, iid, "Cut the pauses."), timeout=15)
+        record = dc.interaction(iid)
+        assert record.deferred and record.deferred_at is not None and record.deferred_at - record.created_at < 3
+        shown = [content(m) for m in record.original_edits]
+        assert shown[0].startswith("⏳")                                     # the status replaces "thinking…"
+        assert any("applying edit_multitrack" in text for text in shown)    # progress, edited in place
+        assert len(shown) == len(set(shown))                                # never the same text twice
+        assert f"nb:export:{dc.user_id}" in custom_ids(record.original)      # the owner's buttons
+        upload = next(r for r in nemo.requests if r.path.startswith("/api/upload-video/"))
+        assert "/attachments/" in upload.json["urls"][0]                   # NEMO got the signed CDN URL...
+        assert not dc.cdn_calls                                             # ...so the bot never downloaded it
+
+        export = dc.invoke_slash("export")
+        await dc.wait_for(lambda: delivered(dc.interaction(export).followups), timeout=15)
+        record = dc.interaction(export)
+        assert record.deferred
+        assert any("rendering" in content(m) for m in record.original_edits)
+        assert content(record.original).startswith("✅ Done")
+        result = delivered(record.followups)
+        assert result is not None
+        url = next(u for u in link_buttons(result) if "/files/" in u)
+        assert url in content(result)                                       # the link, in text and a button
+        files = result["attachments"]
+        assert [a["size"] for a in files] == [len(DEFAULT_CONTENT)] and files[0]["filename"].endswith(".mp4")
+        assert not [c for c in dc.calls if c.status >= 400]
+
+
+async def test_a_job_that_outlives_the_interaction_token_finishes_in_a_bot_message(
+    settings: Settings, nemo: FakeNemo
+) -> None:
+    async with FakeDiscord(interaction_ttl=3.0) as dc:
+        bot_settings = with_discord(settings, dc, interaction_lifetime=3.0)
+        async with running_bot(bot_settings, dc):
+            upload = dc.invoke_slash("upload", {"video": dc.attachment(CLIP, "clip.mp4")})
+            await dc.wait_for(final(dc, upload, "Uploaded clip.mp4"), timeout=10)
+
+            nemo.render_plan = RenderPlan(pending_polls=80)  # about 4 s: past the 3 s token
+            export = dc.invoke_slash("export")
+            await dc.wait_for(lambda: delivered(dc.channel_messages()), timeout=20)
+            result = delivered(dc.channel_messages())
+            assert result is not None and result["attachments"]          # link and file, with the bot token
+            messages = dc.channel_messages()
+            assert any(content(m).startswith("✅ Done") for m in messages)  # the status moved and finished
+            assert content(dc.interaction(export).original) == say("en", "discord_moved")
+            assert not dc.interaction(export).followups
+            assert not [c for c in dc.calls if c.status >= 400]            # never used an expired token
+
+
+async def test_buttons_work_after_a_restart_and_only_for_their_owner(
+    settings: Settings, dc: FakeDiscord, nemo: FakeNemo
+) -> None:
+    bot_settings = with_discord(settings, dc)
+    async with running_bot(bot_settings, dc):
+        upload = dc.invoke_slash("upload", {"video": dc.attachment(CLIP, "clip.mp4")})
+        await dc.wait_for(final(dc, upload, "Uploaded clip.mp4"), timeout=10)
+    message_id = int(dc.interaction(upload).original["id"])  # type: ignore[index]
+    export_id = f"nb:export:{dc.user_id}"
+    assert export_id in custom_ids(dc.message(message_id))
+
+    async with running_bot(bot_settings, dc):  # a new process: new client, new core, same database
+        bob = dc.add_user("bob")
+        refused = dc.press_button(message_id, export_id, user_id=bob)
+        await dc.wait_for(lambda: dc.interaction(refused).acknowledged)
+        record = dc.interaction(refused)
+        assert record.ephemeral and content(record.original) == say("en", "not_yours")
+
+        forged = dc.press_button(message_id, "nb:export:1; drop", check=False)
+        await dc.wait_for(lambda: dc.interaction(forged).acknowledged)
+        assert dc.interaction(forged).ephemeral
+        assert content(dc.interaction(forged).original) == say("en", "stale_button")
+        assert not nemo.renders                                           # nothing was exported
+
+        pressed = dc.press_button(message_id, export_id)
+        await dc.wait_for(lambda: delivered(dc.interaction(pressed).followups), timeout=15)
+        assert dc.interaction(pressed).deferred
+        assert len(nemo.renders) == 1
+
+
+@pytest.mark.parametrize("token_expired", [False, True], ids=["token-alive", "token-expired"])
+async def test_a_render_that_finishes_while_the_bot_is_down_is_delivered_after_a_restart(
+    settings: Settings, dc: FakeDiscord, nemo: FakeNemo, tmp_path: Path, token_expired: bool
+) -> None:
+    db = tmp_path / "bot.db"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEMO", "TELEGRAM_", "DISCORD_"))}
+    env.update(dc.env(), NEMOBOT_BACKEND="cloud", NEMO_BASE_URL=nemo.url, NEMOBOT_DB_PATH=str(db),
+               NEMO_RENDER_POLL_INTERVAL="0.05", NEMOBOT_STATUS_INTERVAL="0.1")
+    bot = await asyncio.create_subprocess_exec(sys.executable, "-m", "bots.cli", "discord", cwd=ROOT, env=env,
+                                               stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+    try:
+        await dc.wait_ready(timeout=30)
+        upload = dc.invoke_slash("upload", {"video": dc.attachment(CLIP, "clip.mp4")})
+        await dc.wait_for(final(dc, upload, "Uploaded clip.mp4"), timeout=15)
+        nemo.render_plan = RenderPlan(stuck=True)
+        export = dc.invoke_slash("export")
+        await dc.wait_for(lambda: "rendering" in content(dc.interaction(export).original), timeout=15)
+    finally:
+        bot.send_signal(signal.SIGKILL)
+        _, err = await bot.communicate()
+    assert b"Traceback" not in err, err.decode()[-2000:]
+
+    nemo.renders[next(iter(nemo.renders))].plan = RenderPlan(steps=1)  # it finishes while the bot is down
+    if token_expired:
+        dc.advance_time(1000)  # Discord no longer takes the interaction token
+    assert settings.bot.db_path == db
+    async with running_bot(with_discord(settings, dc), dc):  # a new process on the same database
+        if token_expired:  # the token is refused: status and result go out with the bot token
+            await dc.wait_for(lambda: delivered(dc.channel_messages()), timeout=15)
+            assert any(content(m).startswith("✅ Done") for m in dc.channel_messages())
+            assert delivered(dc.channel_messages())["attachments"]  # type: ignore[index]
+        else:  # the stored interaction token still works: the same status message, then a follow-up
+            await dc.wait_for(lambda: delivered(dc.interaction(export).followups), timeout=15)
+            assert content(dc.interaction(export).original).startswith("✅ Done")
+            assert not dc.channel_messages()
+    assert len(nemo.renders) == 1
+
+
+async def test_a_dm_with_a_video_is_edited_and_answered_in_the_dm(
+    settings: Settings, dc: FakeDiscord, nemo: FakeNemo
+) -> None:
+    nemo.fail_next("upload", code=4001)  # NEMO cannot fetch the URL: the bot streams the file instead
+    nemo.script_chat(Text("Cut the pauses."))
+    async with running_bot(with_discord(settings, dc), dc):
+        dc.user_message("cut the pauses", attachments=[dc.attachment(CLIP, "clip.mp4")], dm=True)
+        await dc.wait_for(lambda: any(content(m).startswith("Cut the pauses.") for m in dc.dm_messages()), timeout=10)
+        assert [c.status for c in dc.cdn_calls] == [200]
+        streamed = [r for r in nemo.requests if r.files]
+        assert streamed and streamed[-1].files[0][1:] == ("clip.mp4", len(CLIP))
+        assert any(c.path.endswith("/typing") for c in dc.calls)         # "nemobot is typing…"
+        assert not dc.channel_messages()                                  # nothing in the guild
+
+
+async def test_a_gateway_drop_in_the_middle_of_a_job_loses_nothing(
+    settings: Settings, dc: FakeDiscord, nemo: FakeNemo
+) -> None:
+    async with running_bot(with_discord(settings, dc), dc):
+        upload = dc.invoke_slash("upload", {"video": dc.attachment(CLIP, "clip.mp4")})
+        await dc.wait_for(final(dc, upload, "Uploaded clip.mp4"), timeout=10)
+        nemo.render_plan = RenderPlan(pending_polls=20)
+        export = dc.invoke_slash("export")
+        await dc.wait_for(lambda: dc.interaction(export).deferred)
+
+        await dc.drop_gateway(resumable=True, hold=30)
+        credits = dc.invoke_slash("credits")  # sent while the bot is offline
+        await asyncio.sleep(0.3)
+        dc.release_gateway()
+
+        await dc.wait_for(lambda: delivered(dc.interaction(export).followups), timeout=15)
+        await dc.wait_for(final(dc, credits, "Credits:"), timeout=10)
+        assert dc.resume_count == 1 and dc.identify_count == 1
+
+
+async def test_cancel_stops_the_running_job_and_answers_the_command(
+    settings: Settings, dc: FakeDiscord, nemo: FakeNemo
+) -> None:
+    nemo.script_chat(Sleep(30), Text("never"))
+    async with running_bot(with_discord(settings, dc), dc):
+        edit = dc.invoke_slash("edit", {"prompt": "slow edit", "video": dc.attachment(CLIP, "clip.mp4")})
+        await nemo.wait_for(lambda: nemo.chat_messages == ["slow edit"])
+        cancel = dc.invoke_slash("cancel")
+        await dc.wait_for(final(dc, edit, "Cancelled."))
+        await dc.wait_for(final(dc, cancel, "Cancelled."))
+        again = dc.invoke_slash("cancel")
+        await dc.wait_for(final(dc, again, "Nothing is running."))
+
+
+async def test_without_the_message_content_intent_guild_messages_need_a_mention(
+    settings: Settings, dc: FakeDiscord, nemo: FakeNemo
+) -> None:
+    async with running_bot(with_discord(settings, dc), dc):
+        assert not dc.intents & MESSAGE_CONTENT_INTENT
+        dc.user_message("credits")  # arrives empty: ignored
+        mention = dc.user_message("credits", mention_bot=True)
+        await dc.wait_for(lambda: any(content(m).startswith("Credits:") for m in dc.channel_messages()))
+        answers = dc.channel_messages()
+        assert len(answers) == 1 and str(answers[0]["message_reference"]["message_id"]) == str(mention)
+
+
+async def test_a_file_nemo_cannot_take_is_refused_at_once_by_the_sharded_client(
+    settings: Settings, dc: FakeDiscord, nemo: FakeNemo
+) -> None:
+    async with running_bot(with_discord(settings, dc, sharded=True), dc) as (_, client):
+        assert client.shard_count == 1  # type: ignore[attr-defined]
+        iid = dc.invoke_slash("upload", {"video": dc.attachment(b"hello", "notes.txt")})
+        await dc.wait_for(lambda: dc.interaction(iid).acknowledged)
+        record = dc.interaction(iid)
+        assert record.ephemeral and content(record.original) == say("en", "error_unsupported_file")
+        assert not nemo.requests
+
+
+async def test_the_allowlist_refuses_others_ephemerally_in_their_language(
+    settings: Settings, dc: FakeDiscord, nemo: FakeNemo
+) -> None:
+    async with running_bot(with_discord(settings, dc, allowed_users=[1234]), dc):
+        iid = dc.invoke_slash("credits", locale="zh-CN")
+        await dc.wait_for(lambda: dc.interaction(iid).acknowledged)
+        record = dc.interaction(iid)
+        assert record.ephemeral and content(record.original) == say("zh", "discord_not_allowed")
+        assert not nemo.requests
