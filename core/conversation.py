@@ -9,6 +9,7 @@ whose position the user sees, and ``/cancel`` stops the running one.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import time
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 MAX_TEXT = 4000
 _TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_\-.]{8,512}")
 PORT_WAIT = 120.0
+SHUTDOWN_NOTICE_WAIT = 3.0
 _FORMATS = ", ".join(SUPPORTED_FORMATS)
 _TEMPORARY_ISSUE = re.compile(r"\s*I encountered a temporary issue[^\n]*$", re.I)
 BUTTON_ACTIONS = frozenset({"export", "status", "credits", "cancel", "new", "help", "start"})
@@ -93,6 +95,7 @@ class Core:
         self._locks: dict[str, asyncio.Lock] = {}
         self._live_status: dict[str, StatusMessage] = {}
         self._port_ready: dict[str, asyncio.Event] = {}
+        self._stopping = False
         self.renders = RenderWatcher(
             client, self.tokens, store, poll_interval=settings.nemo.render_poll_interval,
             deadline=settings.nemo.render_deadline, deliver=self._deliver,
@@ -115,6 +118,9 @@ class Core:
             log.info("resumed %d open render(s)", resumed)
 
     async def stop(self) -> None:
+        """Stop working: running edits are interrupted (and told so), renders are left running
+        at NEMO and stay open in the store, so the next start delivers them."""
+        self._stopping = True
         workers = [c.worker for c in self.conversations.values() if c.worker]
         for worker in workers:
             worker.cancel()
@@ -399,6 +405,12 @@ class Core:
             else:
                 await self._chat(conv, nemo, incoming.text, status, lang)
         except asyncio.CancelledError:
+            if self._stopping:  # a shutdown, not /cancel: the render goes on and is resumed on start
+                if not conv.render_id:
+                    with contextlib.suppress(Exception, asyncio.CancelledError):
+                        async with asyncio.timeout(SHUTDOWN_NOTICE_WAIT):
+                            await status.finish(say(lang, "interrupted"))
+                raise
             await status.finish(say(lang, "cancelled"))
             if conv.render_id:
                 await self._cancel_render(conv, nemo)
@@ -632,6 +644,10 @@ class Core:
 
         async def progress(update: RenderStatus) -> None:
             status.set_step(say(lang, "step_rendering", progress=int(update.progress)))
+            moved = status.message.to_json() if status.message else None
+            if moved != job.status_message:  # the surface moved it (Discord, past the token's life)
+                job.status_message = moved
+                await self.store.update_render(job)
 
         self._live_status[render_id] = status
         try:

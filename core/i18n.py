@@ -45,6 +45,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "queue_full": {"en": "You already have {limit} jobs waiting. Please wait for them or /cancel.",
                    "zh": "你已有{limit}个任务在等待，请稍候或使用 /cancel。"},
     "cancelled": {"en": "Cancelled.", "zh": "已取消。"},
+    "interrupted": {"en": "⏸ The bot restarted while working on this. Say “status” to see what was applied.",
+                    "zh": "⏸ 处理过程中机器人重启了。发送“状态”查看已生效的内容。"},
     "cancelled_queue": {"en": "Cancelled, and {count} waiting job(s) dropped.",
                         "zh": "已取消，并移除了{count}个排队任务。"},
     "nothing_to_cancel": {"en": "Nothing is running.", "zh": "当前没有任务。"},

@@ -194,3 +194,34 @@ async def test_other_chats_keep_being_served_while_one_waits(core: Core, port: R
     assert any(m.target == other and m.text.startswith("Credits:") for m in port.messages)
     await core.handle(Incoming(ANN, command="cancel"))
     await core.idle(timeout=5)
+
+
+async def test_a_shutdown_interrupts_edits_but_leaves_renders_to_the_next_start(
+    settings, nemo: FakeNemo  # type: ignore[no-untyped-def]
+) -> None:
+    from core.app import running_core
+    from tests.fakes.nemo import RenderPlan
+
+    nemo.render_plan = RenderPlan(stuck=True)
+    first = RecordingPort()
+    async with running_core(settings) as core:
+        core.register(first)
+        other = Target("test", "chat-9", "zoe")
+        await uploaded(core)
+        await uploaded(core, other)
+        await core.handle(text("export"))
+        await nemo.wait_for(lambda: len(nemo.renders) == 1)
+        nemo.script_chat(Sleep(30), Text("never"))
+        await core.handle(text("slow edit", other))
+        await nemo.wait_for(lambda: "slow edit" in nemo.chat_messages)
+    render = next(iter(nemo.renders.values()))
+    assert render.status != "cancelled"                       # not cancelled at NEMO by a shutdown
+    assert any(m.text.startswith("⏸ The bot restarted") for m in first.messages if m.target == other)
+    assert not first.deliveries
+
+    render.plan = RenderPlan(steps=1)
+    second = RecordingPort()
+    async with running_core(settings) as core:
+        core.register(second)
+        await core.idle()
+    assert len(second.deliveries) == 1 and render.id in second.deliveries[0][2].url
