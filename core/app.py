@@ -12,7 +12,7 @@ from pathlib import Path
 from core.conversation import Core
 from core.metrics import serve_metrics
 from core.nemo.client import NemoClient
-from core.settings import Settings
+from core.settings import Settings, load_section
 from core.store.sqlite import SqliteStore
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ async def running_core(settings: Settings, *, engine_dir: Path | None = None) ->
             from engine.server import EngineServer
             from engine.settings import EngineSettings
 
-            engine_settings = EngineSettings(host="127.0.0.1", port=0)
+            engine_settings = load_section(EngineSettings, settings.config, host="127.0.0.1", port=0)
             if engine_dir is not None:
                 engine_settings.data_dir = engine_dir
             engine = await stack.enter_async_context(EngineServer(engine_settings))

@@ -12,7 +12,7 @@ import os
 import tomllib
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, Field, SecretStr
 from pydantic.fields import FieldInfo
@@ -43,7 +43,9 @@ class _TomlTable(PydanticBaseSettingsSource):
         return {k: v for k, v in self._values.items() if k in self.settings_cls.model_fields}
 
 
-class _Section(BaseSettings):
+class Section(BaseSettings):
+    """A settings section: its own environment prefix, then its table of the TOML file."""
+
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
     toml_table: ClassVar[str] = ""
 
@@ -59,7 +61,7 @@ class _Section(BaseSettings):
         return (init_settings, env_settings, _TomlTable(settings_cls, cls.toml_table))
 
 
-class NemoSettings(_Section):
+class NemoSettings(Section):
     """The NEMO API (cloud or local engine) and how to talk to it."""
 
     model_config = SettingsConfigDict(env_prefix="NEMO_", extra="ignore")
@@ -78,7 +80,7 @@ class NemoSettings(_Section):
     token_renew_margin: float = 3600.0
 
 
-class BotSettings(_Section):
+class BotSettings(Section):
     """Everything about the bot process that is not one platform's."""
 
     model_config = SettingsConfigDict(env_prefix="NEMOBOT_", extra="ignore")
@@ -99,7 +101,7 @@ class BotSettings(_Section):
     operators: list[str] = Field(default_factory=list)
 
 
-class TelegramSettings(_Section):
+class TelegramSettings(Section):
     """The Telegram front-end."""
 
     model_config = SettingsConfigDict(env_prefix="TELEGRAM_", extra="ignore")
@@ -118,7 +120,7 @@ class TelegramSettings(_Section):
     upload_limit_mb: int = 50
 
 
-class DiscordSettings(_Section):
+class DiscordSettings(Section):
     """The Discord front-end."""
 
     model_config = SettingsConfigDict(env_prefix="DISCORD_", extra="ignore")
@@ -143,17 +145,27 @@ class Settings(BaseModel):
     nemo: NemoSettings = Field(default_factory=NemoSettings)
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
+    config: Path | None = None
 
     @classmethod
     def load(cls, config: Path | None = None) -> Settings:
         """Read the environment and the TOML file (``config`` or ``$NEMOBOT_CONFIG``)."""
         path = config or (Path(os.environ["NEMOBOT_CONFIG"]) if os.environ.get("NEMOBOT_CONFIG") else None)
-        token = _config_file.set(path)
-        try:
-            return cls(bot=BotSettings(), nemo=NemoSettings(), telegram=TelegramSettings(),
-                       discord=DiscordSettings())
-        finally:
-            _config_file.reset(token)
+        return cls(bot=load_section(BotSettings, path), nemo=load_section(NemoSettings, path),
+                   telegram=load_section(TelegramSettings, path), discord=load_section(DiscordSettings, path),
+                   config=path)
+
+
+S = TypeVar("S", bound=Section)
+
+
+def load_section(cls: type[S], config: Path | None, **overrides: Any) -> S:
+    """One section from the environment and the TOML file (``overrides`` win over both)."""
+    token = _config_file.set(config)
+    try:
+        return cls(**overrides)
+    finally:
+        _config_file.reset(token)
 
 
 def settings_secrets(settings: Settings) -> list[str]:

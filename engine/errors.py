@@ -4,21 +4,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-SUPPORTED_FORMATS = (
-    "mp4",
-    "mov",
-    "avi",
-    "webm",
-    "mkv",
-    "jpg",
-    "png",
-    "gif",
-    "webp",
-    "mp3",
-    "wav",
-    "m4a",
-    "aac",
-)
+from core.nemo.limits import SUPPORTED_FORMATS
 
 
 class Code(IntEnum):

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-MAX_UPLOAD_BYTES = 500 * 1024 * 1024
+from core.nemo.limits import MAX_UPLOAD_BYTES
+from core.settings import Section
 
 
-class EngineSettings(BaseSettings):
+class EngineSettings(Section):
     """Everything the engine can be told; defaults suit a developer machine."""
 
     model_config = SettingsConfigDict(env_prefix="NEMOBOT_ENGINE_", extra="ignore")
+    toml_table: ClassVar[str] = "engine"
 
     host: str = "127.0.0.1"
     port: int = 8765

@@ -17,7 +17,9 @@ import aiohttp
 from aiohttp import web
 from aiohttp.abc import AbstractResolver
 
-from .errors import SUPPORTED_FORMATS, Code, EngineError, too_large, unsupported
+from core.nemo.limits import SUPPORTED_FORMATS
+
+from .errors import Code, EngineError, too_large, unsupported
 
 CHUNK = 256 * 1024
 ALIASES = {"jpeg": "jpg"}

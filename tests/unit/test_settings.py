@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from core.settings import BotSettings, DiscordSettings, NemoSettings, Settings, TelegramSettings
+from core.settings import BotSettings, DiscordSettings, NemoSettings, Settings, TelegramSettings, load_section
+from engine.settings import EngineSettings
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "nemobot.example.toml"
-SECTIONS = {"bot": BotSettings, "nemo": NemoSettings, "telegram": TelegramSettings, "discord": DiscordSettings}
+SECTIONS = {"bot": BotSettings, "nemo": NemoSettings, "telegram": TelegramSettings, "discord": DiscordSettings,
+            "engine": EngineSettings}
 
 
 @pytest.fixture(autouse=True)
@@ -50,3 +52,10 @@ def test_config_path_from_the_environment(tmp_path: Path, monkeypatch: pytest.Mo
     config.write_text("[telegram]\nallowed_chats = [1, -100]\n")
     monkeypatch.setenv("NEMOBOT_CONFIG", str(config))
     assert Settings.load().telegram.allowed_chats == [1, -100]
+
+
+def test_engine_settings_come_from_the_same_file(tmp_path: Path) -> None:
+    config = tmp_path / "bot.toml"
+    config.write_text('[engine]\npreset = "ultrafast"\nconcurrent_renders = 2\n')
+    engine = load_section(EngineSettings, Settings.load(config).config, port=0)
+    assert (engine.preset, engine.concurrent_renders, engine.port) == ("ultrafast", 2, 0)
