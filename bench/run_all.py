@@ -11,6 +11,12 @@ HERE = Path(__file__).resolve().parent
 QUICK: dict[str, list[str]] = {
     "sse_pipeline.py": ["--events", "20000", "--rounds", "5"],
     "upload.py": ["--mb", "500", "--rounds", "3"],
+    "engine_recipe.py": ["--seconds", "20"],
+    "engine_highlights.py": ["--minutes", "3"],
+    "demo.py": [],
+    "telegram_overhead.py": ["--rounds", "1"],
+    "telegram_load.py": ["--chats", "200"],
+    "discord_load.py": ["--n", "200"],
 }
 
 
@@ -18,7 +24,8 @@ def main() -> int:
     full = "--full" in sys.argv
     failures = 0
     for script in sorted(HERE.glob("*.py")):
-        if script.name in ("run_all.py", "__init__.py") or script.name.startswith("_"):
+        if script.name in ("run_all.py", "__init__.py") or script.name.startswith("_") \
+                or script.name.endswith("_stage.py"):  # stages are run by the load benches
             continue
         args = [] if full else QUICK.get(script.name, [])
         print(f"\n== {script.name} {' '.join(args)}", flush=True)
