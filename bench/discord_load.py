@@ -19,20 +19,16 @@ import argparse
 import asyncio
 import json
 import logging
-import resource
 import sys
 import tempfile
-import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pydantic import SecretStr
 
-from bench.discord_stage import percentile
+from bench.measure import Timed, cpu_seconds, current_rss_mb, peak_rss_mb, percentile
 from bots.discord.app import build_client, serve
 from bots.discord.port import DiscordPort
 from core.app import running_core
@@ -40,51 +36,6 @@ from core.logs import setup_logging
 from core.settings import BotSettings, DiscordSettings, NemoSettings, Settings
 
 HERE = Path(__file__).resolve().parent
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def current_rss_mb() -> float:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
-
-class Timed:
-    """Wraps the port's calls to time them (core call -> Discord's answer) and count failures."""
-
-    NAMES = ("send", "edit", "deliver")
-
-    def __init__(self) -> None:
-        self.latency: dict[str, list[float]] = {name: [] for name in self.NAMES}
-        self.failures: dict[str, int] = dict.fromkeys(self.NAMES, 0)
-        for name in self.NAMES:
-            self._wrap(name)
-
-    def _wrap(self, name: str) -> None:
-        original: Callable[..., Awaitable[Any]] = getattr(DiscordPort, name)
-        latency, failures = self.latency[name], self.failures
-
-        async def timed(port: DiscordPort, *args: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
-            try:
-                result = await original(port, *args, **kwargs)
-            except Exception:
-                failures[name] += 1
-                raise
-            latency.append(time.perf_counter() - started)
-            return result
-
-        setattr(DiscordPort, name, timed)
 
 
 class Count(logging.Handler):
@@ -122,7 +73,7 @@ async def measure(stage: asyncio.subprocess.Process, n: int, status_interval: fl
     counter = Count()
     setup_logging("WARNING", secrets=[env["DISCORD_TOKEN"]])  # tokens redacted, as in the bot
     logging.getLogger().addHandler(counter)
-    timed = Timed()
+    timed = Timed(DiscordPort, ("send", "edit", "deliver"))
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(
             bot=BotSettings(backend="cloud", db_path=Path(tmp) / "bot.db", status_interval=status_interval),
@@ -160,7 +111,7 @@ async def measure(stage: asyncio.subprocess.Process, n: int, status_interval: fl
           f"max {ms(result['ack_max'])} (Discord wants < 3 s)")
     print(f"  interaction -> first status: p50 {ms(result['first_status_p50'])}, "
           f"p99 {ms(result['first_status_p99'])}")
-    for name in Timed.NAMES:
+    for name in timed.latency:
         values = timed.latency[name]
         print(f"  port.{name:<7} core call -> Discord answer: p50 {ms(percentile(values, 50))}, "
               f"p99 {ms(percentile(values, 99))} ({len(values)} calls, {timed.failures[name]} failed)")

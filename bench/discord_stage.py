@@ -20,18 +20,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.measure import percentile
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.nemo import FakeNemo, RenderPlan, Sleep, Text, ToolCall
 
 CLIP = b"\x00\x00\x00\x18ftypmp42" + b"v" * 8192
 REPLY = "Cut the pauses."
 
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
 
 
 def content(message: dict[str, Any] | None) -> str:

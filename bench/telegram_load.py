@@ -20,93 +20,19 @@ import logging
 import resource
 import sys
 import tempfile
-import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pydantic import SecretStr
 
-from bench.telegram_stage import Stage, percentile
+from bench.measure import Timed, current_rss_mb, peak_rss_mb, percentile
+from bench.telegram_stage import Stage
 from bots.telegram.app import running_bot, surface_of
 from bots.telegram.port import TelegramPort
 from core.app import running_core
 from core.settings import BotSettings, NemoSettings, Settings, TelegramSettings
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def current_rss_mb() -> float:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
-
-class Timed:
-    """Wraps the port's send and edit to time them and count failures."""
-
-    def __init__(self) -> None:
-        self.latency: dict[str, list[float]] = {"send": [], "edit": []}
-        self.failures: dict[str, int] = {"send": 0, "edit": 0}
-
-    def wrap(self, name: str) -> None:
-        original: Callable[..., Awaitable[Any]] = getattr(TelegramPort, name)
-        latency, failures = self.latency[name], self.failures
-
-        async def timed(port: TelegramPort, *args: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
-            try:
-                result = await original(port, *args, **kwargs)
-            except Exception:
-                failures[name] += 1
-                raise
-            latency.append(time.perf_counter() - started)
-            return result
-
-        setattr(TelegramPort, name, timed)
-
-
-def gate_nemo_client(core: Any, slots: int) -> None:
-    """What-if for the core: at most ``slots`` NEMO requests (streams included) in flight, the rest
-    waiting in a FIFO semaphore instead of in httpcore's pool, whose request assignment grows with
-    the square of the queue (httpcore 1.0.x, encode/httpx#3215)."""
-    http = core.client._http
-    gate = asyncio.Semaphore(slots)
-    send = http.send
-
-    async def gated(request: Any, *, stream: bool = False, **kwargs: Any) -> Any:
-        await gate.acquire()
-        try:
-            response = await send(request, stream=stream, **kwargs)
-        except BaseException:
-            gate.release()
-            raise
-        if not stream:
-            gate.release()
-            return response
-        close = response.aclose
-        released = False
-
-        async def aclose() -> None:
-            nonlocal released
-            try:
-                await close()
-            finally:
-                if not released:
-                    released = True
-                    gate.release()
-
-        response.aclose = aclose
-        return response
-
-    http.send = gated
 
 
 class Count(logging.Handler):
@@ -118,7 +44,7 @@ class Count(logging.Handler):
         self.records.append(f"{record.name}: {record.getMessage()}"[:200])
 
 
-async def run(chats: int, status_interval: float, db: Path, nemo_gate: int | None) -> None:
+async def run(chats: int, status_interval: float, db: Path) -> None:
     counter = Count()
     logging.basicConfig(level=logging.WARNING, handlers=[counter])
     stage = Stage()
@@ -131,17 +57,13 @@ async def run(chats: int, status_interval: float, db: Path, nemo_gate: int | Non
         telegram=TelegramSettings(token=SecretStr(info["token"]), api_base_url=info["base_url"],
                                   file_base_url=info["file_base_url"], attach_video=True),
     )
-    timed = Timed()
-    timed.wrap("send")
-    timed.wrap("edit")
+    timed = Timed(TelegramPort, ("send", "edit"))
     rss_idle = current_rss_mb()
     usage = resource.getrusage(resource.RUSAGE_SELF)
     cpu_before = usage.ru_utime + usage.ru_stime
     try:
         async with running_core(settings) as core, running_bot(core, settings, poll_timeout=10) as app:
             rss_started = current_rss_mb()
-            if nemo_gate:
-                gate_nemo_client(core, nemo_gate)
             result = await stage.run(cmd="load", chats=list(range(10_000, 10_000 + chats)))
             await core.idle(timeout=120)
             sender = surface_of(app).sender.stats
@@ -153,8 +75,7 @@ async def run(chats: int, status_interval: float, db: Path, nemo_gate: int | Non
     edit, send = timed.latency["edit"], timed.latency["send"]
     t = result["timings"]
     print(f"Telegram load: {chats} chats at once, each a video + caption (streamed edit) then export "
-          f"(status_interval {status_interval} s; NEMO client "
-          f"{f'gated to {nemo_gate} requests in flight' if nemo_gate else 'as the core has it'})")
+          f"(status_interval {status_interval} s)")
     print(f"  finished edits {result['finished']}/{chats}, links {result['links']}/{chats}, "
           f"videos {result['videos']}/{chats}, failed flows {result['failed']} {result['failures']}")
     print(f"  status edits: {len(edit)} port edits, {timed.failures['edit']} failed; "
@@ -183,11 +104,9 @@ def main() -> None:
     parser.add_argument("--chats", type=int, default=1000)
     parser.add_argument("--status-interval", type=float, default=1.0,
                         help="the core's status throttle (production default 5 s; shorter here to edit more)")
-    parser.add_argument("--nemo-gate", type=int, default=None, metavar="N",
-                        help="what-if for the core: at most N NEMO requests in flight (its pool holds 200)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        asyncio.run(run(args.chats, args.status_interval, Path(tmp) / "bot.db", args.nemo_gate))
+        asyncio.run(run(args.chats, args.status_interval, Path(tmp) / "bot.db"))
 
 
 if __name__ == "__main__":

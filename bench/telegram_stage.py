@@ -25,6 +25,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.measure import percentile
 from tests.fakes.nemo import FakeNemo, RenderPlan, Sleep, Text, ToolCall
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.telegram import server as tg_server
@@ -34,12 +35,6 @@ EDITS = {"editMessageText", "editMessageCaption"}
 CAPTION = "add the title 'Finals'"
 FINAL_REPLY = "Title added."
 
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
 
 
 class Watch:
