@@ -79,3 +79,47 @@ async def test_store_migrates_an_old_schema_and_is_private(tmp_path: Path) -> No
     await fresh.open()
     await fresh.close()
     assert stat.S_IMODE((tmp_path / "new" / "bot.db").stat().st_mode) == 0o600
+
+
+async def test_no_chat_reaches_another_chats_session_uploads_renders_or_buttons(
+    core: Core, port: RecordingPort, nemo: FakeNemo
+) -> None:
+    from core.ports import Attachment
+
+    ann, bob = Target("test", "chat-a", "ann"), Target("test", "chat-b", "bob")
+
+    async def data():  # type: ignore[no-untyped-def]
+        yield b"v" * 500
+
+    await core.handle(Incoming(ann, attachments=[Attachment("ann-secret.mp4", 500, open=data)]))
+    await core.idle()
+    await core.handle(Incoming(bob, text="status"))
+    assert port.last() == "The timeline is empty: send a video first."       # Bob sees nothing of Ann's
+    await core.handle(Incoming(bob, button="export", button_owner="ann"))       # Ann's button, pressed by Bob
+    await core.handle(Incoming(bob, text="export"))
+    await core.idle()
+    assert port.last() == "There is nothing to export yet: send a video first."
+    assert not port.deliveries and not nemo.renders
+    await core.handle(Incoming(ann, text="export"))
+    await core.idle()
+    assert [target for target, _, _ in port.deliveries] == [ann]               # Ann's render goes to Ann only
+    assert port.notices == ["Only the person who asked can use these buttons."]
+    assert core.conversations[bob.conversation].record.session_id != core.conversations[ann.conversation].record.session_id
+    assert all("ann-secret" not in text for m in port.messages if m.target == bob for text in m.texts)
+
+
+def test_json_logs_are_json_and_redacted(capsys) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import logging
+
+    from core.logs import setup_logging
+
+    setup_logging("INFO", json_lines=True, secrets=["hunter2-secret"])
+    try:
+        logging.getLogger("nemobot.test").warning("token %s and nmv_usr_abcdefghijk in a line", "hunter2-secret")
+        line = capsys.readouterr().err.strip().splitlines()[-1]
+    finally:
+        logging.getLogger().handlers.clear()
+    record = json.loads(line)
+    assert record["level"] == "WARNING" and record["logger"] == "nemobot.test"
+    assert "hunter2-secret" not in line and "nmv_usr_abcdefghijk" not in line and "[redacted]" in record["message"]
