@@ -123,6 +123,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "button_open": {"en": "Open video", "zh": "打开视频"},
     "gui_export_hint": {"en": "say “export” (or press Export)", "zh": "说“导出”（或点“导出”按钮）"},
     "gui_drag_hint": {"en": "tell me the change in words", "zh": "用文字告诉我要改什么"},
+    "gui_click_hint": {"en": "say “{action}”", "zh": "发送“{action}”"},
     "gui_preview_hint": {"en": "ask for the status", "zh": "发送“状态”查看"},
     "gui_open_hint": {"en": "ask for the status", "zh": "发送“状态”查看"},
     # errors: one text per row of NEMO's error table, and for what can go wrong around it

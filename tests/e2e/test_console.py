@@ -43,7 +43,7 @@ async def test_scripted_console_uploads_edits_exports_and_prints_the_link(
     ]), out, tty=False, user="tester")
     printed = out.getvalue()
     assert "Uploaded holiday.mp4" in printed
-    assert "Title added" in printed and "say “export”" in printed          # GUI talk translated
+    assert "Title added. Say “export” (or press Export) when you are ready." in printed          # GUI talk translated
     assert "added music 'Lo-fi' 0-10s" in printed                          # silent close: state diff
     assert "Your video is ready" in printed and f"{nemo.url}/files/" in printed
     assert [m for m in nemo.chat_messages] == [

@@ -184,3 +184,14 @@ def test_everything_added_to_an_empty_timeline() -> None:
         "added clip 'city timelapse' 0-10s", "added music 'Lo-fi' 0-10s", "added text 'Urban Dreams' 0-3s"]
     assert changes({"t": []}, SEED_DRAFT, "zh") == [
         "添加了 片段 'city timelapse' 0-10s", "添加了 音乐 'Lo-fi' 0-10s", "添加了 文字 'Urban Dreams' 0-3s"]
+
+
+def test_gui_talk_becomes_chat_talk() -> None:
+    from core.routing import translate_gui
+
+    done = translate_gui("Done. Click the Apply button to keep it, or drag the clip to reorder.", "en")
+    assert done.text == "Done. Say “apply” to keep it, or tell me the change in words."
+    export = translate_gui("BGM added. Click Export when you are ready.", "en")
+    assert export.text == "BGM added. Say “export” (or press Export) when you are ready." and export.offer_export
+    assert translate_gui("请拖拽片段到时间线上调整顺序。", "zh").text == "请用文字告诉我要改什么。"
+    assert translate_gui("You can preview it in the timeline.", "en").show_timeline
