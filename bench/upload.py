@@ -21,7 +21,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-TOKEN = "nmv_usr_benchupload0001"
+sys.path.insert(0, str(ROOT))
+
+from tests.fakes.tokens import NEMO_BENCH  # noqa: E402
+
+TOKEN = NEMO_BENCH
 
 
 def rss_mb() -> float:

@@ -10,12 +10,13 @@ from core.app import running_core
 from core.conversation import Core
 from core.ports import Incoming, Target
 from core.store.sqlite import MIGRATIONS, SqliteStore
-from tests.fakes.nemo import FakeNemo
 from tests.conftest import fast_settings
+from tests.fakes.nemo import FakeNemo
+from tests.fakes.tokens import NEMO_OWN
 from tests.recording import RecordingPort
 
 ANN = Target("test", "chat-1", "ann")
-OWN_TOKEN = "nmv_usr_ownTokenOfAnn123"
+OWN_TOKEN = NEMO_OWN
 
 
 async def test_own_token_is_used_never_shown_and_refused_in_groups(tmp_path: Path) -> None:

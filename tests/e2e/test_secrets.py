@@ -9,8 +9,9 @@ from pathlib import Path
 from core.logs import Redactor
 from tests.e2e.test_restart import ROOT, bot_env
 from tests.fakes.nemo import Drop, FakeNemo, Text
+from tests.fakes.tokens import NEMO_SECRET, NEMO_SHAPED, TELEGRAM_SHAPED
 
-TOKEN = "nmv_usr_SuperSecretToken0042xyz"
+TOKEN = NEMO_SECRET
 
 
 async def test_a_full_console_run_never_prints_the_token(tmp_path: Path) -> None:
@@ -36,11 +37,11 @@ async def test_a_full_console_run_never_prints_the_token(tmp_path: Path) -> None
 
 def test_redactor_masks_token_shapes_and_known_secrets() -> None:
     redactor = Redactor(["my-discord-secret-value"])
-    line = ("GET https://api.telegram.org/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0/getMe "
-            "Authorization: Bearer abc.def-123 nmv_usr_abcdefgh12345 my-discord-secret-value "
+    line = (f"GET https://api.telegram.org/bot{TELEGRAM_SHAPED}/getMe "
+            f"Authorization: Bearer abc.def-123 {NEMO_SHAPED} my-discord-secret-value "
             "/webhooks/1234/aW50ZXJhY3Rpb246MTIzNDU2Nzg5MDp0b2tlbg/messages/@original")
     masked = redactor.redact(line)
-    for secret in ("AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0", "abc.def-123", "nmv_usr_abcdefgh12345",
+    for secret in (TELEGRAM_SHAPED.split(":")[1], "abc.def-123", NEMO_SHAPED,
                    "my-discord-secret-value", "aW50ZXJhY3Rpb246MTIzNDU2Nzg5MDp0b2tlbg"):
         assert secret not in masked
     assert "/getMe" in masked and "/messages/@original" in masked

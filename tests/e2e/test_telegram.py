@@ -21,6 +21,7 @@ from core.settings import Settings, TelegramSettings
 from tests.conftest import fast_settings
 from tests.fakes.nemo import FakeNemo, Sleep, Text, ToolCall
 from tests.fakes.telegram import FakeTelegram, SentMessage
+from tests.fakes.tokens import NEMO_SHAPED_LONG
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
@@ -297,7 +298,7 @@ async def test_network_failures_are_retried(w: World) -> None:
 
 
 async def test_a_token_message_is_deleted_after_use(w: World) -> None:
-    sent = w.tg.user_command(ANN, ANN, "/token nmv_usr_abcdefgh12345678")
+    sent = w.tg.user_command(ANN, ANN, f"/token {NEMO_SHAPED_LONG}")
     await w.reply_with(ANN, "token is saved")
     await w.tg.wait_for(lambda: w.tg.calls_to("deleteMessage"))
     assert (ANN, sent["message_id"]) not in w.tg.user_messages
