@@ -351,12 +351,17 @@ def add_text(
     return d
 
 
-def clear_text(draft: Draft) -> Draft:
+def clear_track(draft: Draft, tt: int) -> Draft:
+    """Empty one kind of track (all text, or the music)."""
     d = clone(draft)
-    tr = track(d, TEXT)
+    tr = track(d, tt)
     if tr:
         tr["sg"] = []
     return d
+
+
+def clear_text(draft: Draft) -> Draft:
+    return clear_track(draft, TEXT)
 
 
 def add_music(draft: Draft, info: dict[str, Any], volume: float) -> Draft:
@@ -388,11 +393,7 @@ def set_music_volume(draft: Draft, volume: float) -> Draft:
 
 
 def remove_music(draft: Draft) -> Draft:
-    d = clone(draft)
-    tr = track(d, AUDIO)
-    if tr:
-        tr["sg"] = []
-    return d
+    return clear_track(draft, AUDIO)
 
 
 def set_speed(draft: Draft, factor: float) -> Draft:
