@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from urllib.parse import urlsplit
@@ -119,21 +120,30 @@ class Translation:
 
 _CLICK_EXPORT = re.compile(r"(click|press|tap|hit)\s+(the\s+)?[\"'“\[]?export[\"'”\]]?(\s+button)?|点击\s*[“\"]?导出[”\"]?(按钮)?", re.I)
 _CLICK = re.compile(r"(click|press|tap)\s+(on\s+)?(the\s+)?[\"'“\[]?(?P<name>\w[\w ]{0,29}?)[\"'”\]]?\s+button", re.I)
-_HINT = "\x00"  # marks where a hint was put in, until its first letter is settled
 _DRAG = re.compile(r"\b(drag(ging)?|drop (it|them|the \w+) (on|into|onto))\b[^.!?,;\n]*|(拖拽|拖动)[^。！？，；\n]*", re.I)
 _PREVIEW = re.compile(r"preview (it )?in the timeline|check the timeline|在时间线(中)?预览", re.I)
 _OPEN = re.compile(r"open the ([\w ]{1,30}?) panel|打开", re.I)
 
 
+def _put_hint(pattern: re.Pattern[str], text: str, hint: Callable[[re.Match[str]], str]) -> str:
+    """Replace each match with a hint; a hint that opens a sentence starts with a capital (the
+    backend's own words stay as they are)."""
+
+    def put(match: re.Match[str]) -> str:
+        words = hint(match)
+        before = match.string[:match.start()].rstrip()
+        return words[:1].upper() + words[1:] if not before or before[-1] in ".!?" else words
+
+    return pattern.sub(put, text)
+
+
 def translate_gui(text: str, lang: str) -> Translation:
     """Map "click Export", "drag", "preview in timeline", "open panel" onto what a chat can do."""
     offer_export = bool(_CLICK_EXPORT.search(text)) or bool(re.search(r"\bexport\b|导出", text, re.I))
-    out = _CLICK_EXPORT.sub(_HINT + say(lang, "gui_export_hint"), text)
+    out = _put_hint(_CLICK_EXPORT, text, lambda m: say(lang, "gui_export_hint"))
     show = bool(_PREVIEW.search(out)) or bool(_OPEN.search(out))
-    out = _PREVIEW.sub(_HINT + say(lang, "gui_preview_hint"), out)
-    out = _OPEN.sub(_HINT + say(lang, "gui_open_hint"), out)
-    out = _DRAG.sub(_HINT + say(lang, "gui_drag_hint"), out)
-    out = _CLICK.sub(lambda m: _HINT + say(lang, "gui_click_hint", action=m.group("name").strip().lower()), out)
-    # a hint that opens a sentence starts with a capital; the backend's own words stay as they are
-    out = re.sub(rf"(^|[.!?]\s+){_HINT}(\w)", lambda m: m.group(1) + m.group(2).upper(), out.strip())
-    return Translation(out.replace(_HINT, ""), offer_export=offer_export, show_timeline=show)
+    out = _put_hint(_PREVIEW, out, lambda m: say(lang, "gui_preview_hint"))
+    out = _put_hint(_OPEN, out, lambda m: say(lang, "gui_open_hint"))
+    out = _put_hint(_DRAG, out, lambda m: say(lang, "gui_drag_hint"))
+    out = _put_hint(_CLICK, out, lambda m: say(lang, "gui_click_hint", action=m.group("name").strip().lower()))
+    return Translation(out.strip(), offer_export=offer_export, show_timeline=show)
