@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -49,6 +50,10 @@ async def _surfaces(settings: Settings, names: Sequence[str]) -> None:
         await asyncio.gather(*runners)
 
 
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="nemobot", description="Edit video by chatting.")
     parser.add_argument("--config", type=Path, help="TOML settings file (default: $NEMOBOT_CONFIG)")
@@ -69,6 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from engine import main as engine_main
 
         return int(engine_main(args.engine_args) or 0)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)  # a deploy's stop is as clean as Ctrl-C
     settings = _settings(args)
     setup_logging(settings.bot.log_level, json_lines=settings.bot.log_json, secrets=settings_secrets(settings))
     try:

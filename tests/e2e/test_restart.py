@@ -63,3 +63,20 @@ async def test_sigkill_during_render_delivers_the_link_once_after_restart(nemo: 
     again = await start_console(nemo, db)
     out, _ = await asyncio.wait_for(again.communicate(b""), timeout=60)
     assert "/files/" not in out.decode()  # delivered once, not on every start
+
+
+async def test_sigterm_stops_cleanly_and_leaves_the_render_for_the_next_start(nemo: FakeNemo, tmp_path: Path) -> None:
+    db = tmp_path / "bot.db"
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"z" * 4096)
+    nemo.render_plan = RenderPlan(stuck=True)
+    bot = await start_console(nemo, db)
+    assert bot.stdin is not None
+    bot.stdin.write(f"/upload {clip}\nexport\n".encode())
+    await bot.stdin.drain()
+    await nemo.wait_for(lambda: len(nemo.renders) == 1, timeout=30)
+    bot.send_signal(signal.SIGTERM)
+    await asyncio.wait_for(bot.wait(), timeout=15)
+    render = next(iter(nemo.renders.values()))
+    assert bot.returncode == 130
+    assert render.status != "cancelled" and open_renders(db) == [(render.id, 0)]
