@@ -181,8 +181,8 @@ class Core:
         conv = await self.conversation(incoming.target)
         lang = self.language(conv, incoming)
         target = incoming.target
-        kind = "button" if incoming.button else "command" if incoming.command else "file" if incoming.attachments else "text"
-        self.metrics.updates.labels(target.platform, kind).inc()
+        action = "button" if incoming.button else "command" if incoming.command else "file" if incoming.attachments else "text"
+        self.metrics.updates.labels(target.platform, action).inc()
         user = f"{target.platform}:{target.user_id}"
         if (incoming.command or "").lower().lstrip("/") != "cancel" and not self.rate.allow(user):
             if self.rate.warn_once(user):
@@ -256,14 +256,14 @@ class Core:
             if not args:
                 await self.reply(target, say(lang, "mode_list", mode=current.alias, modes=mode_names()))
                 return
-            skill = find_skill(args)
-            if skill is None:
+            chosen = find_skill(args)
+            if chosen is None:
                 await self.reply(target, say(lang, "mode_unknown", mode=args[:40], modes=mode_names()))
                 return
-            record.mode = skill.source
+            record.mode = chosen.source
             await self.store.save_conversation(record)
-            about = skill.about_zh if lang == "zh" else skill.about_en
-            await self.reply(target, say(lang, "mode_set", mode=f"{skill.alias} ({about})"))
+            about = chosen.about_zh if lang == "zh" else chosen.about_en
+            await self.reply(target, say(lang, "mode_set", mode=f"{chosen.alias} ({about})"))
         elif command == "token":
             await self._own_token(conv, args, target, lang)
         elif command == "stats":

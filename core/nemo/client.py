@@ -11,7 +11,7 @@ import json
 import math
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -139,7 +139,7 @@ class NemoClient:
             raise BadResponse("create session: no session_id in the answer")
         return SessionInfo(session_id=str(data["session_id"]), task_id=str(data.get("task_id", "")), raw=data)
 
-    async def chat(self, token: str, session_id: str, text: str, *, skill: str) -> AsyncIterator[StreamEvent]:
+    async def chat(self, token: str, session_id: str, text: str, *, skill: str) -> AsyncGenerator[StreamEvent, None]:
         """Send one message and yield the typed events of the reply stream.
 
         Raises ``StreamDropped`` if the connection breaks (never resend: read the state) and
@@ -219,7 +219,8 @@ class NemoClient:
                        "output": {"format": "mp4", "quality": "high"}},
         )
         if isinstance(data, dict):
-            inner = data.get("data") if isinstance(data.get("data"), dict) else data
+            nested = data.get("data")
+            inner = nested if isinstance(nested, dict) else data
             returned = inner.get("id") or inner.get("taskId")
             if isinstance(returned, str) and returned:
                 return returned

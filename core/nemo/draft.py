@@ -83,7 +83,8 @@ class Draft:
             for raw_seg in raw_segments if isinstance(raw_segments, list) else []:
                 if not isinstance(raw_seg, Mapping):
                     continue
-                meta = raw_seg.get("m") if isinstance(raw_seg.get("m"), Mapping) else {}
+                raw_meta = raw_seg.get("m")
+                meta: Mapping[str, Any] = raw_meta if isinstance(raw_meta, Mapping) else {}
                 duration = _num(raw_seg.get("d"))
                 if duration is None:
                     duration = _num(meta.get("d")) or 0.0

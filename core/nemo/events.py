@@ -64,6 +64,14 @@ StreamEvent = Text | Thought | ToolCall | ToolResult | StateDelta | Heartbeat | 
 HEARTBEAT = Heartbeat()
 
 
+@dataclass(frozen=True, slots=True)
+class _PartialText:
+    text: str
+
+
+_Parsed = StreamEvent | _PartialText
+
+
 def _error_text(value: Any) -> str:
     if isinstance(value, str):
         return value
@@ -72,7 +80,7 @@ def _error_text(value: Any) -> str:
     return ""
 
 
-def parse_event(data: str) -> list[StreamEvent]:
+def parse_event(data: str) -> list[_Parsed]:
     """Turn one SSE data payload into typed values; raise ``StreamFailed`` for an error line.
 
     Unknown shapes are read as heartbeats: an odd line never stops the stream.
@@ -96,7 +104,7 @@ def parse_event(data: str) -> list[StreamEvent]:
     if obj.get("errorCode"):
         raise StreamFailed(str(obj.get("errorMessage") or obj["errorCode"])[:300], code=_code(obj["errorCode"]))
 
-    out: list[StreamEvent] = []
+    out: list[_Parsed] = []
     content = obj.get("content")
     parts = content.get("parts") if isinstance(content, dict) else None
     partial = bool(obj.get("partial"))
@@ -129,11 +137,6 @@ def _code(value: Any) -> int | None:
         return int(value)
     except (TypeError, ValueError, OverflowError):
         return None
-
-
-@dataclass(frozen=True, slots=True)
-class _PartialText:
-    text: str
 
 
 class EventReader:

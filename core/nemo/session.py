@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
@@ -164,7 +164,7 @@ class NemoSession:
                 raise
             return await self.authed(lambda t: call(t, sid))
 
-    async def chat(self, text: str) -> AsyncIterator[StreamEvent]:
+    async def chat(self, text: str) -> AsyncGenerator[StreamEvent, None]:
         """The reply stream, with the reactions applied only before the first event arrives
         (a message NEMO never started on may be sent again; one it did must not be)."""
         attempts = 0

@@ -122,7 +122,8 @@ class SqliteStore:
             row = await cur.fetchone()
         if row is None:
             return None
-        return ConversationRecord(*row[:8], draft=_loads(row[8]))
+        return ConversationRecord(key=row[0], platform=row[1], chat_id=row[2], user_id=row[3], language=row[4],
+                                  mode=row[5], session_id=row[6], task_id=row[7], draft=_loads(row[8]))
 
     async def save_conversation(self, record: ConversationRecord) -> None:
         await self._write(
