@@ -35,6 +35,8 @@ async def _console(settings: Settings) -> None:
 async def _surfaces(settings: Settings, names: Sequence[str]) -> None:
     from core.app import running_core
 
+    if not names:
+        raise SystemExit("nothing to run: set TELEGRAM_TOKEN and/or DISCORD_TOKEN")
     async with running_core(settings) as core:
         runners = []
         if "telegram" in names:
@@ -45,8 +47,6 @@ async def _surfaces(settings: Settings, names: Sequence[str]) -> None:
             from bots.discord.app import run_discord
 
             runners.append(run_discord(core, settings))
-        if not runners:
-            raise SystemExit("nothing to run: set TELEGRAM_TOKEN and/or DISCORD_TOKEN")
         await asyncio.gather(*runners)
 
 
