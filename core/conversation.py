@@ -360,7 +360,7 @@ class Core:
             finally:
                 conv.running = None
 
-    async def cancel(self, conv: Conversation, lang: str, target: Target | None = None) -> None:
+    async def cancel(self, conv: Conversation, lang: str, target: Target) -> None:
         """Stop the running operation and drop the queued ones; ``target`` is where the
         request came from (its answer goes there, with the surface's reply details)."""
         dropped = list(conv.queue)
@@ -373,11 +373,10 @@ class Core:
                     log.warning("could not mark a queued job cancelled", exc_info=True)
         running = conv.running
         if running is None or running.task is None or running.task.done():
-            answer_to = target or conv_target(conv, running)
             if dropped:
-                await self.reply(answer_to, say(lang, "cancelled_queue", count=len(dropped)))
+                await self.reply(target, say(lang, "cancelled_queue", count=len(dropped)))
             else:
-                await self.reply(answer_to, say(lang, "nothing_to_cancel"))
+                await self.reply(target, say(lang, "nothing_to_cancel"))
             return
         running.task.cancel()
 
@@ -592,10 +591,9 @@ class Core:
 
     # -- quick requests ---------------------------------------------------------------------
 
-    async def _quick(self, conv: Conversation, lang: str, action: Callable[[Conversation, NemoSession, str], Awaitable[str]],
-                     target: Target | None = None) -> None:
+    async def _quick(self, conv: Conversation, lang: str,
+                     action: Callable[[Conversation, NemoSession, str], Awaitable[str]], target: Target) -> None:
         """Answer a quick request where it came from (``target`` keeps the surface's reply details)."""
-        target = target or conv_target(conv, None)
         nemo = self.nemo(conv, lang)
         try:
             text = _restarted(nemo, lang, await action(conv, nemo, lang))
@@ -690,13 +688,6 @@ class Core:
             log.warning("could not update the status message", exc_info=True)
             if message is not None:
                 await port.send(target, text, buttons)
-
-
-def conv_target(conv: Conversation, op: Operation | None) -> Target:
-    if op is not None:
-        return op.incoming.target
-    record = conv.record
-    return Target(record.platform, record.chat_id, record.user_id, group=record.key.count(":") > 1)
 
 
 def _restarted(nemo: NemoSession, lang: str, text: str) -> str:

@@ -46,19 +46,13 @@ def clone(draft: Draft | None) -> Draft:
 
 
 def _int(v: Any, default: int) -> int:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return default
-    if f != f or f in (float("inf"), float("-inf")):
-        return default
-    return int(round(f))
+    return int(round(_num(v, default)))
 
 
 def _num(v: Any, default: float) -> float:
     try:
         f = float(v)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return default
     if f != f or f in (float("inf"), float("-inf")):
         return default

@@ -30,23 +30,28 @@ async def start_console(nemo: FakeNemo, db: Path) -> asyncio.subprocess.Process:
     )
 
 
+async def console_rendering(nemo: FakeNemo, tmp_path: Path, *lines: str) -> tuple[asyncio.subprocess.Process, Path]:
+    """A console bot that uploaded a clip, ran ``lines`` and has a render stuck at NEMO."""
+    db = tmp_path / "bot.db"
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"z" * 4096)
+    nemo.render_plan = RenderPlan(stuck=True)
+    bot = await start_console(nemo, db)
+    assert bot.stdin is not None
+    bot.stdin.write("\n".join([f"/upload {clip}", *lines, "export", ""]).encode())
+    await bot.stdin.drain()
+    await nemo.wait_for(lambda: len(nemo.renders) == 1, timeout=30)
+    await nemo.wait_for(lambda: db.exists() and len(open_renders(db)) == 1, timeout=10)
+    return bot, db
+
+
 def open_renders(db: Path) -> list[tuple[str, int]]:
     with sqlite3.connect(db) as conn:
         return conn.execute("SELECT id, delivered FROM renders").fetchall()
 
 
 async def test_sigkill_during_render_delivers_the_link_once_after_restart(nemo: FakeNemo, tmp_path: Path) -> None:
-    db = tmp_path / "bot.db"
-    clip = tmp_path / "clip.mp4"
-    clip.write_bytes(b"z" * 4096)
-    nemo.render_plan = RenderPlan(stuck=True)
-
-    bot = await start_console(nemo, db)
-    assert bot.stdin is not None
-    bot.stdin.write(f"/upload {clip}\nadd the title 'Finals'\nexport\n".encode())
-    await bot.stdin.drain()
-    await nemo.wait_for(lambda: len(nemo.renders) == 1, timeout=30)
-    await nemo.wait_for(lambda: db.exists() and len(open_renders(db)) == 1, timeout=10)
+    bot, db = await console_rendering(nemo, tmp_path, "add the title 'Finals'")
     bot.send_signal(signal.SIGKILL)
     await bot.wait()
     assert open_renders(db)[0][1] == 0  # not delivered before the kill
@@ -66,15 +71,7 @@ async def test_sigkill_during_render_delivers_the_link_once_after_restart(nemo: 
 
 
 async def test_sigterm_stops_cleanly_and_leaves_the_render_for_the_next_start(nemo: FakeNemo, tmp_path: Path) -> None:
-    db = tmp_path / "bot.db"
-    clip = tmp_path / "clip.mp4"
-    clip.write_bytes(b"z" * 4096)
-    nemo.render_plan = RenderPlan(stuck=True)
-    bot = await start_console(nemo, db)
-    assert bot.stdin is not None
-    bot.stdin.write(f"/upload {clip}\nexport\n".encode())
-    await bot.stdin.drain()
-    await nemo.wait_for(lambda: len(nemo.renders) == 1, timeout=30)
+    bot, db = await console_rendering(nemo, tmp_path)
     bot.send_signal(signal.SIGTERM)
     await asyncio.wait_for(bot.wait(), timeout=15)
     render = next(iter(nemo.renders.values()))
