@@ -31,7 +31,7 @@ from pydantic import SecretStr
 from bench.measure import Timed, cpu_seconds, current_rss_mb, peak_rss_mb, percentile
 from bots.discord.app import build_client, serve
 from bots.discord.port import DiscordPort
-from core.app import running_core
+from bots.app import running_core
 from core.logs import setup_logging
 from core.settings import BotSettings, DiscordSettings, NemoSettings, Settings
 

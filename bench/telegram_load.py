@@ -31,7 +31,7 @@ from bench.measure import Timed, current_rss_mb, peak_rss_mb, percentile
 from bench.telegram_stage import Stage
 from bots.telegram.app import running_bot, surface_of
 from bots.telegram.port import TelegramPort
-from core.app import running_core
+from bots.app import running_core
 from core.settings import BotSettings, NemoSettings, Settings, TelegramSettings
 
 

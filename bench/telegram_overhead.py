@@ -36,7 +36,7 @@ from bench.telegram_stage import Stage
 from bots.telegram.app import running_bot
 from bots.telegram.request import AiohttpRequest
 from bots.telegram.sender import IN_FLIGHT
-from core.app import running_core
+from bots.app import running_core
 from core.i18n import say
 from core.settings import BotSettings, NemoSettings, Settings, TelegramSettings
 

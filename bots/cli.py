@@ -23,7 +23,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 async def _console(settings: Settings) -> None:
     from bots.console.app import run_console, stdin_lines
-    from core.app import running_core
+    from bots.app import running_core
 
     async with running_core(settings) as core:
         tty = sys.stdin.isatty() and sys.stdout.isatty()
@@ -33,7 +33,7 @@ async def _console(settings: Settings) -> None:
 
 
 async def _surfaces(settings: Settings, names: Sequence[str]) -> None:
-    from core.app import running_core
+    from bots.app import running_core
 
     if not names:
         raise SystemExit("nothing to run: set TELEGRAM_TOKEN and/or DISCORD_TOKEN")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from core.app import running_core
+from bots.app import running_core
 from core.conversation import Core
 from core.settings import BotSettings, NemoSettings, Settings
 from tests.fakes.nemo import FakeNemo

@@ -199,7 +199,7 @@ async def test_other_chats_keep_being_served_while_one_waits(core: Core, port: R
 async def test_a_shutdown_interrupts_edits_but_leaves_renders_to_the_next_start(
     settings, nemo: FakeNemo  # type: ignore[no-untyped-def]
 ) -> None:
-    from core.app import running_core
+    from bots.app import running_core
     from tests.fakes.nemo import RenderPlan
 
     nemo.render_plan = RenderPlan(stuck=True)

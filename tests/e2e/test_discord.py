@@ -19,7 +19,7 @@ import pytest
 
 from bots.discord.app import build_client, serve
 from bots.discord.client import NemoBotMixin
-from core.app import running_core
+from bots.app import running_core
 from core.conversation import Core
 from core.i18n import say
 from core.settings import DiscordSettings, Settings

@@ -13,7 +13,7 @@ from pydantic import SecretStr
 
 from bots.console.app import run_console
 from bots.telegram.app import running_bot
-from core.app import running_core
+from bots.app import running_core
 from core.settings import BotSettings, NemoSettings, Settings, TelegramSettings
 from engine.probe import probe
 from engine.sample import make_sample_clip

@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from core.app import running_core
+from bots.app import running_core
 from core.conversation import Core
 from core.ports import Attachment, Incoming, Target
 from tests.conftest import fast_settings

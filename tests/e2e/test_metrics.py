@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 
-from core.app import running_core
+from bots.app import running_core
 from core.ports import Attachment, Incoming, Target
 from tests.conftest import fast_settings
 from tests.fakes.nemo import FakeNemo

@@ -6,7 +6,7 @@ import sqlite3
 import stat
 from pathlib import Path
 
-from core.app import running_core
+from bots.app import running_core
 from core.conversation import Core
 from core.ports import Incoming, Target
 from core.store.sqlite import MIGRATIONS, SqliteStore

@@ -15,7 +15,7 @@ from pydantic import SecretStr
 from telegram.ext import Application
 
 from bots.telegram.app import running_bot, surface_of
-from core.app import running_core
+from bots.app import running_core
 from core.conversation import Core
 from core.settings import Settings, TelegramSettings
 from tests.conftest import fast_settings

@@ -1,0 +1,99 @@
+"""The chat stream: one message to NEMO, its events read, and the reply the user sees.
+
+When the stream closes without a word, or drops, the user is told what changed on the
+timeline (the diff between the state before and after), never asked to resend blindly.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from core.i18n import describe_change, say
+from core.nemo.draft import Draft, draft_changes, timeline_summary
+from core.nemo.errors import NemoError, StreamDropped
+from core.nemo.events import StateDelta, Text, ToolCall
+from core.nemo.session import NemoSession
+from core.routing import translate_gui
+from core.status import StatusMessage
+
+from .context import Context, restarted
+from .state import Conversation
+
+log = logging.getLogger(__name__)
+
+_TEMPORARY_ISSUE = re.compile(r"\s*I encountered a temporary issue[^\n]*$", re.I)
+
+
+class Chat:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    async def run(self, conv: Conversation, nemo: NemoSession, text: str, status: StatusMessage, lang: str) -> None:
+        ctx = self.ctx
+        await nemo.session_id()
+        before = await self._draft_before(conv, nemo)
+        status.set_step(say(lang, "step_thinking"), "typing")
+        parts: list[str] = []
+        latest: Draft | None = None
+        owner = status.target.user_id
+        try:
+            async for event in nemo.chat(text):
+                if isinstance(event, Text):
+                    parts.append(event.text)
+                elif isinstance(event, ToolCall):
+                    status.set_step(say(lang, "step_tool", name=event.name[:40] or "edit"))
+                elif isinstance(event, StateDelta) and "draft" in event.delta:
+                    latest = Draft.parse(event.delta["draft"])
+        except StreamDropped as exc:
+            log.warning("stream dropped in %s: %s", conv.record.key, exc)
+            try:
+                after = (await nemo.call(lambda t, s: nemo.client.state(t, s, skill=nemo.skill))).draft
+            except NemoError as state_error:  # the message went out: never say "try again" blindly
+                log.warning("state after a dropped stream unreadable in %s: %s", conv.record.key, state_error)
+                await status.finish(say(lang, "edit_unconfirmed"), ctx.main_buttons(lang, owner))
+                return
+            await self.remember(conv, after)
+            changes = changes_text(before, after, lang)
+            summary = timeline_summary(after)
+            key = "dropped_changes" if changes else "dropped_nothing"
+            await status.finish(say(lang, key, changes=changes, summary=summary), ctx.main_buttons(lang, owner))
+            return
+        reply = "".join(parts).strip()
+        if reply and latest is not None:
+            reply = _TEMPORARY_ISSUE.sub("", reply).strip() or reply
+        if latest is None:
+            try:
+                latest = (await nemo.call(lambda t, s: nemo.client.state(t, s, skill=nemo.skill))).draft
+            except NemoError as state_error:  # the edit is done: keep its reply, never invite a resend
+                log.warning("state after an edit unreadable in %s: %s", conv.record.key, state_error)
+                if not reply:
+                    await status.finish(say(lang, "edit_unconfirmed"), ctx.main_buttons(lang, owner))
+                    return
+        if latest is not None:
+            await self.remember(conv, latest)
+        if reply:
+            translated = translate_gui(reply, lang)
+            text_out = translated.text
+            if translated.show_timeline and latest is not None:
+                text_out += "\n" + timeline_summary(latest)
+        elif latest is not None:
+            changes = changes_text(before, latest, lang)
+            key = "silent_changes" if changes else "silent_nothing"
+            text_out = say(lang, key, changes=changes, summary=timeline_summary(latest))
+        await status.finish(restarted(nemo, lang, text_out), ctx.main_buttons(lang, owner))
+
+    async def _draft_before(self, conv: Conversation, nemo: NemoSession) -> Draft:
+        if conv.record.draft is not None or not conv.record.session_id:
+            return Draft.parse(conv.record.draft)
+        state = await nemo.call(lambda t, s: nemo.client.state(t, s, skill=nemo.skill))
+        return state.draft
+
+    async def remember(self, conv: Conversation, draft: Draft) -> None:
+        """Keep ``draft`` as the baseline the next edit's changes are measured from."""
+        conv.record.draft = draft.raw
+        await self.ctx.store.save_conversation(conv.record)
+
+
+def changes_text(before: Draft, after: Draft, lang: str) -> str:
+    return "; ".join(describe_change(lang, c) for c in draft_changes(before, after)[:12])

@@ -1,0 +1,120 @@
+"""Slash commands (and the buttons that stand for them): help, language, mode, token, stats,
+and the ones that queue work (export, new, upload, edit) or stop it (cancel)."""
+
+from __future__ import annotations
+
+import re
+
+from core.i18n import LANGUAGES, pick_language, say
+from core.nemo.limits import SUPPORTED_FORMATS
+from core.ports import Incoming, Target
+from core.routing import Route, find_urls, link_problem
+from core.skills import find_skill, mode_names, skill_or_default
+
+from .context import Context
+from .queue import OperationQueue
+from .quick import QuickAnswers
+from .state import Conversation, Operation
+
+FORMATS = ", ".join(SUPPORTED_FORMATS)
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_\-.]{8,512}")
+
+
+class Commands:
+    def __init__(self, ctx: Context, queue: OperationQueue, quick: QuickAnswers) -> None:
+        self.ctx = ctx
+        self.queue = queue
+        self.quick = quick
+
+    async def run(self, conv: Conversation, command: str, args: str, incoming: Incoming, lang: str) -> None:
+        ctx = self.ctx
+        target = incoming.target
+        record = conv.record
+        if command in ("start", "help"):
+            key = "welcome" if command == "start" else "help"
+            skill = skill_or_default(record.mode or ctx.settings.bot.mode)
+            await ctx.reply(target, say(lang, key, mode=skill.alias, modes=mode_names(), formats=FORMATS),
+                            ctx.main_buttons(lang, target.user_id))
+        elif command == "cancel":
+            await self.queue.cancel(conv, lang, target)
+        elif command in ("lang", "language"):
+            choice = pick_language(args, "") if args else ""
+            if choice not in LANGUAGES:
+                await ctx.reply(target, say(lang, "lang_unknown"))
+                return
+            record.language = choice
+            await ctx.store.save_conversation(record)
+            await ctx.reply(target, say(choice, "lang_set"))
+        elif command == "mode":
+            current = skill_or_default(record.mode or ctx.settings.bot.mode)
+            if not args:
+                await ctx.reply(target, say(lang, "mode_list", mode=current.alias, modes=mode_names()))
+                return
+            chosen = find_skill(args)
+            if chosen is None:
+                await ctx.reply(target, say(lang, "mode_unknown", mode=args[:40], modes=mode_names()))
+                return
+            record.mode = chosen.source
+            await ctx.store.save_conversation(record)
+            about = chosen.about_zh if lang == "zh" else chosen.about_en
+            await ctx.reply(target, say(lang, "mode_set", mode=f"{chosen.alias} ({about})"))
+        elif command == "token":
+            await self._own_token(conv, args, target, lang)
+        elif command == "stats":
+            await self._stats(target, lang)
+        elif command == "credits":
+            await self.quick.credits(conv, lang, target)
+        elif command == "status":
+            await self.quick.status(conv, lang, target)
+        elif command in ("export", "new", "upload"):
+            kind = {"export": Route.EXPORT, "new": Route.CHAT, "upload": Route.UPLOAD}[command]
+            op = Operation(kind, Incoming(target, args, command="new" if command == "new" else None,
+                                          attachments=incoming.attachments, locale=incoming.locale))
+            if kind is Route.UPLOAD and not incoming.attachments:
+                refused = link_problem(args) or (None if find_urls(args) else "upload_nothing")
+                if refused:
+                    await ctx.reply(target, say(lang, refused))
+                    return
+            await self.queue.enqueue(conv, op)
+        elif command == "edit":
+            if not args and not incoming.attachments:
+                await ctx.reply(target, say(lang, "empty_message"))
+                return
+            kind = Route.UPLOAD if incoming.attachments else Route.CHAT
+            await self.queue.enqueue(conv, Operation(kind, Incoming(target, args, attachments=incoming.attachments,
+                                                                    locale=incoming.locale)))
+        else:
+            name = command if len(command) <= 32 else command[:32] + "…"
+            await ctx.reply(target, say(lang, "unknown_command", command=name) + "\n\n"
+                            + say(lang, "help", modes=mode_names(), formats=FORMATS))
+
+    async def _own_token(self, conv: Conversation, args: str, target: Target, lang: str) -> None:
+        """/token: bring your own NEMO token (private chats only; never shown back)."""
+        ctx = self.ctx
+        if target.group:
+            await ctx.reply(target, say(lang, "token_private_only"))
+        elif not args:
+            await ctx.reply(target, say(lang, "token_usage"))
+        elif args.lower() in ("clear", "reset", "off"):
+            await ctx.tokens.set_own(conv.record.key, None)
+            await ctx.reply(target, say(lang, "token_cleared"))
+        elif not _TOKEN_SHAPE.fullmatch(args):
+            await ctx.reply(target, say(lang, "token_invalid"))
+        else:
+            ctx.redactor.add([args])
+            await ctx.tokens.set_own(conv.record.key, args)
+            await ctx.reply(target, say(lang, "token_saved"))
+
+    def is_operator(self, target: Target) -> bool:
+        return f"{target.platform}:{target.user_id}" in self.ctx.settings.bot.operators
+
+    async def _stats(self, target: Target, lang: str) -> None:
+        ctx = self.ctx
+        if not self.is_operator(target):
+            await ctx.notify(target, say(lang, "operators_only"))
+            return
+        counts = await ctx.store.stats()
+        convs = list(ctx.conversations.values())
+        await ctx.reply(target, say(
+            lang, "stats", active=sum(1 for c in convs if c.running or c.queue),
+            running=sum(1 for c in convs if c.running), queued=sum(len(c.queue) for c in convs), **counts))

@@ -1,0 +1,111 @@
+"""What every part of the conversation core shares: settings, the store, NEMO, the surfaces,
+the conversations, and the ways to answer a user (reply, notify, buttons, error texts)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+from core.i18n import LANGUAGES, pick_language, say
+from core.metrics import Metrics, error_label
+from core.nemo.client import NemoClient
+from core.nemo.errors import NemoError, NoCredits, StreamDropped
+from core.nemo.session import NemoSession, Tokens
+from core.ports import Button, ChatPort, Incoming, Target
+from core.secrets import Redactor
+from core.settings import Settings, settings_secrets
+from core.skills import skill_or_default
+from core.store.base import ConversationRecord, Store
+
+from .state import Conversation
+
+log = logging.getLogger(__name__)
+
+
+class Context:
+    """The shared services; ``Core`` is one, and each part of the work takes the one it runs in."""
+
+    def __init__(self, settings: Settings, store: Store, client: NemoClient) -> None:
+        self.settings = settings
+        self.store = store
+        self.client = client
+        token = settings.nemo.token.get_secret_value() if settings.nemo.token else None
+        self.tokens = Tokens(client, store, token, renew_margin=settings.nemo.token_renew_margin)
+        self.redactor = Redactor(settings_secrets(settings))
+        self.ports: dict[str, ChatPort] = {}
+        self.port_ready: dict[str, asyncio.Event] = {}
+        self.conversations: dict[str, Conversation] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+        self.metrics = Metrics()
+
+    async def conversation(self, target: Target) -> Conversation:
+        key = target.conversation
+        async with self._locks.setdefault(key, asyncio.Lock()):
+            conv = self.conversations.get(key)
+            if conv is None:
+                record = await self.store.get_conversation(key) or ConversationRecord(
+                    key=key, platform=target.platform, chat_id=target.chat_id, user_id=target.user_id
+                )
+                conv = self.conversations[key] = Conversation(record)
+            return conv
+
+    def language(self, conv: Conversation, incoming: Incoming | None = None) -> str:
+        if conv.record.language in LANGUAGES:
+            return conv.record.language  # type: ignore[return-value]
+        return pick_language(incoming.locale if incoming else None, self.settings.bot.language)
+
+    def skill(self, conv: Conversation) -> str:
+        return skill_or_default(conv.record.mode or self.settings.bot.mode).source
+
+    def nemo(self, conv: Conversation, lang: str) -> NemoSession:
+        return NemoSession(
+            self.client, self.tokens, self.store, conv.record, skill=self.skill(conv), language=lang,
+            rate_limit_wait=self.settings.nemo.rate_limit_wait,
+        )
+
+    def port(self, target: Target) -> ChatPort:
+        return self.ports[target.platform]
+
+    async def reply(self, target: Target, text: str, buttons: Sequence[Button] = ()) -> None:
+        try:
+            await self.port(target).send(target, text, buttons)
+        except Exception:
+            log.warning("could not send a message to %s", target.conversation, exc_info=True)
+
+    async def notify(self, target: Target, text: str) -> None:
+        port = self.port(target)
+        notify = getattr(port, "notify", None)
+        try:
+            if notify is not None:
+                await notify(target, text)
+            else:
+                await port.send(target, text)
+        except Exception:
+            log.warning("could not notify %s", target.conversation, exc_info=True)
+
+    def main_buttons(self, lang: str, owner: str) -> list[Button]:
+        return [Button(say(lang, "button_export"), action="export", owner=owner),
+                Button(say(lang, "button_status"), action="status", owner=owner),
+                Button(say(lang, "button_credits"), action="credits", owner=owner)]
+
+    def error_text(self, exc: NemoError, lang: str, nemo: NemoSession | None = None) -> str:
+        self.metrics.nemo_errors.labels(error_label(exc)).inc()
+        detail = (exc.message or "")[:200]
+        if isinstance(exc, NoCredits):
+            if self.settings.nemo.token:
+                return say(lang, "error_no_credits_registered")
+            return say(lang, "error_no_credits", register_url=self._register_url(nemo))
+        if isinstance(exc, StreamDropped):
+            return say(lang, exc.key)
+        return say(lang, exc.key, detail=detail or "?")
+
+    def _register_url(self, nemo: NemoSession | None) -> str:
+        base = self.settings.nemo.register_url
+        bind = nemo.record.task_id or nemo.record.session_id if nemo else None
+        return f"{base}?bind={bind}" if bind else base
+
+
+def restarted(nemo: NemoSession, lang: str, text: str) -> str:
+    """``text``, told first that the timeline restarted when NEMO had lost the session."""
+    return say(lang, "error_session_restarted") + "\n\n" + text if nemo.restarted else text

@@ -1,0 +1,132 @@
+"""``Core``: one per process. It takes every surface's ``Incoming`` and dispatches it: quick
+answers at once, commands to ``Commands``, timeline work into the conversation's queue."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from core.i18n import say
+from core.nemo.client import NemoClient
+from core.ports import ChatPort, Incoming, Target
+from core.renders import RenderWatcher
+from core.routing import Route, find_urls, link_problem, route
+from core.secrets import RedactingPort
+from core.settings import Settings
+from core.store.base import Store
+from core.throttle import RateLimiter
+
+from .chat import Chat
+from .commands import Commands
+from .context import Context
+from .delivery import Delivery
+from .export import Exports
+from .queue import OperationQueue
+from .quick import QuickAnswers
+from .state import Operation
+from .text import MAX_TEXT, clean_text
+from .upload import Uploads
+
+log = logging.getLogger(__name__)
+
+BUTTON_ACTIONS = frozenset({"export", "status", "credits", "cancel", "new", "help", "start"})
+
+
+class Core(Context):
+    """One per process; every surface registers its ``ChatPort`` and hands in ``Incoming``."""
+
+    def __init__(self, settings: Settings, store: Store, client: NemoClient) -> None:
+        super().__init__(settings, store, client)
+        self.delivery = Delivery(self)
+        self.renders = RenderWatcher(
+            client, self.tokens, store, poll_interval=settings.nemo.render_poll_interval,
+            deadline=settings.nemo.render_deadline, deliver=self.delivery.deliver,
+        )
+        chat = Chat(self)
+        self.queue = OperationQueue(self, chat, Uploads(self, chat), Exports(self, self.renders, self.delivery))
+        self.quick = QuickAnswers(self)
+        self.commands = Commands(self, self.queue, self.quick)
+        self.rate = RateLimiter(settings.bot.rate_per_minute)
+        self.metrics.watch(self)
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def register(self, port: ChatPort) -> None:
+        """Add a surface; everything the core shows through it passes the redactor."""
+        self.ports[port.platform] = RedactingPort(port, self.redactor)
+        self.port_ready.setdefault(port.platform, asyncio.Event()).set()
+
+    async def start(self) -> None:
+        """Resume the renders that were open when the bot stopped."""
+        resumed = await self.renders.resume()
+        if resumed:
+            log.info("resumed %d open render(s)", resumed)
+
+    async def stop(self) -> None:
+        """Stop working: running edits are interrupted (and told so), renders are left running
+        at NEMO and stay open in the store, so the next start delivers them."""
+        self.queue.stopping = True
+        workers = [c.worker for c in self.conversations.values() if c.worker]
+        for worker in workers:
+            worker.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+        await self.renders.stop()
+
+    async def idle(self, timeout: float = 30.0) -> None:
+        """Wait until no conversation has work running or queued (for tests and shutdown)."""
+        async with asyncio.timeout(timeout):
+            while self.renders.busy or any(c.worker and not c.worker.done() for c in self.conversations.values()):
+                await asyncio.sleep(0.01)
+
+    async def language_for(self, target: Target, locale: str | None = None) -> str:
+        """The language to answer a user in (for surfaces' own texts)."""
+        conv = await self.conversation(target)
+        return self.language(conv, Incoming(target, locale=locale))
+
+    # -- entry point ------------------------------------------------------------------------
+
+    async def handle(self, incoming: Incoming) -> None:
+        """Take one user action. Returns once it is answered or queued."""
+        conv = await self.conversation(incoming.target)
+        lang = self.language(conv, incoming)
+        target = incoming.target
+        action = "button" if incoming.button else "command" if incoming.command else "file" if incoming.attachments else "text"
+        self.metrics.updates.labels(target.platform, action).inc()
+        user = f"{target.platform}:{target.user_id}"
+        if (incoming.command or "").lower().lstrip("/") != "cancel" and not self.rate.allow(user):
+            if self.rate.warn_once(user):
+                await self.reply(target, say(lang, "slow_down"))
+            return
+        if incoming.button:
+            if incoming.button_owner and incoming.button_owner != target.user_id:
+                await self.notify(target, say(lang, "not_yours"))
+                return
+            if incoming.button.lower().lstrip("/") not in BUTTON_ACTIONS:  # forged, or from an old layout
+                await self.notify(target, say(lang, "stale_button"))
+                return
+            incoming = Incoming(target, command=incoming.button, locale=incoming.locale)
+        command = (incoming.command or "").lower().lstrip("/")
+        text = clean_text(incoming.text)
+        args = clean_text(incoming.args)
+        longest = max(len(text), len(args))
+        if longest > MAX_TEXT:
+            await self.reply(target, say(lang, "text_too_long", length=longest, limit=MAX_TEXT))
+            return
+        if command:
+            await self.commands.run(conv, command, args, incoming, lang)
+            return
+        kind = route(text, bool(incoming.attachments))
+        refused = link_problem(text) if kind is Route.UPLOAD and not incoming.attachments else None
+        if refused:
+            await self.reply(target, say(lang, refused))
+        elif kind is Route.UPLOAD and not incoming.attachments and not find_urls(text):
+            await self.reply(target, say(lang, "upload_nothing"))
+        elif kind is Route.CREDITS:
+            await self.quick.credits(conv, lang, target)
+        elif kind is Route.STATUS:
+            await self.quick.status(conv, lang, target)
+        elif kind is Route.CHAT and not text:
+            await self.reply(target, say(lang, "empty_message"))
+        else:
+            await self.queue.enqueue(conv, Operation(kind, Incoming(
+                target, text, attachments=incoming.attachments, locale=incoming.locale)))

@@ -1,0 +1,81 @@
+"""Export: the timeline submitted as a render, followed to the end with its progress in the
+status message (the result is handed over by ``Delivery``), or cancelled."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from core.i18n import say
+from core.nemo.errors import NemoError
+from core.nemo.models import RenderStatus
+from core.nemo.session import NemoSession
+from core.ports import Incoming
+from core.renders import RenderWatcher
+from core.status import StatusMessage
+from core.store.base import RenderJob
+
+from .context import Context
+from .delivery import Delivery
+from .state import Conversation
+
+log = logging.getLogger(__name__)
+
+
+class Exports:
+    def __init__(self, ctx: Context, renders: RenderWatcher, delivery: Delivery) -> None:
+        self.ctx = ctx
+        self.renders = renders
+        self.delivery = delivery
+
+    async def run(self, conv: Conversation, nemo: NemoSession, incoming: Incoming,
+                  status: StatusMessage, lang: str) -> None:
+        store = self.ctx.store
+        if not conv.record.session_id:
+            await status.finish(say(lang, "export_empty"))
+            return
+        state = await nemo.call(lambda t, s: nemo.client.state(t, s, skill=nemo.skill), retry_on_new_session=False)
+        if not state.draft.ready:
+            await status.finish(say(lang, "export_empty"))
+            return
+        status.set_step(say(lang, "step_rendering", progress=0), "upload_video")
+        render_id = await nemo.call(
+            lambda t, s: nemo.client.submit_render(t, s, state.draft.raw, skill=nemo.skill), retry_on_new_session=False)
+        job = RenderJob(
+            id=render_id, conversation=conv.record.key, session_id=conv.record.session_id or "",
+            skill=nemo.skill, target=incoming.target.to_json(),
+            status_message=status.message.to_json() if status.message else None,
+            created_at=time.time(), extra={"lang": lang},
+        )
+        await store.add_render(job)
+        conv.render_id = render_id
+
+        async def progress(update: RenderStatus) -> None:
+            status.set_step(say(lang, "step_rendering", progress=int(update.progress)))
+            moved = status.message.to_json() if status.message else None
+            if moved != job.status_message:  # the surface moved it (Discord, past the token's life)
+                job.status_message = moved
+                await store.update_render(job)
+
+        self.delivery.live[render_id] = status
+        try:
+            await self.renders.wait(job, progress)
+        finally:
+            self.delivery.live.pop(render_id, None)
+        conv.render_id = None
+
+    async def cancel(self, conv: Conversation, nemo: NemoSession) -> None:
+        """Stop the conversation's render at NEMO and close its job (nothing is delivered)."""
+        render_id, conv.render_id = conv.render_id, None
+        if render_id is None:
+            return
+        self.renders.cancel(render_id)
+        try:
+            await nemo.client.cancel_render(await nemo.token(), render_id, skill=nemo.skill)
+        except NemoError:
+            log.warning("render %s: cancel failed", render_id)
+        job = await self.ctx.store.get_render(render_id)
+        if job is not None:
+            job.status = "cancelled"
+            await self.ctx.store.update_render(job)
+            await self.ctx.store.claim_delivery(render_id)

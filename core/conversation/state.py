@@ -1,0 +1,30 @@
+"""What the core keeps per conversation: its record, its queue of operations, the running one."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from dataclasses import dataclass, field
+
+from core.ports import Incoming, MessageRef
+from core.routing import Route
+from core.store.base import ConversationRecord
+
+
+@dataclass(eq=False)
+class Operation:
+    """A queued piece of work for one conversation."""
+
+    kind: Route
+    incoming: Incoming
+    message: MessageRef | None = None
+    task: asyncio.Task[None] | None = None
+
+
+@dataclass(eq=False)
+class Conversation:
+    record: ConversationRecord
+    queue: deque[Operation] = field(default_factory=deque)
+    running: Operation | None = None
+    worker: asyncio.Task[None] | None = None
+    render_id: str | None = None

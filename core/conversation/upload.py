@@ -1,0 +1,105 @@
+"""Uploads: files by URL or streamed, links fetched by NEMO, and a caption run as the next edit."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+
+from core.i18n import say
+from core.nemo.client import check_upload
+from core.nemo.errors import NemoError
+from core.nemo.session import NemoSession
+from core.nemo.upload import UploadSource, safe_filename
+from core.ports import Attachment, Incoming
+from core.routing import find_urls, link_problem
+from core.status import StatusMessage
+
+from .chat import Chat
+from .context import Context, restarted
+from .state import Conversation
+
+log = logging.getLogger(__name__)
+
+
+class Uploads:
+    def __init__(self, ctx: Context, chat: Chat) -> None:
+        self.ctx = ctx
+        self.chat = chat
+
+    async def run(self, conv: Conversation, nemo: NemoSession, incoming: Incoming,
+                  status: StatusMessage, lang: str) -> None:
+        names: list[str] = []
+        # a user's file name travels in a multipart header and comes back in messages: made safe once
+        attachments = [replace(a, filename=safe_filename(a.filename)) for a in incoming.attachments]
+        for attachment in attachments:
+            if attachment.url:
+                status.set_step(say(lang, "step_uploading", name=attachment.filename[:60]), "upload_video")
+                names.extend(await self._upload_one(conv, nemo, attachment))
+        streamed = [a for a in attachments if not a.url]
+        if streamed:  # in one request: an album is one upload
+            label = ", ".join(a.filename for a in streamed)
+            status.set_step(say(lang, "step_uploading", name=label[:60]), "upload_video")
+            names.extend(await self._upload_streamed(conv, nemo, streamed))
+        urls = find_urls(incoming.text)
+        refused = link_problem(incoming.text) if urls and not incoming.attachments else None
+        if refused:  # checked when the request came in; never ask NEMO to fetch a private address
+            await status.finish(say(lang, refused))
+            return
+        if urls and not incoming.attachments:
+            status.set_step(say(lang, "step_uploading", name=urls[0][:60]), "upload_video")
+            files = await nemo.call(lambda t, s: nemo.client.upload_urls(t, s, urls, skill=nemo.skill))
+            for f in files:
+                await self.ctx.store.add_upload(conv.record.key, f.filename, f.cdn_url, None)
+            names.extend(f.filename for f in files)
+        instruction = instruction_after_upload(incoming.text, bool(incoming.attachments))
+        if instruction:
+            await self.chat.run(conv, nemo, instruction, status, lang)
+            return
+        text = say(lang, "uploaded", names=", ".join(names) or "?")
+        await status.finish(restarted(nemo, lang, text), self.ctx.main_buttons(lang, incoming.target.user_id))
+
+    async def _upload_one(self, conv: Conversation, nemo: NemoSession, attachment: Attachment) -> list[str]:
+        check_upload(attachment.filename, attachment.size)
+        files = None
+        if attachment.url:
+            try:
+                files = await nemo.call(lambda t, s: nemo.client.upload_urls(t, s, [attachment.url or ""], skill=nemo.skill))
+            except NemoError as exc:
+                if attachment.open is None:
+                    raise
+                log.info("upload by URL failed (%s); streaming the file instead", exc)
+        if files is None:
+            if attachment.open is None:
+                raise ValueError("attachment has neither a URL nor a way to read it")
+            source = UploadSource(attachment.filename, attachment.open, attachment.size, attachment.content_type)
+            files = await nemo.call(lambda t, s: nemo.client.upload_files(t, s, [source], skill=nemo.skill))
+        for f in files:
+            await self.ctx.store.add_upload(conv.record.key, f.filename or attachment.filename, f.cdn_url,
+                                            attachment.size)
+        return [f.filename or attachment.filename for f in files] or [attachment.filename]
+
+    async def _upload_streamed(self, conv: Conversation, nemo: NemoSession,
+                               attachments: Sequence[Attachment]) -> list[str]:
+        """Attachments without a URL, streamed to NEMO in one multipart request."""
+        for attachment in attachments:
+            check_upload(attachment.filename, attachment.size)
+            if attachment.open is None:
+                raise ValueError("attachment has neither a URL nor a way to read it")
+        sources = [UploadSource(a.filename, a.open, a.size, a.content_type) for a in attachments if a.open]
+        files = await nemo.call(lambda t, s: nemo.client.upload_files(t, s, sources, skill=nemo.skill))
+        sizes = {a.filename: a.size for a in attachments}
+        for f in files:
+            await self.ctx.store.add_upload(conv.record.key, f.filename, f.cdn_url, sizes.get(f.filename))
+        return [f.filename for f in files if f.filename] or [a.filename for a in attachments]
+
+
+def instruction_after_upload(text: str, had_attachments: bool) -> str:
+    """A caption is the instruction that follows the upload; a bare "upload <url>" is not."""
+    text = text.strip()
+    if not had_attachments:
+        for url in find_urls(text):
+            text = text.replace(url, " ")
+        text = re.sub(r"^\s*(upload|上传)\b", "", text, flags=re.I).strip(" :,.-")
+    return text.strip()
