@@ -2,8 +2,10 @@
 PYTHON ?= python3
 PIP ?= $(PYTHON) -m pip
 APT_PACKAGES = fonts-dejavu-core fonts-wqy-microhei fontconfig
+# the store tests run on a real PostgreSQL too (the tests start Debian's cluster themselves)
+TEST_APT_PACKAGES = postgresql
 
-.PHONY: setup system-packages demo test test-fast bench run console engine lint clean
+.PHONY: setup system-packages test-packages demo test test-fast bench run console engine lint clean
 
 setup: system-packages  ## install the project, the engine and the test tools
 	$(PIP) install --quiet --disable-pip-version-check -e ".[engine,dev]"
@@ -13,10 +15,15 @@ system-packages:  ## fonts for titles (DejaVu for Latin, WenQuanYi for Chinese);
 	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(APT_PACKAGES); \
 	else echo "note: install $(APT_PACKAGES) as root for Chinese titles"; fi
 
+test-packages:  ## PostgreSQL for the store tests; needs root (otherwise those tests are skipped, saying why)
+	@if dpkg -s $(TEST_APT_PACKAGES) >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(TEST_APT_PACKAGES); \
+	else echo "note: install $(TEST_APT_PACKAGES) as root to run the PostgreSQL store tests"; fi
+
 demo: setup  ## offline: generate a clip, start the local engine, make a highlight reel, print the MP4
 	$(PYTHON) -m bots.cli demo
 
-test: setup  ## the whole test-suite
+test: setup test-packages  ## the whole test-suite
 	$(PYTHON) -m pytest -q
 
 test-fast: ## the suite without real renders, on an installed project

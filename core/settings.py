@@ -88,6 +88,7 @@ class BotSettings(Section):
 
     backend: Literal["engine", "cloud"] = "engine"
     db_path: Path = Path("var/nemobot.db")
+    database_url: SecretStr | None = None  # postgresql://… for several bot processes; unset: SQLite at db_path
     language: Literal["en", "zh"] = "en"
     mode: str = DEFAULT_SKILL
     status_interval: float = 5.0
@@ -170,5 +171,6 @@ def load_section(cls: type[S], config: Path | None, **overrides: Any) -> S:
 
 def settings_secrets(settings: Settings) -> list[str]:
     """Every secret the settings hold, for the redactors."""
-    values = (settings.nemo.token, settings.telegram.token, settings.telegram.webhook_secret, settings.discord.token)
+    values = (settings.nemo.token, settings.telegram.token, settings.telegram.webhook_secret, settings.discord.token,
+              settings.bot.database_url)
     return [v.get_secret_value() for v in values if v is not None]

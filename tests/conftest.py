@@ -10,7 +10,10 @@ import pytest
 from bots.app import running_core
 from core.conversation import Core
 from core.settings import BotSettings, NemoSettings, Settings
+from core.store import make_store
+from core.store.base import Store
 from tests.fakes.nemo import FakeNemo
+from tests.postgres import PG_URL, needs_postgres, throwaway_database
 from tests.recording import RecordingPort
 
 
@@ -47,3 +50,22 @@ def port(core: Core) -> RecordingPort:
     recording = RecordingPort()
     core.register(recording)
     return recording
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=needs_postgres)])
+async def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """Where a store lives: a SQLite file, and a throwaway database on a real PostgreSQL."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "bot.db")
+    else:
+        async with throwaway_database(PG_URL or "") as url:
+            yield url
+
+
+@pytest.fixture
+async def store(store_url: str) -> AsyncIterator[Store]:
+    """An open store of each backend."""
+    db = make_store(store_url if store_url.startswith("postgresql://") else None, Path(store_url))
+    await db.open()
+    yield db
+    await db.close()

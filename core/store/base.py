@@ -1,11 +1,12 @@
 """What the bot keeps across restarts, and the small interface every store backend implements.
 
-SQLite (``core.store.sqlite``) is the one backend today; a PostgreSQL backend for several bot
-processes implements the same ``Store`` protocol.
+Two backends implement the ``Store`` protocol: SQLite (``core.store.sqlite``) for one bot process, and
+PostgreSQL (``core.store.postgres``) for several processes on one database.
 """
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -80,4 +81,16 @@ class Store(Protocol):
     async def open_renders(self) -> list[RenderJob]: ...
     async def claim_delivery(self, render_id: str) -> bool:
         """Mark a render delivered; ``True`` only for the one caller that got there first."""
+        ...
+
+    def conversation_lock(self, key: str) -> AbstractAsyncContextManager[None]:
+        """Held while one job of conversation ``key`` runs, by one process at a time."""
+        ...
+
+    async def lease_renders(self, owner: str, seconds: float, limit: int = 100) -> list[RenderJob]:
+        """Claim, for ``seconds``, open renders that no live process holds; each goes to one caller."""
+        ...
+
+    async def renew_leases(self, owner: str, seconds: float) -> int:
+        """Extend the leases ``owner`` holds; how many it still holds."""
         ...

@@ -8,6 +8,8 @@ import logging
 import os
 import sqlite3
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -47,6 +49,8 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 2: users may bring their own NEMO token
     "ALTER TABLE tokens ADD COLUMN own INTEGER NOT NULL DEFAULT 0",
+    # 3: render jobs are claimed with a lease (one process per file here, but the same contract as PostgreSQL)
+    "ALTER TABLE renders ADD COLUMN lease_owner TEXT; ALTER TABLE renders ADD COLUMN lease_until REAL NOT NULL DEFAULT 0",
 )
 
 
@@ -57,6 +61,7 @@ class SqliteStore:
         self.path = Path(path)
         self._db: aiosqlite.Connection | None = None
         self._writing = asyncio.Lock()  # one write (execute + commit, or rollback) at a time
+        self._conversation_locks: dict[str, asyncio.Lock] = {}
 
     @property
     def db(self) -> aiosqlite.Connection:
@@ -134,6 +139,12 @@ class SqliteStore:
             (record.key, record.platform, record.chat_id, record.user_id, record.language, record.mode,
              record.session_id, record.task_id, _dumps(record.draft), time.time()),
         )
+
+    @asynccontextmanager
+    async def conversation_lock(self, key: str) -> AsyncIterator[None]:
+        """One job at a time per conversation: in this process (a SQLite file has one bot process)."""
+        async with self._conversation_locks.setdefault(key, asyncio.Lock()):
+            yield
 
     # -- tokens -----------------------------------------------------------------------------
 
@@ -220,6 +231,26 @@ class SqliteStore:
     async def claim_delivery(self, render_id: str) -> bool:
         cur = await self._write("UPDATE renders SET delivered = 1 WHERE id = ? AND delivered = 0", (render_id,))
         return cur.rowcount == 1
+
+
+    async def lease_renders(self, owner: str, seconds: float, limit: int = 100) -> list[RenderJob]:
+        """Claim open renders nobody holds (or whose holder stopped renewing) for ``seconds``."""
+        now = time.time()
+        async with self._writing:
+            async with self.db.execute(
+                f"UPDATE renders SET lease_owner = ?, lease_until = ? WHERE id IN (SELECT id FROM renders "
+                f"WHERE delivered = 0 AND (lease_until < ? OR lease_owner = ?) ORDER BY created_at LIMIT ?) "
+                f"RETURNING {self._RENDER_COLUMNS}", (owner, now + seconds, now, owner, limit),
+            ) as cur:
+                rows = await cur.fetchall()
+            await self.db.commit()
+        return sorted((_render(row) for row in rows), key=lambda job: job.created_at)
+
+    async def renew_leases(self, owner: str, seconds: float) -> int:
+        """Extend every lease ``owner`` holds on an open render; the count still held."""
+        cur = await self._write("UPDATE renders SET lease_until = ? WHERE lease_owner = ? AND delivered = 0",
+                                (time.time() + seconds, owner))
+        return cur.rowcount
 
 
 def _is_busy(exc: sqlite3.OperationalError) -> bool:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,21 +12,12 @@ from core.nemo.errors import AuthError, NoCredits, RateLimited, SessionNotFound,
 from core.nemo.events import StreamEvent
 from core.nemo.events import Text as TextEvent
 from core.nemo.session import ConfiguredTokenRejected, NemoSession, Tokens
-from core.store.base import ConversationRecord
-from core.store.sqlite import SqliteStore
+from core.store.base import ConversationRecord, Store
 from tests.fakes.nemo import Drop, FakeNemo, Text, ToolCall
 
 SKILL = "ai-video-editor-highlights"
 SCOPE = "telegram:100:7"
 WAIT = 0.01
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
-    db = SqliteStore(tmp_path / "bot.db")
-    await db.open()
-    yield db
-    await db.close()
 
 
 @pytest.fixture
@@ -41,7 +31,7 @@ def record(key: str = SCOPE) -> ConversationRecord:
 
 
 def make_session(
-    client: NemoClient, store: SqliteStore, *, configured: str | None = None, renew_margin: float = 3600.0,
+    client: NemoClient, store: Store, *, configured: str | None = None, renew_margin: float = 3600.0,
     tokens: Tokens | None = None, key: str = SCOPE,
 ) -> NemoSession:
     tokens = tokens or Tokens(client, store, configured, renew_margin=renew_margin)
@@ -77,7 +67,7 @@ def texts(events: list[StreamEvent]) -> list[str]:
 
 
 async def test_the_anonymous_token_is_fetched_once_and_reused(
-    nemo: FakeNemo, client: NemoClient, store: SqliteStore
+    nemo: FakeNemo, client: NemoClient, store: Store
 ) -> None:
     session = make_session(client, store)
 
@@ -93,7 +83,7 @@ async def test_the_anonymous_token_is_fetched_once_and_reused(
     assert saved.token not in repr(saved)
 
 
-async def test_conversations_get_their_own_tokens(nemo: FakeNemo, client: NemoClient, store: SqliteStore) -> None:
+async def test_conversations_get_their_own_tokens(nemo: FakeNemo, client: NemoClient, store: Store) -> None:
     tokens = Tokens(client, store, None)
 
     first = await tokens.get("telegram:1", SKILL)
@@ -105,7 +95,7 @@ async def test_conversations_get_their_own_tokens(nemo: FakeNemo, client: NemoCl
 
 
 async def test_a_new_tokens_instance_reuses_the_stored_token_and_client_id(
-    nemo: FakeNemo, client: NemoClient, store: SqliteStore
+    nemo: FakeNemo, client: NemoClient, store: Store
 ) -> None:
     first = Tokens(client, store, None)
     token = await first.get(SCOPE, SKILL)
@@ -124,7 +114,7 @@ async def test_a_new_tokens_instance_reuses_the_stored_token_and_client_id(
     assert saved is not None and (saved.client_id, saved.token) == (client_id, renewed)
 
 
-async def test_the_token_is_renewed_before_it_expires(store: SqliteStore) -> None:
+async def test_the_token_is_renewed_before_it_expires(store: Store) -> None:
     async with FakeNemo(token_ttl=60.0) as nemo, NemoClient(nemo.url) as client:
         early = Tokens(client, store, None, renew_margin=3600.0)  # a minute left is inside the margin
         first = await early.get(SCOPE, SKILL)
@@ -137,7 +127,7 @@ async def test_the_token_is_renewed_before_it_expires(store: SqliteStore) -> Non
         assert len(token_requests(nemo)) == 2
 
 
-async def test_a_renewal_refused_by_the_rate_limit_uses_a_fresh_client_id(store: SqliteStore) -> None:
+async def test_a_renewal_refused_by_the_rate_limit_uses_a_fresh_client_id(store: Store) -> None:
     async with FakeNemo(token_ttl=60.0, strict_token_rate=True) as nemo, NemoClient(nemo.url) as client:
         tokens = Tokens(client, store, None, renew_margin=3600.0)
         first = await tokens.get(SCOPE, SKILL)
@@ -151,7 +141,7 @@ async def test_a_renewal_refused_by_the_rate_limit_uses_a_fresh_client_id(store:
 
 
 async def test_an_expired_token_is_replaced_and_the_call_retried_once(
-    nemo: FakeNemo, client: NemoClient, store: SqliteStore
+    nemo: FakeNemo, client: NemoClient, store: Store
 ) -> None:
     session = make_session(client, store)
     await credits(session)
@@ -169,7 +159,7 @@ async def test_an_expired_token_is_replaced_and_the_call_retried_once(
 
 
 async def test_a_token_rejected_twice_is_an_auth_error_after_one_retry(
-    nemo: FakeNemo, client: NemoClient, store: SqliteStore
+    nemo: FakeNemo, client: NemoClient, store: Store
 ) -> None:
     session = make_session(client, store)
     await session.session_id()
@@ -185,7 +175,7 @@ async def test_a_token_rejected_twice_is_an_auth_error_after_one_retry(
         assert token not in str(caught.value) and token not in repr(caught.value)
 
 
-async def test_a_rejected_configured_token_is_reported_not_replaced(store: SqliteStore) -> None:
+async def test_a_rejected_configured_token_is_reported_not_replaced(store: Store) -> None:
     async with FakeNemo(static_tokens=["nmv_operator_token"]) as nemo, NemoClient(nemo.url) as client:
         session = make_session(client, store, configured="nmv_operator_token")
         assert await credits(session) == 100
@@ -205,7 +195,7 @@ async def test_a_rejected_configured_token_is_reported_not_replaced(store: Sqlit
 # -- rate limit ----------------------------------------------------------------------------------
 
 
-async def test_a_rate_limit_waits_then_retries_once(nemo: FakeNemo, client: NemoClient, store: SqliteStore) -> None:
+async def test_a_rate_limit_waits_then_retries_once(nemo: FakeNemo, client: NemoClient, store: Store) -> None:
     session = make_session(client, store)
     await session.session_id()
     nemo.fail_next("credits", http_status=429)
@@ -216,7 +206,7 @@ async def test_a_rate_limit_waits_then_retries_once(nemo: FakeNemo, client: Nemo
     assert second.time - first.time >= WAIT * 0.9
 
 
-async def test_a_second_rate_limit_is_raised(nemo: FakeNemo, client: NemoClient, store: SqliteStore) -> None:
+async def test_a_second_rate_limit_is_raised(nemo: FakeNemo, client: NemoClient, store: Store) -> None:
     session = make_session(client, store)
     await session.session_id()
     nemo.fail_next("credits", http_status=429, times=2)
@@ -231,7 +221,7 @@ async def test_a_second_rate_limit_is_raised(nemo: FakeNemo, client: NemoClient,
 
 
 async def test_the_session_is_created_once_and_saved(
-    nemo: FakeNemo, client: NemoClient, store: SqliteStore
+    nemo: FakeNemo, client: NemoClient, store: Store
 ) -> None:
     session = make_session(client, store)
 
@@ -247,7 +237,7 @@ async def test_the_session_is_created_once_and_saved(
 
 
 async def test_a_forgotten_session_is_replaced_and_the_call_retried(
-    nemo: FakeNemo, client: NemoClient, store: SqliteStore
+    nemo: FakeNemo, client: NemoClient, store: Store
 ) -> None:
     session = make_session(client, store)
     old = await session.session_id()
@@ -266,7 +256,7 @@ async def test_a_forgotten_session_is_replaced_and_the_call_retried(
 
 
 async def test_a_call_that_must_not_be_retried_on_a_new_session_raises(
-    nemo: FakeNemo, client: NemoClient, store: SqliteStore
+    nemo: FakeNemo, client: NemoClient, store: Store
 ) -> None:
     session = make_session(client, store)
     old = await session.session_id()
@@ -285,7 +275,7 @@ async def test_a_call_that_must_not_be_retried_on_a_new_session_raises(
 
 @pytest.mark.parametrize("style", ["http", "code"])
 async def test_chat_on_a_forgotten_session_restarts_and_sends_the_message_once(
-    store: SqliteStore, style: Any
+    store: Store, style: Any
 ) -> None:
     async with FakeNemo(session_error_style=style) as nemo, NemoClient(nemo.url) as client:
         session = make_session(client, store)
@@ -303,7 +293,7 @@ async def test_chat_on_a_forgotten_session_restarts_and_sends_the_message_once(
 
 
 async def test_chat_with_an_expired_token_renews_and_sends_once(
-    nemo: FakeNemo, client: NemoClient, store: SqliteStore
+    nemo: FakeNemo, client: NemoClient, store: Store
 ) -> None:
     session = make_session(client, store)
     await session.session_id()
@@ -317,7 +307,7 @@ async def test_chat_with_an_expired_token_renews_and_sends_once(
 
 
 async def test_chat_rate_limited_before_the_stream_waits_and_sends_once(
-    nemo: FakeNemo, client: NemoClient, store: SqliteStore
+    nemo: FakeNemo, client: NemoClient, store: Store
 ) -> None:
     session = make_session(client, store)
     await session.session_id()
@@ -331,7 +321,7 @@ async def test_chat_rate_limited_before_the_stream_waits_and_sends_once(
     assert second.time - first.time >= WAIT * 0.9
 
 
-async def test_chat_rate_limited_twice_raises(nemo: FakeNemo, client: NemoClient, store: SqliteStore) -> None:
+async def test_chat_rate_limited_twice_raises(nemo: FakeNemo, client: NemoClient, store: Store) -> None:
     session = make_session(client, store)
     await session.session_id()
     nemo.fail_next("chat", http_status=429, times=2)
@@ -343,7 +333,7 @@ async def test_chat_rate_limited_twice_raises(nemo: FakeNemo, client: NemoClient
     assert len([r for r in nemo.requests if r.path == "/run_sse"]) == 2
 
 
-async def test_a_dropped_chat_is_not_resent(nemo: FakeNemo, client: NemoClient, store: SqliteStore) -> None:
+async def test_a_dropped_chat_is_not_resent(nemo: FakeNemo, client: NemoClient, store: Store) -> None:
     session = make_session(client, store)
     await session.session_id()
     nemo.script_chat(ToolCall("edit_multitrack", {"op": "trim"}), Text("Trimming now."), Drop())
@@ -359,7 +349,7 @@ async def test_a_dropped_chat_is_not_resent(nemo: FakeNemo, client: NemoClient, 
 
 
 async def test_a_chat_dropped_before_any_event_is_not_resent(
-    nemo: FakeNemo, client: NemoClient, store: SqliteStore
+    nemo: FakeNemo, client: NemoClient, store: Store
 ) -> None:
     session = make_session(client, store)
     await session.session_id()
@@ -371,7 +361,7 @@ async def test_a_chat_dropped_before_any_event_is_not_resent(
     assert nemo.chat_messages == ["trim the pauses"]
 
 
-async def test_chat_without_credits_is_not_retried(nemo: FakeNemo, client: NemoClient, store: SqliteStore) -> None:
+async def test_chat_without_credits_is_not_retried(nemo: FakeNemo, client: NemoClient, store: Store) -> None:
     session = make_session(client, store)
     await session.session_id()
     nemo.set_credits(None, 0)

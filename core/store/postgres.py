@@ -1,0 +1,245 @@
+"""The PostgreSQL store (asyncpg), for several bot processes on one database.
+
+Same ``Store`` protocol and the same schema history as ``core.store.sqlite``; JSON values are
+``jsonb``. Migrations run under an advisory lock, so processes starting together migrate once.
+Two things only a shared database needs: a lock per conversation that holds across processes
+(``conversation_lock``, a session advisory lock) and render jobs claimed with a lease
+(``lease_renders``: ``FOR UPDATE SKIP LOCKED``, renewed by ``renew_leases``), so that a process that
+dies has its renders taken over by another.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+
+from core.store.base import ConversationRecord, RenderJob, TokenRecord
+
+MIGRATION_LOCK = 0x6E656D6F  # "nemo": the advisory lock key held while migrating
+POOL_SIZE = 10
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the first schema
+    """
+    CREATE TABLE conversations (
+        key TEXT PRIMARY KEY, platform TEXT NOT NULL, chat_id TEXT NOT NULL, user_id TEXT NOT NULL,
+        language TEXT, mode TEXT, session_id TEXT, task_id TEXT, draft JSONB,
+        updated_at DOUBLE PRECISION NOT NULL
+    );
+    CREATE TABLE tokens (
+        scope TEXT PRIMARY KEY, client_id TEXT NOT NULL, token TEXT, user_id TEXT, expires_at TIMESTAMPTZ
+    );
+    CREATE TABLE uploads (
+        id BIGSERIAL PRIMARY KEY, conversation TEXT NOT NULL, filename TEXT NOT NULL,
+        url TEXT NOT NULL, size BIGINT, created_at DOUBLE PRECISION NOT NULL
+    );
+    CREATE INDEX uploads_by_conversation ON uploads (conversation);
+    CREATE TABLE renders (
+        id TEXT PRIMARY KEY, conversation TEXT NOT NULL, session_id TEXT NOT NULL, skill TEXT NOT NULL,
+        target JSONB NOT NULL, status TEXT NOT NULL, progress DOUBLE PRECISION NOT NULL DEFAULT 0, url TEXT,
+        error TEXT NOT NULL DEFAULT '', status_message JSONB, created_at DOUBLE PRECISION NOT NULL,
+        delivered BOOLEAN NOT NULL DEFAULT FALSE, extra JSONB NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX renders_open ON renders (delivered);
+    """,
+    # 2: users may bring their own NEMO token
+    "ALTER TABLE tokens ADD COLUMN own BOOLEAN NOT NULL DEFAULT FALSE",
+    # 3: render jobs are claimed with a lease by one process at a time
+    "ALTER TABLE renders ADD COLUMN lease_owner TEXT, ADD COLUMN lease_until DOUBLE PRECISION NOT NULL DEFAULT 0",
+)
+
+_RENDER_COLUMNS = (
+    "id, conversation, session_id, skill, target, status, progress, url, error, status_message, "
+    "created_at, delivered, extra"
+)
+
+
+class PostgresStore:
+    """``Store`` on a PostgreSQL database given by its URL (``postgresql://user@host/db``)."""
+
+    def __init__(self, url: str, *, pool_size: int = POOL_SIZE) -> None:
+        self.url = url
+        self.pool_size = pool_size
+        self._pool: asyncpg.Pool | None = None
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            raise RuntimeError("store is not open")
+        return self._pool
+
+    async def open(self) -> None:
+        self._pool = await asyncpg.create_pool(self.url, min_size=1, max_size=self.pool_size, init=_codecs)
+        await self._migrate()
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+    async def _migrate(self) -> None:
+        async with self.pool.acquire() as db, db.transaction():
+            await db.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
+            await db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            version = await db.fetchval("SELECT version FROM schema_version")
+            if version is None:
+                await db.execute("INSERT INTO schema_version VALUES (0)")
+                version = 0
+            for number, script in enumerate(MIGRATIONS[version:], version + 1):
+                await db.execute(script)
+                await db.execute("UPDATE schema_version SET version = $1", number)
+
+    async def schema_version(self) -> int:
+        return int(await self.pool.fetchval("SELECT version FROM schema_version") or 0)
+
+    # -- conversations ----------------------------------------------------------------------
+
+    async def get_conversation(self, key: str) -> ConversationRecord | None:
+        row = await self.pool.fetchrow(
+            "SELECT key, platform, chat_id, user_id, language, mode, session_id, task_id, draft "
+            "FROM conversations WHERE key = $1", key,
+        )
+        return None if row is None else ConversationRecord(*row)
+
+    async def save_conversation(self, record: ConversationRecord) -> None:
+        await self.pool.execute(
+            "INSERT INTO conversations (key, platform, chat_id, user_id, language, mode, session_id, task_id, "
+            "draft, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) ON CONFLICT (key) DO UPDATE SET "
+            "language=excluded.language, mode=excluded.mode, session_id=excluded.session_id, "
+            "task_id=excluded.task_id, draft=excluded.draft, updated_at=excluded.updated_at",
+            record.key, record.platform, record.chat_id, record.user_id, record.language, record.mode,
+            record.session_id, record.task_id, record.draft, time.time(),
+        )
+
+    @asynccontextmanager
+    async def conversation_lock(self, key: str) -> AsyncIterator[None]:
+        """Held by one process at a time for ``key``: one job at a time per conversation, wherever its
+        updates land. A session advisory lock, released on exit or when the holder's connection dies."""
+        async with self.pool.acquire() as db:
+            await db.execute("SELECT pg_advisory_lock(hashtextextended($1, 0))", key)
+            try:
+                yield
+            finally:
+                await db.execute("SELECT pg_advisory_unlock(hashtextextended($1, 0))", key)
+
+    # -- tokens -----------------------------------------------------------------------------
+
+    async def get_token(self, scope: str) -> TokenRecord | None:
+        row = await self.pool.fetchrow(
+            "SELECT scope, client_id, token, user_id, expires_at, own FROM tokens WHERE scope = $1", scope
+        )
+        return None if row is None else TokenRecord(*row)
+
+    async def save_token(self, record: TokenRecord) -> None:
+        await self.pool.execute(
+            "INSERT INTO tokens (scope, client_id, token, user_id, expires_at, own) VALUES ($1,$2,$3,$4,$5,$6) "
+            "ON CONFLICT (scope) DO UPDATE SET client_id=excluded.client_id, token=excluded.token, "
+            "user_id=excluded.user_id, expires_at=excluded.expires_at, own=excluded.own",
+            record.scope, record.client_id, record.token, record.user_id, _aware(record.expires_at), record.own,
+        )
+
+    async def stats(self) -> dict[str, int]:
+        """Counts for the operator's /stats."""
+        row = await self.pool.fetchrow(
+            "SELECT (SELECT COUNT(*) FROM conversations), (SELECT COUNT(*) FROM uploads), "
+            "(SELECT COUNT(*) FROM renders), (SELECT COUNT(*) FROM renders WHERE NOT delivered), "
+            "(SELECT COUNT(*) FROM tokens WHERE own)"
+        )
+        names = ("conversations", "uploads", "renders", "renders_open", "own_tokens")
+        return {name: int(value) for name, value in zip(names, row or (0,) * len(names))}
+
+    # -- uploads ----------------------------------------------------------------------------
+
+    async def add_upload(self, conversation: str, filename: str, url: str, size: int | None) -> None:
+        await self.pool.execute(
+            "INSERT INTO uploads (conversation, filename, url, size, created_at) VALUES ($1,$2,$3,$4,$5)",
+            conversation, filename, url, size, time.time(),
+        )
+
+    async def uploads(self, conversation: str) -> list[tuple[str, str]]:
+        rows = await self.pool.fetch(
+            "SELECT filename, url FROM uploads WHERE conversation = $1 ORDER BY id", conversation
+        )
+        return [(str(a), str(b)) for a, b in rows]
+
+    # -- renders ----------------------------------------------------------------------------
+
+    async def add_render(self, job: RenderJob) -> None:
+        job.created_at = job.created_at or time.time()
+        await self.pool.execute(
+            f"INSERT INTO renders ({_RENDER_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)",
+            job.id, job.conversation, job.session_id, job.skill, job.target, job.status, job.progress,
+            job.url, job.error, job.status_message, job.created_at, job.delivered, job.extra,
+        )
+
+    async def update_render(self, job: RenderJob) -> None:
+        await self.pool.execute(
+            "UPDATE renders SET status=$1, progress=$2, url=$3, error=$4, status_message=$5, extra=$6 WHERE id=$7",
+            job.status, job.progress, job.url, job.error, job.status_message, job.extra, job.id,
+        )
+
+    async def get_render(self, render_id: str) -> RenderJob | None:
+        row = await self.pool.fetchrow(f"SELECT {_RENDER_COLUMNS} FROM renders WHERE id = $1", render_id)
+        return None if row is None else _render(row)
+
+    async def open_renders(self) -> list[RenderJob]:
+        rows = await self.pool.fetch(
+            f"SELECT {_RENDER_COLUMNS} FROM renders WHERE NOT delivered ORDER BY created_at"
+        )
+        return [_render(row) for row in rows]
+
+    async def claim_delivery(self, render_id: str) -> bool:
+        status = await self.pool.execute(
+            "UPDATE renders SET delivered = TRUE WHERE id = $1 AND NOT delivered", render_id
+        )
+        return status == "UPDATE 1"
+
+    async def lease_renders(self, owner: str, seconds: float, limit: int = 100) -> list[RenderJob]:
+        """Claim open renders that nobody holds (or whose holder stopped renewing) for ``seconds``.
+        Several processes may call this at once: each render goes to one of them."""
+        now = time.time()
+        rows = await self.pool.fetch(
+            f"UPDATE renders SET lease_owner = $1, lease_until = $2 WHERE id IN ("
+            f"SELECT id FROM renders WHERE NOT delivered AND (lease_until < $3 OR lease_owner = $1) "
+            f"ORDER BY created_at LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING {_RENDER_COLUMNS}",
+            owner, now + seconds, now, limit,
+        )
+        return sorted((_render(row) for row in rows), key=lambda job: job.created_at)
+
+    async def renew_leases(self, owner: str, seconds: float) -> int:
+        """Extend every lease ``owner`` holds on an open render; the count still held."""
+        status = await self.pool.execute(
+            "UPDATE renders SET lease_until = $1 WHERE lease_owner = $2 AND NOT delivered",
+            time.time() + seconds, owner,
+        )
+        return int(status.split()[-1])
+
+
+async def _codecs(db: asyncpg.Connection) -> None:
+    for name in ("json", "jsonb"):
+        await db.set_type_codec(name, schema="pg_catalog", encoder=_dumps, decoder=json.loads)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """asyncpg stores an aware datetime in a ``timestamptz``; a naive one is taken as UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def _render(row: Any) -> RenderJob:
+    return RenderJob(
+        id=row[0], conversation=row[1], session_id=row[2], skill=row[3], target=row[4] or {},
+        status=row[5], progress=row[6], url=row[7], error=row[8], status_message=row[9],
+        created_at=row[10], delivered=row[11], extra=row[12] or {},
+    )

@@ -1,0 +1,157 @@
+"""The store contract, run against both backends: SQLite (one process) and a real PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from core.store import make_store
+from core.store.base import ConversationRecord, RenderJob, Store, TokenRecord
+from core.store.postgres import PostgresStore
+from tests.postgres import PG_URL, needs_postgres, throwaway_database
+
+
+def _open(url: str) -> Store:
+    return make_store(url, Path(url)) if url.startswith("postgresql://") else make_store(None, Path(url))
+
+
+def _job(render_id: str, created_at: float = 0.0) -> RenderJob:
+    return RenderJob(
+        id=render_id, conversation="telegram:1", session_id="s1", skill="nemo-video",
+        target={"platform": "telegram", "chat_id": "1", "user_id": "1"},
+        status_message={"chat_id": "1", "message_id": 7}, created_at=created_at, extra={"lang": "zh"},
+    )
+
+
+async def test_a_conversation_keeps_its_draft_and_settings(store: Store) -> None:
+    draft = {"tracks": [{"type": "text", "segments": [{"text": "城市梦想 🎬"}]}], "duration": 7000}
+    record = ConversationRecord("telegram:1", "telegram", "1", "1", language="zh", mode="highlights",
+                                session_id="s1", draft=draft)
+    await store.save_conversation(record)
+    record.session_id = "s2"
+    await store.save_conversation(record)
+    saved = await store.get_conversation("telegram:1")
+    assert saved == ConversationRecord("telegram:1", "telegram", "1", "1", language="zh", mode="highlights",
+                                       session_id="s2", draft=draft)
+    assert await store.get_conversation("telegram:2") is None
+
+
+async def test_a_token_and_its_expiry_round_trip(store: Store) -> None:
+    expires = datetime.now(UTC).replace(microsecond=0) + timedelta(days=7)
+    await store.save_token(TokenRecord("telegram:1", "client-1", "nmv_tok", "u1", expires, own=False))
+    await store.save_token(TokenRecord("discord:2", "client-2", "own_tok", None, None, own=True))
+    saved = await store.get_token("telegram:1")
+    assert saved is not None and saved.token == "nmv_tok" and saved.client_id == "client-1"
+    assert saved.expires_at is not None and saved.expires_at.astimezone(UTC) == expires
+    own = await store.get_token("discord:2")
+    assert own is not None and own.own and own.expires_at is None
+    assert (await store.stats())["own_tokens"] == 1
+
+
+async def test_uploads_are_listed_per_conversation_in_order(store: Store) -> None:
+    for name in ("a.mp4", "b.mp4", "c.mp3"):
+        await store.add_upload("telegram:1", name, f"https://cdn/{name}", 1024)
+    await store.add_upload("telegram:2", "other.mp4", "https://cdn/other.mp4", None)
+    assert [n for n, _ in await store.uploads("telegram:1")] == ["a.mp4", "b.mp4", "c.mp3"]
+    assert await store.uploads("telegram:3") == []
+
+
+async def test_a_render_is_followed_and_delivered_once(store: Store) -> None:
+    await store.add_render(_job("r1", 10.0))
+    await store.add_render(_job("r2", 5.0))
+    job = await store.get_render("r1")
+    assert job is not None and job.target["chat_id"] == "1" and job.extra == {"lang": "zh"}
+    job.status, job.progress, job.url = "completed", 100.0, "https://cdn/r1.mp4"
+    await store.update_render(job)
+    assert [j.id for j in await store.open_renders()] == ["r2", "r1"]
+    claims = await asyncio.gather(*(store.claim_delivery("r1") for _ in range(8)))
+    assert claims.count(True) == 1
+    assert [j.id for j in await store.open_renders()] == ["r2"]
+    saved = await store.get_render("r1")
+    assert saved is not None and saved.delivered and saved.url == "https://cdn/r1.mp4"
+    stats = await store.stats()
+    assert stats["renders"] == 2 and stats["renders_open"] == 1
+
+
+async def test_opening_again_keeps_the_data_and_the_schema(store_url: str) -> None:
+    first = _open(store_url)
+    await first.open()
+    await first.save_conversation(ConversationRecord("console:me", "console", "me", "me"))
+    version = await first.schema_version()
+    await first.close()
+    second = _open(store_url)
+    await second.open()
+    try:
+        assert await second.schema_version() == version
+        assert await second.get_conversation("console:me") is not None
+    finally:
+        await second.close()
+
+
+@needs_postgres
+async def test_processes_starting_together_migrate_once() -> None:
+    async with throwaway_database(PG_URL or "") as url:
+        stores = [PostgresStore(url) for _ in range(4)]
+        await asyncio.gather(*(s.open() for s in stores))
+        try:
+            versions = {await s.schema_version() for s in stores}
+            assert len(versions) == 1
+        finally:
+            await asyncio.gather(*(s.close() for s in stores))
+
+
+async def test_each_open_render_is_leased_to_one_process_and_taken_over_when_its_lease_lapses(
+    store_url: str,
+) -> None:
+    a, b = _open(store_url), _open(store_url)
+    await a.open()
+    await b.open()
+    try:
+        for i in range(20):
+            await a.add_render(_job(f"r{i}", float(i)))
+        got_a, got_b = await asyncio.gather(a.lease_renders("a", 0.6, limit=12), b.lease_renders("b", 30, limit=12))
+        ids_a, ids_b = {j.id for j in got_a}, {j.id for j in got_b}
+        assert not ids_a & ids_b and len(ids_a | ids_b) == 20
+        assert not {j.id for j in await b.lease_renders("b", 30)} & ids_a  # "a" still holds its own
+        delivered = min(ids_a)
+        assert await a.claim_delivery(delivered)
+        await asyncio.sleep(0.8)  # "a" died: it stopped renewing
+        taken = {j.id for j in await b.lease_renders("b", 30)}
+        assert ids_a - {delivered} <= taken and delivered not in taken  # a delivered render stays done
+        assert await a.renew_leases("a", 30) == 0
+        assert await b.renew_leases("b", 30) == 19
+    finally:
+        await a.close()
+        await b.close()
+
+
+@needs_postgres
+async def test_a_conversation_lock_holds_across_processes() -> None:
+    async with throwaway_database(PG_URL or "") as url:
+        a, b = PostgresStore(url), PostgresStore(url)
+        await a.open()
+        await b.open()
+        running: list[str] = []
+        overlaps = 0
+
+        async def job(store: PostgresStore, name: str) -> None:
+            nonlocal overlaps
+            async with store.conversation_lock("telegram:1"):
+                overlaps += bool(running)
+                running.append(name)
+                await asyncio.sleep(0.05)
+                running.remove(name)
+
+        try:
+            await asyncio.gather(*(job(s, f"{i}") for i, s in enumerate([a, b] * 4)))
+            assert overlaps == 0
+            async def other() -> None:
+                async with b.conversation_lock("telegram:2"):
+                    pass
+
+            async with a.conversation_lock("telegram:1"):  # another conversation is not held up
+                await asyncio.wait_for(other(), 2)
+        finally:
+            await a.close()
+            await b.close()
