@@ -13,7 +13,7 @@ from core.conversation import Core
 from core.metrics import serve_metrics
 from core.nemo.client import NemoClient
 from core.settings import Settings, load_section
-from core.store.sqlite import SqliteStore
+from core.store import make_store
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,8 @@ async def running_core(settings: Settings, *, engine_dir: Path | None = None) ->
             engine = await stack.enter_async_context(EngineServer(engine_settings))
             base_url = engine.url
             log.info("local engine running at %s", base_url)
-        store = SqliteStore(settings.bot.db_path)
+        url = settings.bot.database_url
+        store = make_store(url.get_secret_value() if url else None, settings.bot.db_path)
         await store.open()
         stack.push_async_callback(store.close)
         client = NemoClient(

@@ -6,6 +6,8 @@ import sqlite3
 import stat
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from bots.app import running_core
 from core.conversation import Core
 from core.ports import Incoming, Target
@@ -13,6 +15,7 @@ from core.store.sqlite import MIGRATIONS, SqliteStore
 from tests.conftest import fast_settings
 from tests.fakes.nemo import FakeNemo
 from tests.fakes.tokens import NEMO_OWN
+from tests.postgres import PG_URL, needs_postgres, throwaway_database
 from tests.recording import RecordingPort
 
 ANN = Target("test", "chat-1", "ann")
@@ -124,3 +127,21 @@ def test_json_logs_are_json_and_redacted(capsys) -> None:  # type: ignore[no-unt
     record = json.loads(line)
     assert record["level"] == "WARNING" and record["logger"] == "nemobot.test"
     assert "hunter2-secret" not in line and "nmv_usr_abcdefghijk" not in line and "[redacted]" in record["message"]
+
+
+@needs_postgres
+async def test_a_bot_on_postgresql_keeps_its_conversations_across_a_restart(tmp_path: Path) -> None:
+    async with throwaway_database(PG_URL or "") as url, FakeNemo() as nemo:
+        settings = fast_settings(nemo.url, tmp_path / "unused.db")
+        settings.bot.database_url = SecretStr(url)
+        async with running_core(settings) as core:
+            port = RecordingPort()
+            core.register(port)
+            await core.handle(Incoming(ANN, command="lang", args="zh"))
+            await core.handle(Incoming(ANN, command="mode", args="highlights"))
+        assert not (tmp_path / "unused.db").exists()  # nothing went to SQLite
+        async with running_core(settings) as core:
+            port = RecordingPort()
+            core.register(port)
+            await core.handle(Incoming(ANN, command="mode"))
+            assert "highlights" in port.last() and "当前" in port.last()  # the language and mode were kept
