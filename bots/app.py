@@ -1,5 +1,5 @@
 """Assembling a running core: the store, the NEMO client (cloud, or the local engine started
-in-process on a loopback port), and the render loop. Every command of ``nemobot`` uses this.
+in-process on its loopback port), and the render loop. Every command of ``nemobot`` uses this.
 """
 
 from __future__ import annotations
@@ -19,19 +19,30 @@ log = logging.getLogger(__name__)
 
 
 @asynccontextmanager
-async def running_core(settings: Settings, *, engine_dir: Path | None = None) -> AsyncIterator[Core]:
-    """A started ``Core``; the local engine too, in-process on a loopback port, when
-    ``bot.backend`` is ``engine`` (its data in ``engine_dir`` or its own setting)."""
+async def running_core(
+    settings: Settings, *, engine_dir: Path | None = None, engine_port: int | None = None
+) -> AsyncIterator[Core]:
+    """A started ``Core``; the local engine too, in-process on its loopback port (``engine.port``,
+    stable so a reverse proxy and handed-out links outlive a restart), when ``bot.backend`` is
+    ``engine`` (its data in ``engine_dir`` and its port ``engine_port`` when given, else its settings)."""
     async with AsyncExitStack() as stack:
         base_url = settings.nemo.base_url
         if settings.bot.backend == "engine":
             from engine.server import EngineServer
             from engine.settings import EngineSettings
 
-            engine_settings = load_section(EngineSettings, settings.config, host="127.0.0.1", port=0)
+            engine_settings = load_section(EngineSettings, settings.config, host="127.0.0.1")
             if engine_dir is not None:
                 engine_settings.data_dir = engine_dir
-            engine = await stack.enter_async_context(EngineServer(engine_settings))
+            if engine_port is not None:
+                engine_settings.port = engine_port
+            try:
+                engine = await stack.enter_async_context(EngineServer(engine_settings))
+            except OSError as exc:
+                raise SystemExit(
+                    f"the local engine cannot listen on port {engine_settings.port} ({exc.strerror}): another "
+                    "nemobot may be running; set NEMOBOT_ENGINE_PORT (0 picks any free port)"
+                ) from None
             base_url = engine.url
             log.info("local engine running at %s", base_url)
         url = settings.bot.database_url

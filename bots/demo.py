@@ -17,7 +17,7 @@ from bots.app import running_core
 from core.settings import Settings
 
 INSTRUCTION = "make a 15-second highlight reel, 9:16, with the title 'Demo'"
-_LINK = re.compile(r"https?://\S+\.mp4")
+_LINK = re.compile(r"https?://\S+\.mp4\S*")
 
 
 class _Tee:
@@ -59,14 +59,12 @@ async def run_demo(settings: Settings, out: Path, seconds: float = 40.0) -> int:
     out.mkdir(parents=True, exist_ok=True)
     settings.bot.backend = "engine"
     settings.bot.db_path = out / "nemobot.db"
-    settings.nemo.render_poll_interval = 0.5
-    settings.bot.status_interval = 1.0
     clip = out / "sample.mp4"
     print(f"Generating a {seconds:.0f}-second sample clip (shot changes, loud bursts, silences)…", flush=True)
     await make_sample_clip_async(clip, seconds)
     tee = _Tee()
     result = out / "demo.mp4"
-    async with running_core(settings, engine_dir=out / "engine") as core:
+    async with running_core(settings, engine_dir=out / "engine", engine_port=0) as core:  # one-shot: any free port
         await run_console(core, _script(clip), tee, tty=False, user="demo")  # type: ignore[arg-type]
         links = _LINK.findall(tee.getvalue())
         if not links:

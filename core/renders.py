@@ -21,11 +21,16 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[RenderStatus], Awaitable[None]]
 DELIVERY_ATTEMPTS = 5
+PUSH_RETRY = 1.0  # seconds before asking again after a failed request to a server that pushes
 STATUS_FAILURES = 10  # answers in a row that say the render cannot be followed (not outages)
 
 
 class RenderWatcher:
-    """Polls render jobs and hands finished ones to ``deliver``; one poller per job."""
+    """Follows render jobs and hands finished ones to ``deliver``; one follower per job.
+
+    The first status request goes out at once. A server that announces it can hold a status request
+    (the engine) is then asked to answer when the render moves; any other (NEMO's cloud) is polled
+    every ``poll_interval`` seconds, its documented cadence."""
 
     def __init__(
         self,
@@ -120,14 +125,15 @@ class RenderWatcher:
     async def _poll(self, job: RenderJob) -> tuple[RenderStatus | None, NemoError | None]:
         ends_at = (job.created_at or time.time()) + self.deadline
         failures = 0
+        seen: RenderStatus | None = None  # the last answer: a server that can wait is asked to, past it
         while True:
             try:
                 token = await self.tokens.get(job.conversation, job.skill)
                 try:
-                    status = await self.client.render_status(token, job.id, skill=job.skill)
+                    status = await self.client.render_status(token, job.id, skill=job.skill, seen=seen)
                 except AuthError:
                     token = await self.tokens.renew(job.conversation, job.skill, token)
-                    status = await self.client.render_status(token, job.id, skill=job.skill)
+                    status = await self.client.render_status(token, job.id, skill=job.skill, seen=seen)
                 failures = 0
             except NemoError as exc:
                 # an outage (5xx, timeouts, 429) may outlast any count: the render goes on meanwhile,
@@ -151,7 +157,11 @@ class RenderWatcher:
                     await progress(status)
             if time.time() > ends_at:
                 return None, RenderTimeout("the render did not finish in time")
-            await asyncio.sleep(self.poll_interval)
+            if status is not None and status.wait_max > 0:
+                seen = status  # the next request itself waits for the render to move
+                continue
+            await asyncio.sleep(self.poll_interval if seen is None else PUSH_RETRY)
+            seen = None
 
 
 def render_buttons(lang: str, owner: str, url: str | None) -> list[Button]:

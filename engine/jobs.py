@@ -41,6 +41,7 @@ class RenderQueue:
         self._workers: list[asyncio.Task] = []
         self._cancel: dict[str, asyncio.Event] = {}
         self._progress: dict[str, float] = {}
+        self._changed: dict[str, asyncio.Event] = {}
 
     async def start(self) -> None:
         """Start the workers and requeue what a previous run left pending or half done."""
@@ -73,11 +74,26 @@ class RenderQueue:
     def live_progress(self, render_id: str) -> float | None:
         return self._progress.get(render_id)
 
+    async def changed(self, render_id: str, timeout: float) -> None:
+        """Return when the render's status or whole-percent progress moves, or after ``timeout`` s."""
+        event = self._changed.setdefault(render_id, asyncio.Event())
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(event.wait(), timeout)
+
+    def _notify(self, render_id: str) -> None:
+        event = self._changed.pop(render_id, None)
+        if event is not None:
+            event.set()
+
+    async def _update(self, render_id: str, **fields: Any) -> None:
+        await self.store.update_render(render_id, **fields)
+        self._notify(render_id)
+
     async def cancel(self, render_id: str) -> RenderRecord | None:
         rec = await self.store.get_render(render_id)
         if rec is None or rec.status in TERMINAL:
             return rec
-        await self.store.update_render(render_id, status="cancelled")
+        await self._update(render_id, status="cancelled")
         ev = self._cancel.get(render_id)
         if ev is not None:
             ev.set()
@@ -93,7 +109,7 @@ class RenderQueue:
             except Exception:
                 log.exception("render %s crashed", render_id)
                 with contextlib.suppress(Exception):
-                    await self.store.update_render(render_id, status="failed", error="internal error")
+                    await self._update(render_id, status="failed", error="internal error")
 
     async def _run(self, render_id: str) -> None:
         rec = await self.store.get_render(render_id)
@@ -103,13 +119,13 @@ class RenderQueue:
         self._cancel[render_id] = cancel
         out = self.renders_dir / f"{render_id}.mp4"
         work = self.renders_dir / f"{render_id}.work"
-        await self.store.update_render(
-            render_id, status="processing", progress=0.0, attempts=rec.attempts + 1
-        )
+        await self._update(render_id, status="processing", progress=0.0, attempts=rec.attempts + 1)
         self._progress[render_id] = 0.0
         last_write = [0.0, 0.0]
 
         def on_progress(p: float) -> None:
+            if int(p) != int(self._progress.get(render_id, 0.0)):
+                self._notify(render_id)
             self._progress[render_id] = p
             now = time.monotonic()
             if now - last_write[0] >= 1.0 and p - last_write[1] >= 1.0:
@@ -142,7 +158,7 @@ class RenderQueue:
                 pass  # engine stopping: left "processing", rerun on the next start
             else:
                 log.warning("render %s failed: %s", render_id, exc)
-                await self.store.update_render(render_id, status="failed", error=str(exc)[-500:])
+                await self._update(render_id, status="failed", error=str(exc)[-500:])
             return
         finally:
             self._cancel.pop(render_id, None)
@@ -152,7 +168,7 @@ class RenderQueue:
         if current is not None and current.status == "cancelled":
             out.unlink(missing_ok=True)
             return
-        await self.store.update_render(
+        await self._update(
             render_id,
             status="completed",
             progress=100.0,

@@ -23,6 +23,9 @@ from aiohttp import web
 from . import draft as dr
 from .errors import Code, EngineError, unsupported
 from .probe import probe
+from core.nemo.models import RENDER_WAIT_HEADER
+
+from .links import LinkSigner, load_secret
 from .render import SourceFile
 from .settings import EngineSettings
 from .store import FileRecord, RenderRecord, Store, Task
@@ -34,6 +37,7 @@ log = logging.getLogger(__name__)
 APP_NAME = "nemo_agent"
 UNLIMITED = 999_999_999
 ATTRIBUTION = ("X-Skill-Source", "X-Skill-Version", "X-Skill-Platform")
+RENDER_WAIT_MAX = 25.0  # seconds a status request may be held: under every client's read timeout
 PUBLIC_PREFIXES = ("/files/", "/health", "/api/auth/anonymous-token")
 RENDER_ID = re.compile(r"[A-Za-z0-9_.-]{1,100}")
 MAX_URLS = 10
@@ -89,6 +93,8 @@ class EngineServer:
         for d in (self.data_dir, self.media_dir, self.tmp_dir):
             d.mkdir(parents=True, exist_ok=True)
         await self.store.open()
+        secret = self.settings.link_secret.get_secret_value() if self.settings.link_secret else None
+        self.links = LinkSigner(load_secret(secret, self.data_dir), self.settings.link_ttl_hours * 3600)
         self.sessions = SqliteSessionService(db_path=str(self.data_dir / "adk_sessions.db"))
         self.tools = EditTools(self.store, self.settings, self.data_dir / "analysis")
         model = self.model if self.model is not None else self.settings.llm_model
@@ -123,7 +129,8 @@ class EngineServer:
         await self.store.close()
 
     def public_url(self, path: str) -> str:
-        return self.public_base + path
+        """The signed, expiring URL of a file path (``/files/...``) as handed out."""
+        return self.public_base + self.links.sign(path)
 
     # app ----------------------------------------------------------------------------------------
     def build_app(self) -> web.Application:
@@ -503,10 +510,27 @@ class EngineServer:
         return rec
 
     async def render_status(self, request: web.Request) -> web.Response:
+        """The render's status. With ``?wait=S&status=X&progress=P`` (what the caller last saw) the
+        answer waits up to S seconds (at most ``RENDER_WAIT_MAX``) for the status or percentage to move;
+        the ``X-Render-Wait`` header on every answer announces that this server can wait."""
+        headers = {RENDER_WAIT_HEADER: str(RENDER_WAIT_MAX)}
         rec = await self._render_of(request)
         if rec is None:
-            return web.json_response({"success": False, "error": "render not found"}, status=404)
-        return web.json_response(self.renders.status_body(rec))
+            return web.json_response({"success": False, "error": "render not found"}, status=404, headers=headers)
+        body = self.renders.status_body(rec)
+        try:
+            wait = min(max(float(request.query.get("wait", 0)), 0.0), RENDER_WAIT_MAX)
+        except ValueError:
+            raise EngineError(Code.BAD_REQUEST, "wait must be a number of seconds") from None
+        seen = (request.query.get("status"), request.query.get("progress"))
+        ends = time.monotonic() + wait
+        while seen == (body["data"]["status"], str(body["data"]["progress"])) and time.monotonic() < ends:
+            await self.renders.changed(rec.id, ends - time.monotonic())
+            rec = await self.store.get_render(rec.id)
+            if rec is None:
+                break
+            body = self.renders.status_body(rec)
+        return web.json_response(body, headers=headers)
 
     async def render_cancel(self, request: web.Request) -> web.Response:
         rec = await self._render_of(request)
@@ -522,7 +546,9 @@ class EngineServer:
             raise EngineError(Code.RENDER_NOT_FOUND, "no finished render with that id")
         raise web.HTTPFound(self.public_url(f"/files/renders/{Path(rec.out_path).name}"))
 
-    async def _serve(self, directory: Path, name: str) -> web.StreamResponse:
+    async def _serve(self, directory: Path, name: str, request: web.Request) -> web.StreamResponse:
+        if not self.links.valid(request.path, request.query.get("exp"), request.query.get("sig")):
+            raise web.HTTPForbidden(text="this link is not valid or has expired")
         if "/" in name or "\\" in name or name.startswith("."):
             raise web.HTTPNotFound()
         path = directory / name
@@ -531,10 +557,10 @@ class EngineServer:
         return web.FileResponse(path, headers={"Cache-Control": "public, max-age=3600"})
 
     async def serve_media(self, request: web.Request) -> web.StreamResponse:
-        return await self._serve(self.media_dir, request.match_info["name"])
+        return await self._serve(self.media_dir, request.match_info["name"], request)
 
     async def serve_render(self, request: web.Request) -> web.StreamResponse:
-        return await self._serve(self.data_dir / "renders", request.match_info["name"])
+        return await self._serve(self.data_dir / "renders", request.match_info["name"], request)
 
 
 async def serve_forever(settings: EngineSettings) -> None:

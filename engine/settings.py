@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from core.nemo.limits import MAX_UPLOAD_BYTES
@@ -23,8 +23,13 @@ class EngineSettings(Section):
     data_dir: Path = Path("var/engine")
     public_base_url: str | None = Field(
         default=None,
-        description="Base of the URLs handed out for media and renders; default: the server's URL",
+        description="Base of the URLs handed out for media and renders (a reverse proxy in front of the "
+        "engine's /files/); default: the server's URL",
     )
+    link_secret: SecretStr | None = Field(
+        default=None, description="Key that signs file links; default: generated once, kept in the data dir"
+    )
+    link_ttl_hours: float = Field(default=168.0, gt=0, description="Hours a handed-out file link stays valid")
     static_token: str | None = Field(default=None, description="A bearer token that is always accepted")
     allow_private_urls: bool = Field(
         default=False, description="Allow URL uploads from private, loopback and link-local addresses"

@@ -7,6 +7,7 @@ Every request carries the bearer token and the three attribution headers.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import math
 import time
@@ -33,7 +34,15 @@ from core.nemo.errors import (
 )
 from core.nemo.events import EventReader, StreamEvent
 from core.nemo.limits import MAX_UPLOAD_BYTES, SUPPORTED_FORMATS, is_supported
-from core.nemo.models import AnonymousToken, Credits, RenderStatus, SessionInfo, SessionState, UploadedFile
+from core.nemo.models import (
+    RENDER_WAIT_HEADER,
+    AnonymousToken,
+    Credits,
+    RenderStatus,
+    SessionInfo,
+    SessionState,
+    UploadedFile,
+)
 from core.nemo.upload import UploadSource, multipart_body
 
 APP = "nemo_agent"
@@ -105,15 +114,34 @@ class NemoClient:
         content: Any = None,
         whole: bool = False,
     ) -> Any:
+        response = await self._request(method, path, token=token, skill=skill, json_body=json_body,
+                                       extra_headers=extra_headers, content=content)
+        return _payload(response, whole=whole)
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        token: str | None,
+        skill: str,
+        json_body: Any = None,
+        extra_headers: dict[str, str] | None = None,
+        content: Any = None,
+        params: dict[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> httpx.Response:
         headers = self.headers(token, skill) | (extra_headers or {})
+        extra: dict[str, Any] = {} if timeout is None else {"timeout": httpx.Timeout(timeout, connect=15.0)}
         try:
             async with self._calls:
-                response = await self._http.request(method, path, headers=headers, json=json_body, content=content)
+                return await self._http.request(
+                    method, path, headers=headers, json=json_body, content=content, params=params, **extra
+                )
         except httpx.TimeoutException as exc:
             raise Unavailable(f"{method} {path}: timed out") from exc
         except httpx.TransportError as exc:
             raise Unavailable(f"{method} {path}: {type(exc).__name__}") from exc
-        return _payload(response, whole=whole)
 
     # -- endpoints --------------------------------------------------------------------------
 
@@ -226,10 +254,24 @@ class NemoClient:
                 return returned
         return render_id
 
-    async def render_status(self, token: str, render_id: str, *, skill: str) -> RenderStatus:
+    async def render_status(
+        self, token: str, render_id: str, *, skill: str, seen: RenderStatus | None = None
+    ) -> RenderStatus:
+        """The render's status. Where the server announced it can wait (``seen.wait_max``), the
+        request is held until the render moves past ``seen``; otherwise it answers at once."""
+        params: dict[str, str] | None = None
+        timeout: float | None = None
+        if seen is not None and seen.wait_max > 0:
+            params = {"wait": f"{seen.wait_max:g}", "status": seen.status, "progress": str(int(seen.progress))}
+            timeout = seen.wait_max + 30.0
+        response = await self._request("GET", f"/api/render/proxy/lambda/{render_id}", token=token, skill=skill,
+                                       params=params, timeout=timeout)
         # the whole body: the URL may sit beside the envelope's ``data`` (``output.url``, ``outputUrl``)
-        data = await self._call("GET", f"/api/render/proxy/lambda/{render_id}", token=token, skill=skill, whole=True)
-        return parse_render_status(render_id, data)
+        status = parse_render_status(render_id, _payload(response, whole=True))
+        wait_max = _float(response.headers.get(RENDER_WAIT_HEADER))
+        if wait_max is not None and math.isfinite(wait_max) and wait_max > 0:
+            status = dataclasses.replace(status, wait_max=min(wait_max, 300.0))
+        return status
 
     async def cancel_render(self, token: str, render_id: str, *, skill: str) -> bool:
         """Ask NEMO to stop a render. ``False`` where the API does not offer it."""

@@ -56,6 +56,9 @@ RENDER_DONE = "completed"
 RENDER_FAILED = "failed"
 RENDER_CANCELLED = "cancelled"
 RENDER_FINAL = frozenset({RENDER_DONE, RENDER_FAILED, RENDER_CANCELLED})
+# A server that can hold a render-status request until the render moves says so in this header (the
+# seconds it can wait); the cloud does not, and is polled at its documented cadence instead.
+RENDER_WAIT_HEADER = "X-Render-Wait"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +71,7 @@ class RenderStatus:
     size: int | None = None
     duration: float | None = None
     raw: Any = None
+    wait_max: float = 0.0  # seconds the server can hold the next status request (0: poll instead)
 
     @property
     def final(self) -> bool:

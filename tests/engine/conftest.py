@@ -181,18 +181,21 @@ class Api:
         assert r.json()["code"] == 0, r.json()
         return rid
 
-    async def status(self, rid: str) -> dict[str, Any]:
-        r = await self.http.get(f"/api/render/proxy/lambda/{rid}", headers=self.auth)
+    async def status(self, rid: str, past: dict[str, Any] | None = None, wait: float = 25) -> dict[str, Any]:
+        """The render's status; with ``past`` (an earlier status), held until the render moves past it."""
+        params = {} if past is None else {"wait": wait, "status": past["status"], "progress": past["progress"]}
+        r = await self.http.get(f"/api/render/proxy/lambda/{rid}", headers=self.auth, params=params)
         return r.json()
 
     async def wait(self, rid: str, timeout: float = 90) -> dict[str, Any]:
+        """Follow the render through the engine's held status requests until it ends."""
         loop = asyncio.get_running_loop()
         end = loop.time() + timeout
+        data: dict[str, Any] | None = None
         while loop.time() < end:
-            body = await self.status(rid)
-            if body["data"]["status"] in ("completed", "failed", "cancelled"):
-                return body["data"]
-            await asyncio.sleep(0.2)
+            data = (await self.status(rid, data))["data"]
+            if data["status"] in ("completed", "failed", "cancelled"):
+                return data
         raise AssertionError(f"render {rid} did not finish")
 
     async def export(self, dest: Path) -> Path:

@@ -1,0 +1,79 @@
+"""File links handed out by the engine: signed, expiring, still valid after a restart; and render
+status requests that the engine holds until the render moves (its push to the bot)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from core.nemo.models import RENDER_WAIT_HEADER
+from engine.server import EngineServer
+
+from .conftest import Api, engine_settings
+
+
+def _path_and_query(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}"
+
+
+@pytest.mark.slow
+async def test_render_links_are_signed_expire_and_survive_a_restart(tmp_path: Path, clips: dict[str, Path]) -> None:
+    async with EngineServer(engine_settings(tmp_path)) as eng:
+        async with httpx.AsyncClient(base_url=eng.url, timeout=60) as http:
+            api = await Api(http).login()
+            await api.upload(clips["portrait"])
+            data = await api.wait(await api.submit())
+            url = data["output"]["url"]
+            ok = await http.get(url)
+            assert ok.status_code == 200 and ok.content[4:8] == b"ftyp"
+            path = urlsplit(url).path
+            for bad in (
+                path,  # unsigned
+                url[:-3] + ("AAA" if not url.endswith("AAA") else "BBB"),  # tampered signature
+                url.replace(path, path.replace(".mp4", "x.mp4")),  # signature of another file
+                eng.public_base + eng.links.sign(path, now=time.time() - eng.links.ttl - 5),  # expired
+            ):
+                r = await http.get(bad)
+                assert r.status_code == 403 and b"ftyp" not in r.content, bad
+    async with EngineServer(engine_settings(tmp_path)) as again:  # same data dir, a new port
+        async with httpx.AsyncClient(base_url=again.url, timeout=60) as http:
+            r = await http.get(_path_and_query(url))
+            assert r.status_code == 200 and r.content == ok.content
+
+
+async def test_links_use_the_public_base_and_configured_secret(tmp_path: Path, clips: dict[str, Path]) -> None:
+    settings = engine_settings(tmp_path, public_base_url="https://media.example.org/", link_secret="k" * 32)
+    async with EngineServer(settings) as eng:
+        async with httpx.AsyncClient(base_url=eng.url, timeout=60) as http:
+            files = await Api(http).login()
+            info = (await files.upload(clips["music"]))[0]
+            assert info["cdn_url"].startswith("https://media.example.org/files/media/")
+            r = await http.get(_path_and_query(info["cdn_url"]))
+            assert r.status_code == 200
+    assert not (tmp_path / "engine-data" / "link_secret").exists()
+
+
+@pytest.mark.slow
+async def test_status_requests_are_held_until_the_render_moves(api: Api, clips: dict[str, Path]) -> None:
+    await api.upload(clips["talk"])
+    rid = await api.submit()
+    r = await api.http.get(f"/api/render/proxy/lambda/{rid}", headers=api.auth)
+    assert float(r.headers[RENDER_WAIT_HEADER]) > 0
+    seen = [r.json()["data"]]
+    while seen[-1]["status"] not in ("completed", "failed"):
+        started = time.monotonic()
+        data = (await api.status(rid, seen[-1]))["data"]
+        assert time.monotonic() - started < 20, "a held request answers when the render moves"
+        assert (data["status"], data["progress"]) != (seen[-1]["status"], seen[-1]["progress"])
+        seen.append(data)
+    assert seen[-1]["status"] == "completed"
+    assert any(0 < s["progress"] < 100 for s in seen), seen  # the percentage was seen moving
+    started = time.monotonic()
+    data = (await api.status(rid, seen[-1], wait=0.5))["data"]  # nothing moves any more: answered at the limit
+    assert data == {**seen[-1], "outputUrl": data["outputUrl"], "output": data["output"]}
+    assert 0.4 < time.monotonic() - started < 5
