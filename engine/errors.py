@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+from core.media.fonts import FontNotFoundError as FontNotFoundError
 from core.nemo.limits import SUPPORTED_FORMATS
 
 
@@ -64,7 +65,3 @@ class FfmpegError(RuntimeError):
     def __init__(self, message: str, stderr_tail: str = "") -> None:
         super().__init__(f"{message}: {stderr_tail}" if stderr_tail else message)
         self.stderr_tail = stderr_tail
-
-
-class FontNotFoundError(RuntimeError):
-    """No font file for a script could be found."""

@@ -4,38 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import os
-import shutil
 import subprocess
 from collections import deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from core.media.ffmpeg import find_ffmpeg
+
 from .errors import FfmpegError
 
-
-@functools.lru_cache(maxsize=8)
-def find_ffmpeg(override: str | None = None) -> str:
-    """The ffmpeg binary: the override, imageio-ffmpeg's static build, else the system's."""
-    if override:
-        if Path(override).exists() or shutil.which(override):
-            return shutil.which(override) or override
-        raise FileNotFoundError(f"ffmpeg not found at {override!r}")
-    try:
-        import imageio_ffmpeg
-
-        exe = imageio_ffmpeg.get_ffmpeg_exe()
-        if exe and Path(exe).exists():
-            return exe
-    except Exception:  # noqa: BLE001 - imageio-ffmpeg is optional, fall back to the system's
-        pass
-    exe = shutil.which("ffmpeg")
-    if exe:
-        return exe
-    raise FileNotFoundError(
-        "ffmpeg not found: install the engine extra (pip install 'nemobot[engine]') or Debian's ffmpeg"
-    )
+__all__ = ["filter_path", "find_ffmpeg", "run", "run_sync"]
 
 
 def run_sync(args: Sequence[str], timeout: float = 600) -> subprocess.CompletedProcess[bytes]:
