@@ -95,12 +95,27 @@ class MessageRef:
 
 
 @dataclass(frozen=True, slots=True)
+class Picture:
+    """An image the core made (a contact sheet, the timeline, a poster frame), encoded and ready to send."""
+
+    data: bytes
+    filename: str
+    width: int
+    height: int
+    content_type: str = "image/jpeg"
+
+    def __repr__(self) -> str:
+        return f"Picture({self.filename!r}, {self.width}x{self.height}, {len(self.data)} bytes)"
+
+
+@dataclass(frozen=True, slots=True)
 class Video:
-    """A finished render."""
+    """A finished render; ``poster`` is a frame of it for the chat's preview, when one could be made."""
 
     url: str
     size: int | None = None
     duration: float | None = None
+    poster: Picture | None = None
 
 
 class ChatPort(Protocol):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from core.media.fonts import FontNotFoundError as FontNotFoundError
+from core.media.fonts import FontNotFoundError  # noqa: F401 - the engine catches it from here
 from core.nemo.limits import SUPPORTED_FORMATS
 
 

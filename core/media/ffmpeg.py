@@ -15,7 +15,7 @@ def find_ffmpeg(override: str | None = None) -> str:
             return shutil.which(override) or override
         raise FileNotFoundError(f"ffmpeg not found at {override!r}")
     try:
-        import imageio_ffmpeg
+        import imageio_ffmpeg  # type: ignore[import-untyped]
 
         exe = imageio_ffmpeg.get_ffmpeg_exe()
         if exe and Path(exe).exists():

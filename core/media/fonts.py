@@ -9,7 +9,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-
 LATIN_CANDIDATES = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
     "/usr/share/fonts/dejavu/DejaVuSans-Bold.ttf",

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import asdict, dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
 
 from core.media.ffmpeg import find_ffmpeg
 
@@ -102,8 +103,8 @@ def parse_ffmpeg_info(stderr: str, ext: str = "") -> MediaInfo:
     )
 
 
-async def probe(path: Path, ffmpeg: str | None = None) -> MediaInfo:
-    """Probe a media file with ``ffmpeg -i`` (no ffprobe needed); raises ValueError if it is not media."""
+async def probe(path: Path | str, ffmpeg: str | None = None, timeout: float = 60) -> MediaInfo:
+    """Probe a media file or URL with ``ffmpeg -i`` (no ffprobe needed); raises ValueError if it is not media."""
     args = [find_ffmpeg(ffmpeg), "-hide_banner", "-nostdin", "-i", str(path)]
     proc = await asyncio.create_subprocess_exec(
         *args,
@@ -112,8 +113,9 @@ async def probe(path: Path, ffmpeg: str | None = None) -> MediaInfo:
         stderr=asyncio.subprocess.PIPE,
     )
     try:
-        _, err = await asyncio.wait_for(proc.communicate(), 60)
+        _, err = await asyncio.wait_for(proc.communicate(), timeout)
     except TimeoutError:
         proc.kill()
         raise ValueError("probing timed out") from None
-    return parse_ffmpeg_info(err.decode("utf-8", "replace"), path.suffix.lstrip("."))
+    ext = PurePosixPath(urlsplit(str(path)).path if "://" in str(path) else str(path)).suffix.lstrip(".")
+    return parse_ffmpeg_info(err.decode("utf-8", "replace"), ext)

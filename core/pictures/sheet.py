@@ -1,0 +1,101 @@
+"""The contact sheet of an upload: a grid of frames with their times, the name, duration and size,
+and a strip of the audio's loudness along one time axis."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from PIL import Image, ImageDraw
+
+from core.i18n import say
+from core.media.probe import MediaInfo
+from core.pictures import texts as _texts  # noqa: F401 - registers the words drawn here
+from core.pictures.draw import (
+    AUDIO_BAND,
+    BACKGROUND,
+    MUTED,
+    PANEL,
+    Box,
+    axis,
+    clock,
+    frame_grid,
+    label,
+    loudness_band,
+    tag,
+)
+
+WIDTH = 1280
+COLUMNS = 4
+MAX_FRAMES = 12
+MARGIN = 16
+GAP = 8
+HEADER = 52
+STRIP = 56
+AXIS = 26
+LOUDNESS_BUCKETS = 600
+
+
+@dataclass(slots=True)
+class SheetLayout:
+    """Where things were drawn, for tests and for anyone cropping: one box per frame cell."""
+
+    cells: list[Box] = field(default_factory=list)
+    strip: Box | None = None
+
+
+def frame_times(duration: float, file_type: str = "video") -> list[float]:
+    """When to take the sheet's frames: the middle of equal parts (one per second at most, 12 at most)."""
+    if file_type == "image" or duration <= 0:
+        return [0.0]
+    if file_type == "audio":
+        return []
+    count = max(1, min(MAX_FRAMES, int(duration)))
+    return [(i + 0.5) * duration / count for i in range(count)]
+
+
+def distinct(frames: Sequence[Image.Image | None], times: Sequence[float],
+             ) -> tuple[list[Image.Image | None], list[float]]:
+    """Drop a frame that repeats the time of the one before (two times that seek to the same keyframe)."""
+    kept: list[Image.Image | None] = []
+    kept_times: list[float] = []
+    for frame, t in zip(frames, times, strict=False):
+        if kept_times and abs(t - kept_times[-1]) < 0.05:
+            continue
+        kept.append(frame)
+        kept_times.append(t)
+    return kept, kept_times
+
+
+def cell_size(info: MediaInfo) -> tuple[int, int]:
+    """A cell's frame box: a quarter of the width, as tall as the footage's shape asks (portrait: taller)."""
+    width = (WIDTH - 2 * MARGIN - (COLUMNS - 1) * GAP) // COLUMNS
+    ratio = info.height / info.width if info.width and info.height else 9 / 16
+    return width, int(min(max(width * ratio, width * 9 / 16), width * 16 / 9 * 0.75))
+
+
+def contact_sheet(name: str, info: MediaInfo, frames: Sequence[Image.Image | None], times: Sequence[float],
+                  loudness: Sequence[float], lang: str) -> tuple[Image.Image, SheetLayout]:
+    """Draw the sheet; a frame that could not be read is a dark cell that still shows its time."""
+    cw, ch = cell_size(info)
+    rows = math.ceil(len(frames) / COLUMNS) if frames else 0
+    grid_h = rows * (ch + GAP)
+    has_strip = bool(loudness)
+    height = HEADER + grid_h + (STRIP + AXIS + GAP if has_strip else 0) + MARGIN
+    image = Image.new("RGB", (WIDTH, height), BACKGROUND)
+    draw = ImageDraw.Draw(image)
+    layout = SheetLayout()
+    key = "pic_sheet_header" if info.has_video else "pic_sheet_header_audio"
+    header = say(lang, key, name=name, duration=clock(info.duration), width=info.width, height=info.height)
+    label(draw, (MARGIN, 14), header, 22, WIDTH - 2 * MARGIN)
+    layout.cells = frame_grid(image, frames, [clock(t) for t in times], HEADER, COLUMNS, (cw, ch), MARGIN, GAP)
+    if has_strip:
+        top = HEADER + grid_h
+        box = (MARGIN, top, WIDTH - MARGIN, top + STRIP)
+        draw.rectangle(box, fill=PANEL)
+        loudness_band(draw, (MARGIN + 1, top + 4, WIDTH - MARGIN - 1, top + STRIP - 4), loudness, AUDIO_BAND)
+        tag(draw, (MARGIN + 4, top + 4), say(lang, "pic_loudness"), 12, MUTED)
+        axis(draw, MARGIN, WIDTH - MARGIN, top + STRIP, info.duration)
+        layout.strip = box
+    return image, layout

@@ -1,0 +1,253 @@
+"""Pictures, checked by their pixels: the contact sheet's grid and loudness, the timeline's thumbnails,
+titles, cuts and scale, the highlights strip, the poster frame, their sizes, and what happens without
+ffmpeg or with unreadable media (no picture, never an exception)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw
+
+from core.media.fonts import font_for_text
+from core.nemo.draft import Draft
+from core.pictures import PictureMaker
+from core.pictures.draw import AUDIO_BAND, CUT, INK, MAX_BYTES, PANEL, SPEED, TITLE_FILL, clock, font
+from core.pictures.sheet import COLUMNS, HEADER, frame_times
+from core.pictures.strip import picked_moments
+from core.pictures.timeline import timeline_picture
+from core.ports import Picture
+from tests.clips import BLUE, GREEN, RED, color_clip, near
+
+TELEGRAM_PHOTO_SIDES = 10000  # sendPhoto: width + height at most this, ratio at most 20
+TELEGRAM_THUMBNAIL_SIDE = 320
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return color_clip(tmp_path_factory.mktemp("pictures") / "colors.mp4")
+
+
+def opened(picture: Picture) -> Image.Image:
+    image = Image.open(io.BytesIO(picture.data))
+    assert image.format == "JPEG"
+    assert (image.width, image.height) == (picture.width, picture.height)
+    return image.convert("RGB")
+
+
+def reel(name: str = "colors.mp4") -> Draft:
+    """Three cuts of the colour clip (red, green at double speed, blue), music, and two titles."""
+    return Draft.parse({"t": [
+        {"tt": 0, "sg": [
+            {"st": 0, "d": 1000, "m": {"name": name, "in": 500}},
+            {"st": 1000, "d": 500, "m": {"name": name, "in": 2500, "speed": 2.0}},
+            {"st": 1500, "d": 1500, "m": {"name": name, "in": 4200}},
+        ]},
+        {"tt": 1, "sg": [{"st": 0, "d": 3000, "m": {"title": "Lo-fi", "vol": 0.35}}]},
+        {"tt": 7, "sg": [{"st": 0, "d": 1500, "m": {"text": "Urban Dreams"}},
+                         {"st": 1500, "d": 1500, "m": {"text": "城市之光"}}]},
+    ]})
+
+
+def ink(image: Image.Image, box: tuple[int, int, int, int], color: tuple[int, int, int] = INK) -> int:
+    """How many pixels in ``box`` are close to ``color`` (text drawn in the ink colour)."""
+    data = image.crop(box).convert("RGB").tobytes()
+    return sum(1 for i in range(0, len(data), 3) if near((data[i], data[i + 1], data[i + 2]), color, 60))
+
+
+# -- the contact sheet ------------------------------------------------------------------------------------
+
+
+async def test_contact_sheet_shows_a_grid_of_frames_in_time_order_with_the_loudness(clip: Path) -> None:
+    picture = await PictureMaker().contact_sheet(str(clip), "colors.mp4", "en")
+
+    assert picture is not None and len(picture.data) <= MAX_BYTES
+    image = opened(picture)
+    assert image.width + image.height <= TELEGRAM_PHOTO_SIDES
+    frames = frame_times(6.0)
+    assert len(frames) == 6
+    # six frames: one row of four, a second row of two; the frame colours follow the clip
+    cell_w = (image.width - 32 - (COLUMNS - 1) * 8) // COLUMNS
+    cell_h = cell_w * 9 // 16
+    centres = [(16 + (i % COLUMNS) * (cell_w + 8) + cell_w // 2, HEADER + (i // COLUMNS) * (cell_h + 8) + cell_h // 2)
+               for i in range(6)]
+    expected = [RED, RED, GREEN, GREEN, BLUE, BLUE]
+    for centre, colour in zip(centres, expected, strict=True):
+        assert near(image.getpixel(centre), colour), (centre, image.getpixel(centre), colour)
+    # the third row is not there: under the two rows comes the loudness strip, not another frame
+    strip_top = HEADER + 2 * (cell_h + 8)
+    assert not any(near(image.getpixel((x, strip_top + 28)), c) for x in (100, 400) for c in (RED, GREEN, BLUE))
+    # loud at the start, silent from 2 s to 4 s: the band is tall at 1 s and thin at 3 s
+    left, right = 16, image.width - 16
+
+    def band_height(seconds: float) -> int:
+        x = int(left + (right - left) * seconds / 6)
+        return sum(1 for y in range(strip_top, strip_top + 56) if near(image.getpixel((x, y)), AUDIO_BAND, 50))
+
+    assert band_height(1.0) > 20
+    assert band_height(3.0) <= 4
+    assert band_height(5.0) > 20
+
+
+async def test_contact_sheet_header_names_the_footage(clip: Path) -> None:
+    maker = PictureMaker()
+    english = opened(await maker.contact_sheet(str(clip), "colors.mp4", "en"))  # type: ignore[arg-type]
+    chinese = opened(await maker.contact_sheet(str(clip), "colors.mp4", "zh"))  # type: ignore[arg-type]
+
+    header = (0, 0, 1280, HEADER - 4)
+    assert ink(english, header) > 200
+    assert list(english.crop(header).tobytes()) != list(chinese.crop(header).tobytes())
+
+
+async def test_contact_sheet_of_unreadable_media_or_without_ffmpeg_is_none(clip: Path, tmp_path: Path) -> None:
+    junk = tmp_path / "junk.mp4"
+    junk.write_bytes(b"this is not a video" * 100)
+
+    assert await PictureMaker().contact_sheet(str(junk), "junk.mp4", "en") is None
+    assert await PictureMaker().contact_sheet(str(tmp_path / "missing.mp4"), "missing.mp4", "en") is None
+    assert await PictureMaker(ffmpeg=str(tmp_path / "no-ffmpeg")).contact_sheet(str(clip), "c.mp4", "en") is None
+
+
+async def test_pictures_are_cached_per_media(clip: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy.mp4"
+    copy.write_bytes(clip.read_bytes())
+    maker = PictureMaker()
+    first = await maker.contact_sheet(str(copy), "copy.mp4", "en")
+    copy.unlink()  # a second ffmpeg run would now fail
+
+    assert first is not None
+    assert await maker.contact_sheet(str(copy), "copy.mp4", "en") == first
+
+
+# -- the timeline -----------------------------------------------------------------------------------------
+
+
+async def test_timeline_has_one_thumbnail_per_video_segment_from_the_users_upload(clip: Path) -> None:
+    maker = PictureMaker()
+    picture = await maker.timeline(reel(), "en", {"colors.mp4": str(clip)})
+
+    assert picture is not None and len(picture.data) <= MAX_BYTES
+    image = opened(picture)
+    _, layout = timeline_picture(reel(), "en", {})
+    video_row = layout.rows[0]
+    y = (video_row[1] + video_row[3]) // 2
+    # walk along the video row: the thumbnails are the only red, green and blue runs
+    runs: list[tuple[int, int, int]] = []
+    for x in range(video_row[0], video_row[2]):
+        pixel = image.getpixel((x, y))
+        colour = next((c for c in (RED, GREEN, BLUE) if near(pixel, c)), None)
+        if colour is not None and (not runs or runs[-1] != colour):
+            runs.append(colour)
+    assert runs == [RED, GREEN, BLUE]
+
+
+async def test_timeline_without_the_media_draws_labelled_blocks(tmp_path: Path) -> None:
+    no_ffmpeg = PictureMaker(ffmpeg=str(tmp_path / "no-ffmpeg"))
+    with_media = await no_ffmpeg.timeline(reel(), "en", {"colors.mp4": str(tmp_path / "gone.mp4")})
+    cloud = await PictureMaker().timeline(reel(), "en", {})
+
+    for picture in (with_media, cloud):
+        assert picture is not None
+        image = opened(picture)
+        _, layout = timeline_picture(reel(), "en", {})
+        row = layout.rows[0]
+        colours = [image.getpixel((x, (row[1] + row[3]) // 2)) for x in range(row[0], row[2])]
+        assert not any(near(p, c) for p in colours for c in (RED, GREEN, BLUE))
+        # each block carries its file's name
+        first_block = (row[0], row[1], row[0] + 100, row[1] + 26)
+        assert ink(image, first_block) > 30
+
+
+def test_timeline_draws_to_scale_with_cuts_speed_and_titles_in_their_script() -> None:
+    image, layout = timeline_picture(reel(), "en", {})
+
+    # three segments, two seams: a cut at 1 s and one at 1.5 s of 3 s
+    left, right = layout.rows[0][0], layout.rows[0][2]
+    assert layout.cuts == [left + int((right - left) / 3), left + int((right - left) / 2)]
+    for x in layout.cuts:
+        assert near(image.getpixel((x, layout.rows[0][1] + 40)), CUT)
+    # the doubled segment wears its speed
+    assert [text for _, text in layout.speeds] == ["2×"]
+    badge = layout.speeds[0][0]
+    assert near(image.getpixel((badge[0] + 1, badge[1] + 1)), SPEED)
+    # titles: the text is drawn inside its box, each in a font that has its letters
+    assert [text for _, text in layout.titles] == ["Urban Dreams", "城市之光"]
+    for box, _ in layout.titles:
+        assert near(image.getpixel((box[2] - 3, box[1] + 3)), TITLE_FILL)
+        assert ink(image, box) > 40
+    cjk_box = layout.titles[1][0]
+    drawn = image.crop(cjk_box)
+    tofu = Image.new("RGB", drawn.size, TITLE_FILL)
+    ImageDraw.Draw(tofu).text((6, drawn.height / 2 - 10), "城市之光", font=font(18, "Latin only"), fill=INK)
+    assert list(drawn.tobytes()) != list(tofu.tobytes())
+    assert font_for_text("城市之光") != font_for_text("Urban Dreams")
+
+
+def test_timeline_speaks_the_conversations_language() -> None:
+    english, _ = timeline_picture(reel(), "en", {})
+    chinese, layout = timeline_picture(reel(), "zh", {})
+
+    names = (0, layout.rows[0][1], layout.rows[0][0], layout.rows[-1][3])  # the track names column
+    assert list(english.crop(names).tobytes()) != list(chinese.crop(names).tobytes())
+
+
+def test_an_empty_or_odd_draft_still_draws() -> None:
+    for raw in (None, {}, {"t": "x"}, {"t": [{"tt": 0, "sg": [{"d": "soon"}]}]},
+                {"t": [{"tt": 0, "sg": [{"d": 1000, "m": {"speed": "fast", "in": "x", "card": "no-colour"}}]}]}):
+        image, _ = timeline_picture(Draft.parse(raw), "en", {})
+        assert image.width == 1280
+
+
+async def test_music_is_a_loudness_band_at_its_volume(clip: Path) -> None:
+    draft = Draft.parse({"t": [{"tt": 1, "sg": [{"st": 0, "d": 6000, "m": {"title": "colors.mp4", "vol": 1.0}}]}]})
+    picture = await PictureMaker().timeline(draft, "en", {"colors.mp4": str(clip)})
+
+    assert picture is not None
+    image = opened(picture)
+    _, layout = timeline_picture(draft, "en", {})
+    row = layout.rows[0]
+
+    def height(seconds: float) -> int:
+        x = int(row[0] + (row[2] - row[0]) * seconds / 6)
+        return sum(1 for y in range(row[1], row[3]) if near(image.getpixel((x, y)), AUDIO_BAND, 50))
+
+    assert height(1.0) > 3 * max(height(3.0), 1)
+
+
+# -- highlights and the poster ----------------------------------------------------------------------------
+
+
+async def test_highlights_strip_shows_each_picked_moment(clip: Path) -> None:
+    assert [(m.start, m.end) for m in picked_moments(reel())] == [(0.5, 1.5), (2.5, 3.5), (4.2, 5.7)]
+    picture = await PictureMaker().highlights(reel(), "en", {"colors.mp4": str(clip)})
+
+    assert picture is not None
+    image = opened(picture)
+    cell_w = (1280 - 32 - 5 * 8) // 6
+    centres = [(16 + i * (cell_w + 8) + cell_w // 2, 52 + 20) for i in range(3)]
+    assert [next(c for c in (RED, GREEN, BLUE) if near(image.getpixel(p), c)) for p in centres] == [RED, GREEN, BLUE]
+    assert near(image.getpixel((16 + 3 * (cell_w + 8) + cell_w // 2, 52 + 20)), (22, 24, 29), 10)
+
+
+async def test_a_single_clip_is_not_a_reel() -> None:
+    one = Draft.parse({"t": [{"tt": 0, "sg": [{"d": 3000, "m": {"name": "a.mp4", "in": 0}}]}]})
+    assert await PictureMaker().highlights(one, "en", {}) is None
+
+
+async def test_poster_frame_fits_telegrams_thumbnail(clip: Path) -> None:
+    picture = await PictureMaker().poster(str(clip), 6.0)
+
+    assert picture is not None
+    image = opened(picture)
+    assert max(image.size) <= TELEGRAM_THUMBNAIL_SIDE and len(picture.data) < 200 * 1024
+    assert near(image.getpixel((image.width // 2, image.height // 2)), GREEN)  # a third of 6 s: green begins
+    assert await PictureMaker().poster(str(clip)) is not None  # the duration found by probing
+
+
+def test_clock() -> None:
+    assert [clock(s) for s in (0, 3.5, 3.99999, 12.4, 75, 3725)] == ["0:00", "0:03.5", "0:04", "0:12", "1:15", "1:02:05"]
+
+
+def test_an_empty_panel_is_not_a_frame() -> None:
+    assert not any(near(PANEL, c) for c in (RED, GREEN, BLUE))
