@@ -203,6 +203,10 @@ def build_tool_functions(tools: EditTools) -> list[Any]:
         """Set the clip sound volume (0 mutes, 1 is normal)."""
         return await _do("volume" if volume > 0 else "mute", {"volume": volume}, tool_context)
 
+    async def compress(mb: float, tool_context: ToolContext) -> dict:
+        """Make the exported file at most this many megabytes (lowers quality where needed)."""
+        return await _do("compress", {"mb": mb}, tool_context)
+
     async def join_clips(tool_context: ToolContext) -> dict:
         """Join all uploaded clips in upload order."""
         return await _do("join", {}, tool_context)
@@ -238,6 +242,7 @@ def build_tool_functions(tools: EditTools) -> list[Any]:
         add_fades,
         add_transitions,
         set_volume,
+        compress,
         join_clips,
         highlight_reel,
         example_clip,

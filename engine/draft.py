@@ -440,6 +440,20 @@ def set_clip_volume(draft: Draft, volume: float) -> Draft:
     return d
 
 
+def set_max_mb(draft: Draft, mb: float | None) -> Draft:
+    """Cap the rendered file at ``mb`` megabytes (10^6 bytes); ``None`` renders at normal quality."""
+    d = clone(draft)
+    d.pop("maxMB", None)
+    if mb is not None:
+        d["maxMB"] = round(float(mb), 3)
+    return d
+
+
+def max_mb(draft: Draft) -> float | None:
+    value = _num(draft.get("maxMB"), 0)
+    return value if value > 0 else None
+
+
 def storyboard(
     scenes: Sequence[tuple[str, int]],
     aspect: str = "16:9",

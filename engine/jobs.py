@@ -134,7 +134,9 @@ class RenderQueue:
 
         try:
             sources = await self._sources(rec.draft)
-            quality = str(rec.output.get("quality", "high")) if isinstance(rec.output, dict) else "high"
+            output = rec.output if isinstance(rec.output, dict) else {}
+            quality = str(output.get("quality", "high"))
+            max_bytes = output.get("maxBytes")
             # off the loop: font lookup may ask fontconfig
             cmd = await asyncio.to_thread(
                 build_command,
@@ -148,6 +150,7 @@ class RenderQueue:
                 quality=quality,
                 font_latin=self.settings.font_latin,
                 font_cjk=self.settings.font_cjk,
+                max_bytes=int(max_bytes) if isinstance(max_bytes, (int, float)) and max_bytes > 0 else None,
             )
             await render(cmd, on_progress=on_progress, cancel_event=cancel)
         except (RenderError, FontNotFoundError, FfmpegError) as exc:

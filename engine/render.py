@@ -37,6 +37,43 @@ XFADE_TYPES = {
 QUALITY_SHORT_SIDE = {"low": 480, "medium": 720, "high": 1080}
 
 
+AUDIO_KBPS = 128
+MIN_VIDEO_KBPS = 24
+SIZE_MARGIN = 0.9  # of a size cap given to the streams: container overhead and VBV slack stay under it
+BITS_PER_PIXEL = 0.06  # per frame, below which a smaller picture looks better than a blockier one
+SHORT_SIDES = (1080, 720, 540, 480, 360, 240)
+
+
+@dataclass(frozen=True)
+class SizeBudget:
+    video_kbps: int
+    audio_kbps: int
+
+
+def _mb_bytes(mb: float | None) -> int | None:
+    return int(mb * 1_000_000) if mb else None
+
+
+def size_budget(max_bytes: int, seconds: float) -> SizeBudget:
+    """Bitrates that keep ``seconds`` of video under ``max_bytes`` in one pass."""
+    seconds = max(seconds, 0.1)
+    index = seconds * (FPS + 48) * 12  # the MP4's sample tables: ~12 bytes per video and audio frame
+    kbps = max(max_bytes - index, 0) * 8 * SIZE_MARGIN / seconds / 1000
+    audio = AUDIO_KBPS if kbps >= 4 * AUDIO_KBPS else 64 if kbps >= 4 * 64 else 32
+    return SizeBudget(max(int(kbps - audio), MIN_VIDEO_KBPS), audio)
+
+
+def fit_to_bitrate(w: int, h: int, video_kbps: int) -> tuple[int, int]:
+    """The largest picture of the same shape, not above ``w`` x ``h``, that the bitrate can carry."""
+    short = min(w, h)
+    for side in (short, *(s for s in SHORT_SIDES if s < short)):
+        k = side / short
+        if video_kbps * 1000 / (w * k * h * k * FPS) >= BITS_PER_PIXEL:
+            return _even(w * k), _even(h * k)
+    k = SHORT_SIDES[-1] / short if short > SHORT_SIDES[-1] else 1.0
+    return _even(w * k), _even(h * k)
+
+
 class RenderError(ValueError):
     """The draft cannot be rendered (nothing on it, a missing file...)."""
 
@@ -139,8 +176,13 @@ def build_command(
     quality: str = "high",
     font_latin: Path | None = None,
     font_cjk: Path | None = None,
+    max_bytes: int | None = None,
 ) -> RenderCommand:
-    """The ffmpeg command that renders ``draft``; pure apart from looking up fonts."""
+    """The ffmpeg command that renders ``draft``; pure apart from looking up fonts.
+
+    A size cap (``max_bytes``, or the draft's ``maxMB`` from a "compress" edit, the smaller wins)
+    caps the bitrate in the same single pass (CRF under a VBV maxrate) and lowers the resolution
+    where the bitrate would be too thin for it."""
     d = dr.relayout(dr.clone(draft))
     vsegs = dr.segments(d, dr.VIDEO)
     if not vsegs:
@@ -150,6 +192,10 @@ def build_command(
         if not s["m"].get("card") and src not in sources:
             raise RenderError(f"unknown file {src!r} on the timeline")
     w, h = output_size(d, sources, quality)
+    caps = [c for c in (max_bytes, _mb_bytes(dr.max_mb(d))) if c]
+    budget = size_budget(min(caps), dr.total_ms(d) / 1000.0) if caps else None
+    if budget is not None:
+        w, h = fit_to_bitrate(w, h, budget.video_kbps)
     cv = d.get("cv") if isinstance(d.get("cv"), dict) else {}
     fit = str(cv.get("fit", "crop")) if cv else "crop"
     muted = bool(d.get("mute"))
@@ -363,6 +409,11 @@ def build_command(
         preset,
         "-crf",
         str(crf),
+        *(
+            ["-maxrate", f"{budget.video_kbps}k", "-bufsize", f"{budget.video_kbps}k"]
+            if budget is not None
+            else []
+        ),
         "-pix_fmt",
         "yuv420p",
         "-r",
@@ -370,7 +421,7 @@ def build_command(
         "-c:a",
         "aac",
         "-b:a",
-        "128k",
+        f"{budget.audio_kbps if budget is not None else AUDIO_KBPS}k",
         "-ar",
         "48000",
         "-ac",

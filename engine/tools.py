@@ -18,6 +18,7 @@ from .store import Store
 
 STATE_KEYS = ("draft", "video_infos", "generated_media", "canvas_config", "video_analyses")
 HIGHLIGHT_XFADE = 0.3
+MIN_COMPRESS_MB, MAX_COMPRESS_MB = 0.1, 2000.0
 
 
 def initial_state() -> dict[str, Any]:
@@ -323,6 +324,19 @@ class EditTools:
             if name == "mute":
                 return ok(new, "Muted the clip sound.", "已静音。")
             return ok(new, f"Clip volume set to {round(vol * 100)}%.", f"原声音量已设为{round(vol * 100)}%。")
+        if name == "compress":
+            mb = float(a["mb"])
+            if not MIN_COMPRESS_MB <= mb <= MAX_COMPRESS_MB:
+                return fail(
+                    f"I can compress to between {MIN_COMPRESS_MB:g} and {MAX_COMPRESS_MB:g} MB.",
+                    f"可以压缩到{MIN_COMPRESS_MB:g}到{MAX_COMPRESS_MB:g} MB之间。",
+                )
+            return ok(
+                dr.set_max_mb(d, mb),
+                f"The export will be at most {mb:g} MB (lower quality where needed).",
+                f"导出的视频将不超过{mb:g} MB（必要时降低画质）。",
+                mb=mb,
+            )
         if name == "join":
             visual = dr.visual_media(media)
             if not visual:

@@ -13,7 +13,7 @@ import pytest
 from core.nemo.models import RENDER_WAIT_HEADER
 from engine.server import EngineServer
 
-from .conftest import Api, engine_settings
+from .conftest import ATTRIBUTION, Api, engine_settings
 
 
 def _path_and_query(url: str) -> str:
@@ -77,3 +77,28 @@ async def test_status_requests_are_held_until_the_render_moves(api: Api, clips: 
     data = (await api.status(rid, seen[-1], wait=0.5))["data"]  # nothing moves any more: answered at the limit
     assert data == {**seen[-1], "outputUrl": data["outputUrl"], "output": data["output"]}
     assert 0.4 < time.monotonic() - started < 5
+
+
+@pytest.mark.slow
+async def test_compress_keeps_the_file_under_the_target(engine: EngineServer, api: Api, clips: dict[str, Path]) -> None:
+    from engine import draft as dr
+    from engine.planner import Op
+
+    await api.upload(clips["talk"])
+    draft = (await api.state())["draft"]
+    normal = (await api.wait(await api.submit(draft=draft)))["output"]["size"]
+    target_mb = round(normal / 3 / 1_000_000, 3)
+    outcome = await engine.tools.execute(Op("compress", {"mb": target_mb}), {"draft": draft}, api.sid, "i1")
+    assert outcome.ok and dr.max_mb(outcome.delta["draft"]) == target_mb
+    small = await api.wait(await api.submit(draft=outcome.delta["draft"]))
+    assert small["output"]["size"] <= target_mb * 1_000_000
+    assert abs(small["output"]["duration"] - 20.0) < 0.2  # all of it, only smaller
+    by_output = await api.http.post(  # the bot's "smaller version" asks through the render's output
+        "/api/render/proxy/lambda", headers={**api.auth, **ATTRIBUTION},
+        json={"id": "small_2", "sessionId": api.sid, "draft": draft,
+              "output": {"format": "mp4", "quality": "high", "maxBytes": int(normal / 3)}},
+    )
+    assert by_output.json()["code"] == 0
+    assert (await api.wait("small_2"))["output"]["size"] <= normal / 3
+    refused = await engine.tools.execute(Op("compress", {"mb": 0.01}), {"draft": draft}, api.sid, "i2", "zh")
+    assert not refused.ok and "MB" in refused.summary
