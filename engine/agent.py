@@ -17,6 +17,7 @@ from google.adk.agents.invocation_context import InvocationContext
 from google.adk.events import Event, EventActions
 from google.adk.tools import ToolContext
 from google.genai import types
+from pydantic import Field
 
 from . import planner
 from .planner import Op
@@ -50,14 +51,18 @@ class PlannerAgent(BaseAgent):
 
     tools: Any = None  # EditTools
     silent_ops: list[str] = []
+    recent: dict[str, list[Op]] = Field(default_factory=dict)  # per session: the last message's edits ("a bit more" repeats them)
 
     async def _run_async_impl(self, ctx: InvocationContext) -> AsyncGenerator[Event, None]:
         text = message_text(ctx.user_content)
         state = _state_dict(ctx.session.state)
-        p = planner.plan(text, state.get("draft"), state.get("video_infos") or [])
+        last = self.recent.get(ctx.session.id, [])
+        p = planner.plan(text, state.get("draft"), state.get("video_infos") or [], last=last)
         if p.is_help:
             yield self._text(ctx, p.reply or "")
             return
+        if not any(op.name == "undo" for op in p.ops):
+            self.recent[ctx.session.id] = list(p.ops)
         summaries: list[str] = []
         all_silent = True
         changed = False
@@ -85,6 +90,9 @@ class PlannerAgent(BaseAgent):
                 summaries.append(outcome.summary)
             if not (outcome.ok and op.name in self.silent_ops):
                 all_silent = False
+        if p.reply:  # what was not understood, or a question, beside what was done
+            summaries.append(p.reply)
+            all_silent = False
         if all_silent:
             return  # as NEMO does for some edits: the stream closes without text
         tail = ""
