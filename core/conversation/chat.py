@@ -22,7 +22,7 @@ from .state import Conversation
 
 log = logging.getLogger(__name__)
 
-_TEMPORARY_ISSUE = re.compile(r"\s*I encountered a temporary issue[^\n]*$", re.I)
+_TEMPORARY_ISSUE = re.compile(r"\s*I encountered a temporary issue[^\n]*$", re.IGNORECASE)
 
 
 class Chat:

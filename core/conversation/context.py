@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import secrets
+import socket
 from collections.abc import Sequence
 
 from core.i18n import LANGUAGES, pick_language, say
@@ -38,6 +41,8 @@ class Context:
         self.conversations: dict[str, Conversation] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self.metrics = Metrics()
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        """This process, among the bot processes that may share the store."""
 
     async def conversation(self, target: Target) -> Conversation:
         key = target.conversation

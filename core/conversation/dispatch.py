@@ -4,6 +4,7 @@ answers at once, commands to ``Commands``, timeline work into the conversation's
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from core.i18n import say
@@ -21,7 +22,7 @@ from .commands import Commands
 from .context import Context
 from .delivery import Delivery
 from .export import Exports
-from .queue import OperationQueue
+from .queue import JOB_LEASE, OperationQueue
 from .quick import QuickAnswers
 from .state import Operation
 from .text import MAX_TEXT, clean_text
@@ -48,6 +49,7 @@ class Core(Context):
         self.commands = Commands(self, self.queue, self.quick)
         self.rate = RateLimiter(settings.bot.rate_per_minute)
         self.metrics.watch(self)
+        self._background: contextlib.AsyncExitStack | None = None
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -57,7 +59,12 @@ class Core(Context):
         self.port_ready.setdefault(port.platform, asyncio.Event()).set()
 
     async def start(self) -> None:
-        """Resume the renders that were open when the bot stopped."""
+        """Resume the renders that were open when the bot stopped; keep this process's jobs counted
+        and hear the /cancel other processes take."""
+        self._background = contextlib.AsyncExitStack()
+        await self._background.enter_async_context(self.store.cancel_requests(self.owner, self._cancelled_elsewhere))
+        heartbeat = asyncio.create_task(self._keep_jobs_alive(), name="jobs heartbeat")
+        self._background.callback(heartbeat.cancel)
         resumed = await self.renders.resume()
         if resumed:
             log.info("resumed %d open render(s)", resumed)
@@ -71,6 +78,24 @@ class Core(Context):
             worker.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
         await self.renders.stop()
+        if self._background is not None:
+            await self._background.aclose()
+            self._background = None
+
+    async def _keep_jobs_alive(self) -> None:
+        while True:
+            await asyncio.sleep(JOB_LEASE / 3)
+            try:
+                await self.store.keep_jobs_alive(self.owner, JOB_LEASE)
+            except Exception:
+                log.warning("could not renew this process's jobs", exc_info=True)
+
+    def _cancelled_elsewhere(self, key: str) -> None:
+        """Another process took a /cancel for ``key``: stop what this one runs or holds of it."""
+        conv = self.conversations.get(key)
+        if conv is not None and (conv.running is not None or conv.queue):
+            lang = self.language(conv)
+            asyncio.get_running_loop().create_task(self.queue.cancel_here(conv, lang), name=f"cancel:{key}")
 
     async def idle(self, timeout: float = 30.0) -> None:
         """Wait until no conversation has work running or queued (for tests and shutdown)."""

@@ -1,5 +1,9 @@
 """The queue: work that changes the timeline runs one operation at a time per conversation;
-later requests wait (the user sees their position) and ``/cancel`` stops the running one."""
+later requests wait (the user sees their position) and ``/cancel`` stops the running one.
+
+Several bot processes may share one store (PostgreSQL): each keeps its own queue of the work it
+received, runs it under the store's lock for the conversation (so one job at a time wherever the
+updates landed), counts positions over every process's jobs, and passes a /cancel on to them."""
 
 from __future__ import annotations
 
@@ -22,6 +26,8 @@ from .upload import Uploads
 log = logging.getLogger(__name__)
 
 SHUTDOWN_NOTICE_WAIT = 3.0
+JOB_LEASE = 30.0  # a process's jobs count in others' queue positions while it renews them this often
+ALL = 2**62       # a job id after every job: ``jobs_before(key, ALL)`` counts them all
 
 
 class OperationQueue:
@@ -35,55 +41,90 @@ class OperationQueue:
 
     async def enqueue(self, conv: Conversation, op: Operation) -> None:
         ctx = self.ctx
+        key = conv.record.key
         lang = ctx.language(conv, op.incoming)
-        busy = conv.running is not None or bool(conv.queue)
-        if busy and len(conv.queue) >= ctx.settings.bot.queue_limit:
+        op.job_id = await ctx.store.add_job(key, ctx.owner, JOB_LEASE)
+        ahead = await ctx.store.jobs_before(key, op.job_id)  # the running job and the waiting ones
+        if ahead > ctx.settings.bot.queue_limit:
+            await ctx.store.end_job(op.job_id)
             await ctx.reply(op.incoming.target, say(lang, "queue_full", limit=ctx.settings.bot.queue_limit))
             return
         conv.queue.append(op)
-        if busy:
+        if ahead:
             try:
                 op.message = await ctx.port(op.incoming.target).send(
-                    op.incoming.target, say(lang, "queued", position=len(conv.queue)))
+                    op.incoming.target, say(lang, "queued", position=ahead))
             except Exception:
                 log.warning("could not show the queue position", exc_info=True)
         if conv.worker is None or conv.worker.done():
-            conv.worker = asyncio.create_task(self._work(conv), name=f"conversation:{conv.record.key}")
+            conv.worker = asyncio.create_task(self._work(conv), name=f"conversation:{key}")
 
     async def _work(self, conv: Conversation) -> None:
+        key = conv.record.key
         while conv.queue:
-            op = conv.queue.popleft()
-            conv.running = op
-            op.task = asyncio.create_task(self._run(conv, op), name=f"op:{conv.record.key}:{op.kind.value}")
+            op = conv.queue[0]
             try:
-                await asyncio.shield(op.task)
-            except asyncio.CancelledError:
-                if not op.task.done():  # the worker itself is stopping
-                    op.task.cancel()
-                    raise
+                async with self.ctx.store.conversation_lock(key):  # another process may be running one
+                    if not conv.queue or conv.queue[0] is not op:  # cancelled while waiting
+                        continue
+                    conv.queue.popleft()
+                    conv.running = op
+                    # another process may have changed the conversation since it was read
+                    conv.record = await self.ctx.store.get_conversation(key) or conv.record
+                    op.task = asyncio.create_task(self._run(conv, op), name=f"op:{key}:{op.kind.value}")
+                    try:
+                        await asyncio.shield(op.task)
+                    except asyncio.CancelledError:
+                        if not op.task.done():  # the worker itself is stopping
+                            op.task.cancel()
+                            raise
             finally:
                 conv.running = None
+                if op.job_id is not None and (op.task is None or op.task.done()):
+                    await self._end(op)
+
+    async def _end(self, op: Operation) -> None:
+        job_id, op.job_id = op.job_id, None
+        if job_id is not None:
+            try:
+                await self.ctx.store.end_job(job_id)
+            except Exception:  # it stops counting when its heartbeat lapses
+                log.warning("could not end job %s", job_id, exc_info=True)
 
     async def cancel(self, conv: Conversation, lang: str, target: Target) -> None:
-        """Stop the running operation and drop the queued ones; ``target`` is where the
-        request came from (its answer goes there, with the surface's reply details)."""
+        """Stop the running operation and drop the queued ones, in this process and in any other
+        that holds this conversation's work; ``target`` is where the request came from (its answer
+        goes there, with the surface's reply details)."""
         ctx = self.ctx
+        key = conv.record.key
+        here = len(conv.queue) + (conv.running is not None)
+        elsewhere = await ctx.store.jobs_before(key, ALL) - here
+        if elsewhere > 0:
+            await ctx.store.request_cancel(key, ctx.owner)
+        dropped, stopped = await self.cancel_here(conv, lang)
+        if stopped or elsewhere > 0:
+            return  # the running job's status message says "Cancelled."
+        if dropped:
+            await ctx.reply(target, say(lang, "cancelled_queue", count=dropped))
+        else:
+            await ctx.reply(target, say(lang, "nothing_to_cancel"))
+
+    async def cancel_here(self, conv: Conversation, lang: str) -> tuple[int, bool]:
+        """Drop this process's waiting jobs of ``conv`` and stop its running one: (dropped, stopped)."""
         dropped = list(conv.queue)
         conv.queue.clear()
         for op in dropped:
+            await self._end(op)
             if op.message is not None:
                 try:
-                    await ctx.port(op.message.target).edit(op.message, say(lang, "cancelled"))
+                    await self.ctx.port(op.message.target).edit(op.message, say(lang, "cancelled"))
                 except Exception:
                     log.warning("could not mark a queued job cancelled", exc_info=True)
         running = conv.running
         if running is None or running.task is None or running.task.done():
-            if dropped:
-                await ctx.reply(target, say(lang, "cancelled_queue", count=len(dropped)))
-            else:
-                await ctx.reply(target, say(lang, "nothing_to_cancel"))
-            return
+            return len(dropped), False
         running.task.cancel()
+        return len(dropped), True
 
     async def _run(self, conv: Conversation, op: Operation) -> None:
         ctx = self.ctx

@@ -19,6 +19,7 @@ class Operation:
     incoming: Incoming
     message: MessageRef | None = None
     task: asyncio.Task[None] | None = None
+    job_id: int | None = None  # its row in the store's jobs (queue positions across processes)
 
 
 @dataclass(eq=False)

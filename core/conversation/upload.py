@@ -101,5 +101,5 @@ def instruction_after_upload(text: str, had_attachments: bool) -> str:
     if not had_attachments:
         for url in find_urls(text):
             text = text.replace(url, " ")
-        text = re.sub(r"^\s*(upload|上传)\b", "", text, flags=re.I).strip(" :,.-")
+        text = re.sub(r"^\s*(upload|上传)\b", "", text, flags=re.IGNORECASE).strip(" :,.-")
     return text.strip()

@@ -6,6 +6,7 @@ PostgreSQL (``core.store.postgres``) for several processes on one database.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -93,4 +94,26 @@ class Store(Protocol):
 
     async def renew_leases(self, owner: str, seconds: float) -> int:
         """Extend the leases ``owner`` holds; how many it still holds."""
+        ...
+
+    async def add_job(self, conversation: str, owner: str, seconds: float) -> int:
+        """Note a job of ``conversation`` that process ``owner`` runs or holds waiting; alive ``seconds``."""
+        ...
+
+    async def jobs_before(self, conversation: str, job_id: int) -> int:
+        """How many live jobs of ``conversation``, in any process, came before ``job_id``."""
+        ...
+
+    async def end_job(self, job_id: int) -> None: ...
+
+    async def keep_jobs_alive(self, owner: str, seconds: float) -> None:
+        """A process's heartbeat: its jobs stay counted; a dead process's stop counting."""
+        ...
+
+    async def request_cancel(self, conversation: str, owner: str) -> None:
+        """Tell every other process that ``conversation``'s user said /cancel (to process ``owner``)."""
+        ...
+
+    def cancel_requests(self, owner: str, callback: Callable[[str], None]) -> AbstractAsyncContextManager[None]:
+        """While entered, ``callback(conversation)`` runs for each /cancel another process took."""
         ...

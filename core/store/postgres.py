@@ -2,17 +2,20 @@
 
 Same ``Store`` protocol and the same schema history as ``core.store.sqlite``; JSON values are
 ``jsonb``. Migrations run under an advisory lock, so processes starting together migrate once.
-Two things only a shared database needs: a lock per conversation that holds across processes
-(``conversation_lock``, a session advisory lock) and render jobs claimed with a lease
+What only a shared database needs: a lock per conversation that holds across processes
+(``conversation_lock``, a row with a lease), queue positions counted over every process's jobs, a
+/cancel passed on with NOTIFY, and render jobs claimed with a lease
 (``lease_renders``: ``FOR UPDATE SKIP LOCKED``, renewed by ``renew_leases``), so that a process that
 dies has its renders taken over by another.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -22,7 +25,9 @@ import asyncpg
 from core.store.base import ConversationRecord, RenderJob, TokenRecord
 
 MIGRATION_LOCK = 0x6E656D6F  # "nemo": the advisory lock key held while migrating
+CANCEL_CHANNEL = "nemobot_cancel"  # NOTIFY channel: a conversation's /cancel, for every process
 POOL_SIZE = 10
+LOCK_LEASE = 30.0  # a conversation lock whose holder stopped renewing it (the process died) lapses after this
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: the first schema
@@ -52,6 +57,18 @@ MIGRATIONS: tuple[str, ...] = (
     "ALTER TABLE tokens ADD COLUMN own BOOLEAN NOT NULL DEFAULT FALSE",
     # 3: render jobs are claimed with a lease by one process at a time
     "ALTER TABLE renders ADD COLUMN lease_owner TEXT, ADD COLUMN lease_until DOUBLE PRECISION NOT NULL DEFAULT 0",
+    # 4: the jobs each conversation has running or waiting, in every process (queue positions), and the
+    # lock that lets one of them run at a time
+    """
+    CREATE TABLE conversation_locks (
+        conversation TEXT PRIMARY KEY, holder TEXT NOT NULL, until DOUBLE PRECISION NOT NULL
+    );
+    CREATE TABLE jobs (
+        id BIGSERIAL PRIMARY KEY, conversation TEXT NOT NULL, owner TEXT NOT NULL,
+        alive_until DOUBLE PRECISION NOT NULL
+    );
+    CREATE INDEX jobs_by_conversation ON jobs (conversation);
+    """,
 )
 
 _RENDER_COLUMNS = (
@@ -63,9 +80,10 @@ _RENDER_COLUMNS = (
 class PostgresStore:
     """``Store`` on a PostgreSQL database given by its URL (``postgresql://user@host/db``)."""
 
-    def __init__(self, url: str, *, pool_size: int = POOL_SIZE) -> None:
+    def __init__(self, url: str, *, pool_size: int = POOL_SIZE, lock_lease: float = LOCK_LEASE) -> None:
         self.url = url
         self.pool_size = pool_size
+        self.lock_lease = lock_lease
         self._pool: asyncpg.Pool | None = None
 
     @property
@@ -120,13 +138,69 @@ class PostgresStore:
     @asynccontextmanager
     async def conversation_lock(self, key: str) -> AsyncIterator[None]:
         """Held by one process at a time for ``key``: one job at a time per conversation, wherever its
-        updates land. A session advisory lock, released on exit or when the holder's connection dies."""
-        async with self.pool.acquire() as db:
-            await db.execute("SELECT pg_advisory_lock(hashtextextended($1, 0))", key)
-            try:
-                yield
-            finally:
-                await db.execute("SELECT pg_advisory_unlock(hashtextextended($1, 0))", key)
+        updates land. A row with a lease, renewed while held, so no connection is held for the length
+        of a job (a pool would run dry) and a process that dies lets go when its lease lapses."""
+        holder = uuid.uuid4().hex
+        pause = 0.02
+        while not await self.pool.fetchval(
+            "INSERT INTO conversation_locks (conversation, holder, until) VALUES ($1, $2, $3) "
+            "ON CONFLICT (conversation) DO UPDATE SET holder = excluded.holder, until = excluded.until "
+            "WHERE conversation_locks.until < $4 RETURNING 1",
+            key, holder, time.time() + self.lock_lease, time.time(),
+        ):
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 0.5)
+
+        async def renew() -> None:
+            while True:
+                await asyncio.sleep(self.lock_lease / 3)
+                await self.pool.execute("UPDATE conversation_locks SET until = $1 WHERE conversation = $2 "
+                                        "AND holder = $3", time.time() + self.lock_lease, key, holder)
+
+        renewing = asyncio.create_task(renew(), name=f"lock:{key}")
+        try:
+            yield
+        finally:
+            renewing.cancel()
+            await self.pool.execute("DELETE FROM conversation_locks WHERE conversation = $1 AND holder = $2",
+                                    key, holder)
+
+    async def add_job(self, conversation: str, owner: str, seconds: float) -> int:
+        return int(await self.pool.fetchval(
+            "INSERT INTO jobs (conversation, owner, alive_until) VALUES ($1,$2,$3) RETURNING id",
+            conversation, owner, time.time() + seconds,
+        ))
+
+    async def jobs_before(self, conversation: str, job_id: int) -> int:
+        return int(await self.pool.fetchval(
+            "SELECT COUNT(*) FROM jobs WHERE conversation = $1 AND id < $2 AND alive_until >= $3",
+            conversation, job_id, time.time(),
+        ))
+
+    async def end_job(self, job_id: int) -> None:
+        await self.pool.execute("DELETE FROM jobs WHERE id = $1", job_id)
+
+    async def keep_jobs_alive(self, owner: str, seconds: float) -> None:
+        await self.pool.execute("UPDATE jobs SET alive_until = $1 WHERE owner = $2", time.time() + seconds, owner)
+
+    async def request_cancel(self, conversation: str, owner: str) -> None:
+        await self.pool.execute("SELECT pg_notify($1, $2)", CANCEL_CHANNEL, _dumps([owner, conversation]))
+
+    @asynccontextmanager
+    async def cancel_requests(self, owner: str, callback: Callable[[str], None]) -> AsyncIterator[None]:
+        """``callback(conversation)`` for every /cancel another process takes, while this is entered."""
+        db = await asyncpg.connect(self.url)
+
+        def listener(_db: object, _pid: int, _channel: str, payload: str) -> None:
+            sender, conversation = json.loads(payload)
+            if sender != owner:
+                callback(conversation)
+
+        await db.add_listener(CANCEL_CHANNEL, listener)
+        try:
+            yield
+        finally:
+            await db.close()
 
     # -- tokens -----------------------------------------------------------------------------
 

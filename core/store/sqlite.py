@@ -8,7 +8,7 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
@@ -51,6 +51,14 @@ MIGRATIONS: tuple[str, ...] = (
     "ALTER TABLE tokens ADD COLUMN own INTEGER NOT NULL DEFAULT 0",
     # 3: render jobs are claimed with a lease (one process per file here, but the same contract as PostgreSQL)
     "ALTER TABLE renders ADD COLUMN lease_owner TEXT; ALTER TABLE renders ADD COLUMN lease_until REAL NOT NULL DEFAULT 0",
+    # 4: the jobs each conversation has running or waiting, in every process (queue positions)
+    """
+    CREATE TABLE jobs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, conversation TEXT NOT NULL, owner TEXT NOT NULL,
+        alive_until REAL NOT NULL
+    );
+    CREATE INDEX jobs_by_conversation ON jobs (conversation);
+    """,
 )
 
 
@@ -145,6 +153,32 @@ class SqliteStore:
         """One job at a time per conversation: in this process (a SQLite file has one bot process)."""
         async with self._conversation_locks.setdefault(key, asyncio.Lock()):
             yield
+
+    async def add_job(self, conversation: str, owner: str, seconds: float) -> int:
+        cur = await self._write("INSERT INTO jobs (conversation, owner, alive_until) VALUES (?,?,?)",
+                                (conversation, owner, time.time() + seconds))
+        return int(cur.lastrowid or 0)
+
+    async def jobs_before(self, conversation: str, job_id: int) -> int:
+        async with self.db.execute(
+            "SELECT COUNT(*) FROM jobs WHERE conversation = ? AND id < ? AND alive_until >= ?",
+            (conversation, job_id, time.time()),
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def end_job(self, job_id: int) -> None:
+        await self._write("DELETE FROM jobs WHERE id = ?", (job_id,))
+
+    async def keep_jobs_alive(self, owner: str, seconds: float) -> None:
+        await self._write("UPDATE jobs SET alive_until = ? WHERE owner = ?", (time.time() + seconds, owner))
+
+    async def request_cancel(self, conversation: str, owner: str) -> None:
+        """Nothing to tell: one bot process per SQLite file cancels its own jobs."""
+
+    @asynccontextmanager
+    async def cancel_requests(self, owner: str, callback: Callable[[str], None]) -> AsyncIterator[None]:
+        yield
 
     # -- tokens -----------------------------------------------------------------------------
 

@@ -155,3 +155,35 @@ async def test_a_conversation_lock_holds_across_processes() -> None:
         finally:
             await a.close()
             await b.close()
+
+
+@needs_postgres
+async def test_a_conversation_lock_of_a_process_that_died_lapses() -> None:
+    async with throwaway_database(PG_URL or "") as url:
+        a, b = PostgresStore(url, lock_lease=0.5), PostgresStore(url, lock_lease=0.5)
+        await a.open()
+        await b.open()
+        held = a.conversation_lock("telegram:1")
+        await held.__aenter__()
+        next(t for t in asyncio.all_tasks() if t.get_name() == "lock:telegram:1").cancel()  # it stops renewing
+        try:
+            started = asyncio.get_running_loop().time()
+            async with b.conversation_lock("telegram:1"):
+                waited = asyncio.get_running_loop().time() - started
+            assert 0.3 < waited < 2.0
+        finally:
+            await a.close()
+            await b.close()
+
+
+async def test_queue_positions_count_every_process_and_lapse_with_a_dead_one(store: Store) -> None:
+    first = await store.add_job("telegram:1", "a", 30)
+    second = await store.add_job("telegram:1", "b", 0.3)
+    third = await store.add_job("telegram:1", "a", 30)
+    await store.add_job("telegram:2", "a", 30)
+    assert [await store.jobs_before("telegram:1", j) for j in (first, second, third)] == [0, 1, 2]
+    await asyncio.sleep(0.4)  # "b" died and stopped renewing
+    await store.keep_jobs_alive("a", 30)
+    assert await store.jobs_before("telegram:1", third) == 1
+    await store.end_job(first)
+    assert await store.jobs_before("telegram:1", third) == 0
