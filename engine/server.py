@@ -85,17 +85,17 @@ class EngineServer:
 
     async def start(self) -> None:
         from google.adk.runners import Runner
-        from google.adk.sessions.sqlite_session_service import SqliteSessionService
 
         from .agent import build_agent
         from .jobs import RenderQueue
+        from .sessions import SessionStore
 
         for d in (self.data_dir, self.media_dir, self.tmp_dir):
             d.mkdir(parents=True, exist_ok=True)
         await self.store.open()
         secret = self.settings.link_secret.get_secret_value() if self.settings.link_secret else None
         self.links = LinkSigner(load_secret(secret, self.data_dir), self.settings.link_ttl_hours * 3600)
-        self.sessions = SqliteSessionService(db_path=str(self.data_dir / "adk_sessions.db"))
+        self.sessions = SessionStore(self.data_dir / "adk_sessions.db")
         self.tools = EditTools(self.store, self.settings, self.data_dir / "analysis")
         model = self.model if self.model is not None else self.settings.llm_model
         self.agent = build_agent(self.settings.agent, self.tools, self.settings.silent_ops, model)
@@ -126,6 +126,7 @@ class EngineServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        await self.sessions.close()
         await self.store.close()
 
     def public_url(self, path: str) -> str:

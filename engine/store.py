@@ -14,6 +14,8 @@ from typing import Any
 
 import aiosqlite
 
+BUSY_TIMEOUT_S = 30.0  # how long a statement waits for another process's lock on the file
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tokens (
   token TEXT PRIMARY KEY, user_id TEXT NOT NULL, client_id TEXT, expires_at REAL NOT NULL,
@@ -95,7 +97,7 @@ class Store:
 
     async def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = await aiosqlite.connect(self.path)
+        self._db = await aiosqlite.connect(self.path, timeout=BUSY_TIMEOUT_S)
         self._db.row_factory = aiosqlite.Row
         await self._db.execute("PRAGMA journal_mode=WAL")
         await self._db.execute("PRAGMA synchronous=NORMAL")
