@@ -1,7 +1,8 @@
 """The chat stream: one message to NEMO, its events read, and the reply the user sees.
 
-When the stream closes without a word, or drops, the user is told what changed on the
-timeline (the diff between the state before and after), never asked to resend blindly.
+When the stream closes without a word, drops, or ends in an error, the user is told what
+changed on the timeline (the diff between the state before and after), never asked to resend
+blindly, and that state becomes the baseline the next edit's changes are measured from.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import re
 
 from core.i18n import describe_change, say
 from core.nemo.draft import Draft, draft_changes, timeline_summary
-from core.nemo.errors import NemoError, StreamDropped
-from core.nemo.events import StateDelta, Text, ToolCall
+from core.metrics import error_label
+from core.nemo.errors import NemoError, StreamDropped, StreamFailed
+from core.nemo.events import StateDelta, Text, ToolCall, paragraphs
 from core.nemo.session import NemoSession
 from core.routing import translate_gui
 from core.status import StatusMessage
@@ -34,32 +36,26 @@ class Chat:
         await nemo.session_id()
         before = await self._draft_before(conv, nemo)
         status.set_step(say(lang, "step_thinking"), "typing")
-        parts: list[str] = []
+        texts: list[Text] = []
         latest: Draft | None = None
         owner = status.target.user_id
+        started = False
         try:
             async for event in nemo.chat(text):
+                started = True
                 if isinstance(event, Text):
-                    parts.append(event.text)
+                    texts.append(event)
                 elif isinstance(event, ToolCall):
                     status.set_step(say(lang, "step_tool", name=event.name[:40] or "edit"))
                 elif isinstance(event, StateDelta) and "draft" in event.delta:
                     latest = Draft.parse(event.delta["draft"])
-        except StreamDropped as exc:
-            log.warning("stream dropped in %s: %s", conv.record.key, exc)
-            try:
-                after = (await nemo.call(lambda t, s: nemo.client.state(t, s, skill=nemo.skill))).draft
-            except NemoError as state_error:  # the message went out: never say "try again" blindly
-                log.warning("state after a dropped stream unreadable in %s: %s", conv.record.key, state_error)
-                await status.finish(say(lang, "edit_unconfirmed"), ctx.main_buttons(lang, owner))
-                return
-            await self.remember(conv, after)
-            changes = changes_text(before, after, lang)
-            summary = timeline_summary(after)
-            key = "dropped_changes" if changes else "dropped_nothing"
-            await status.finish(say(lang, key, changes=changes, summary=summary), ctx.main_buttons(lang, owner))
+        except NemoError as exc:
+            # once NEMO has the message, an error may come after an edit applied: read what did
+            if not (started or isinstance(exc, (StreamDropped, StreamFailed))):
+                raise
+            await self._after_error(conv, nemo, before, exc, status, lang)
             return
-        reply = "".join(parts).strip()
+        reply = paragraphs(texts)
         if reply and latest is not None:
             reply = _TEMPORARY_ISSUE.sub("", reply).strip() or reply
         if latest is None:
@@ -82,6 +78,26 @@ class Chat:
             key = "silent_changes" if changes else "silent_nothing"
             text_out = say(lang, key, changes=changes, summary=timeline_summary(latest))
         await status.finish(restarted(nemo, lang, text_out), ctx.main_buttons(lang, owner))
+
+    async def _after_error(self, conv: Conversation, nemo: NemoSession, before: Draft, exc: NemoError,
+                           status: StatusMessage, lang: str) -> None:
+        """The stream broke or failed after NEMO got the message: say what did apply."""
+        ctx = self.ctx
+        owner = status.target.user_id
+        ctx.metrics.nemo_errors.labels(error_label(exc)).inc()
+        log.warning("chat stream failed in %s: %r", conv.record.key, exc)
+        try:
+            after = (await nemo.call(lambda t, s: nemo.client.state(t, s, skill=nemo.skill))).draft
+        except NemoError as state_error:  # the message went out: never say "try again" blindly
+            log.warning("state after a failed stream unreadable in %s: %s", conv.record.key, state_error)
+            await status.finish(say(lang, "edit_unconfirmed"), ctx.main_buttons(lang, owner))
+            return
+        await self.remember(conv, after)
+        changes = changes_text(before, after, lang)
+        kind = "dropped" if isinstance(exc, StreamDropped) else "failed"
+        key = f"{kind}_changes" if changes else f"{kind}_nothing"
+        text = say(lang, key, changes=changes, summary=timeline_summary(after))
+        await status.finish(restarted(nemo, lang, text), ctx.main_buttons(lang, owner))
 
     async def _draft_before(self, conv: Conversation, nemo: NemoSession) -> Draft:
         if conv.record.draft is not None or not conv.record.session_id:

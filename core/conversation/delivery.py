@@ -43,6 +43,7 @@ class Delivery:
             await live.stop()
         message = live.message if live is not None else job_status_message(job)
         if error is not None or result is None or not result.url:
+            log.warning("render %s ended without a video: %r", job.id, error)
             text = ctx.error_text(error, lang) if error else say(lang, "error_render_failed", detail="?")
             await finish_message(port, target, message, text, [])
             return

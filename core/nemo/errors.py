@@ -71,6 +71,18 @@ class MissingClientId(NemoError):
     key = "error_generic"
 
 
+class LinkRefused(NemoError):
+    """4003 (the built-in engine): it will not fetch that link (not http(s), or a private address)."""
+
+    key = "url_private"
+
+
+class LinkNotFetched(NemoError):
+    """4004 (the built-in engine, with HTTP 502): the video at a link could not be downloaded."""
+
+    key = "error_link_fetch"
+
+
 class ExportBlocked(NemoError):
     """HTTP 402: the free plan cannot export (not a credits problem)."""
 
@@ -133,6 +145,8 @@ _BY_CODE: dict[int, type[NemoError]] = {
     2001: NoCredits,
     4001: UnsupportedFile,
     4002: FileTooLarge,
+    4003: LinkRefused,
+    4004: LinkNotFetched,
     400: MissingClientId,
     401: AuthError,
     402: ExportBlocked,

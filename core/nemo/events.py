@@ -2,7 +2,9 @@
 
 One SSE ``data:`` payload is one ADK event (compact camelCase JSON). It becomes zero or more
 of the values below. ``EventReader`` adds the stream-level rules: ``partial`` text chunks and
-the final event that repeats them are shown once, and error lines raise ``StreamFailed``.
+the final event that repeats them are shown once, text of a new agent turn is marked as such
+(a new event that is not a ``partial`` continuation, or text after a tool call or response),
+and error lines raise ``StreamFailed``.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from core.nemo.errors import StreamFailed
 
 @dataclass(frozen=True, slots=True)
 class Text:
-    """Text for the user (a chunk of it when streamed)."""
+    """Text for the user (a chunk of it when streamed). ``continues``: the chunk belongs to the
+    same agent turn as the text before it (join them); otherwise it starts a new paragraph."""
 
     text: str
+    continues: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +147,8 @@ class EventReader:
     """Feeds SSE payloads through ``parse_event`` and shows streamed text once.
 
     Partial chunks come out as ``Text`` at once; the final event repeating them is dropped
-    (or only its unseen tail is kept).
+    (or only its unseen tail is kept). Chunks of one turn (the partial run, its tail, the text
+    parts of one event) are marked ``continues``; a tool call or response ends the turn.
     """
 
     def __init__(self) -> None:
@@ -151,19 +156,38 @@ class EventReader:
 
     def feed(self, data: str) -> list[StreamEvent]:
         out: list[StreamEvent] = []
+        shown_here = False  # this event already showed text: its next text part continues it
         for event in parse_event(data):
             if isinstance(event, _PartialText):
-                self._streamed += event.text
                 if event.text:
-                    out.append(Text(event.text))
+                    out.append(Text(event.text, continues=bool(self._streamed) or shown_here))
+                    shown_here = True
+                self._streamed += event.text
             elif isinstance(event, Text) and self._streamed:
                 streamed, self._streamed = self._streamed, ""
                 if event.text.startswith(streamed):
                     tail = event.text[len(streamed):]
                     if tail:
-                        out.append(Text(tail))
+                        out.append(Text(tail, continues=True))
                 elif event.text.strip() != streamed.strip():
-                    out.append(Text(event.text))
+                    out.append(Text(event.text, continues=shown_here))
+                shown_here = True
+            elif isinstance(event, Text):
+                out.append(Text(event.text, continues=shown_here))
+                shown_here = True
             else:
+                if isinstance(event, (ToolCall, ToolResult)):
+                    self._streamed = ""  # a turn that ends in a tool call starts afresh after it
                 out.append(event)
         return out
+
+
+def paragraphs(texts: list[Text]) -> str:
+    """The texts of a reply as the user reads them: one paragraph per agent turn."""
+    turns: list[str] = []
+    for text in texts:
+        if text.continues and turns:
+            turns[-1] += text.text
+        else:
+            turns.append(text.text)
+    return "\n\n".join(turn.strip() for turn in turns if turn.strip())

@@ -8,7 +8,9 @@ import pytest
 
 from core.conversation import Core
 from core.ports import Attachment, Incoming, Target
-from tests.fakes.nemo import Drop, FakeNemo, Heartbeat, Partial, SetDraft, Sleep, Text, ToolCall
+from tests.fakes.nemo import (
+    Drop, ErrorEvent, FakeNemo, Heartbeat, Partial, SetDraft, Sleep, Text, ToolCall, ToolResult,
+)
 from tests.recording import RecordingPort
 
 ANN = Target("test", "chat-1", "ann")
@@ -49,6 +51,69 @@ async def test_partial_text_is_shown_once(core: Core, port: RecordingPort, nemo:
     await core.idle()
     assert port.last().startswith("Adding a title.")
     assert "Adding a title.Adding" not in port.last()
+
+
+def with_track(nemo: FakeNemo, kind: int, label: str, seconds: int, **meta: object) -> dict[str, object]:
+    """The session's draft with one more track holding one segment."""
+    session = next(iter(nemo.sessions.values()))
+    segment = {"st": 0, "d": seconds * 1000, "m": {"text" if kind == 7 else "name": label, **meta}}
+    return {"t": session.draft["t"] + [{"tt": kind, "sg": [segment]}]}
+
+
+async def test_separate_agent_turns_read_as_separate_paragraphs(
+    core: Core, port: RecordingPort, nemo: FakeNemo
+) -> None:
+    await uploaded(core)
+    music = with_track(nemo, 1, "Lo-fi", 10, vol=0.35)
+    nemo.script_chat(
+        Partial(["Sure, adding ", "lo-fi music now."]),                  # streamed, then repeated whole
+        ToolCall("edit_multitrack", {"op": "add_music"}),
+        ToolResult("edit_multitrack", {"ok": True}, {"draft": music}),
+        Text("Added BGM 'Lo-fi' (0-10s, 35%)."),
+    )
+    await core.handle(text("add lo-fi music"))
+    await core.idle()
+    assert port.last().startswith("Sure, adding lo-fi music now.\n\nAdded BGM 'Lo-fi' (0-10s, 35%).")
+    assert port.last().count("lo-fi music now") == 1
+
+
+async def test_an_error_after_an_applied_edit_says_what_applied_and_the_next_edit_reports_only_its_own(
+    core: Core, port: RecordingPort, nemo: FakeNemo
+) -> None:
+    await uploaded(core)
+    music = with_track(nemo, 1, "Lo-fi", 10, vol=0.35)
+    nemo.script_chat(
+        Text("Sure, adding lo-fi music now."),
+        ToolCall("edit_multitrack", {"op": "add_music"}),
+        ToolResult("edit_multitrack", {"ok": True}, {"draft": music}),
+        ErrorEvent("UNAVAILABLE", "model overloaded (503)"),
+    )
+    await core.handle(text("add lo-fi music"))
+    await core.idle()
+    reply = port.last()
+    assert reply.startswith("The editor stopped with an error partway, but this much went through: "
+                            "added music 'Lo-fi' 0-10s.")
+    assert "503" not in reply and "overloaded" not in reply and "rephras" not in reply.lower()
+    assert nemo.chat_messages == ["add lo-fi music"]                      # never resent
+    session = next(iter(nemo.sessions.values()))
+    titled = {"t": session.draft["t"] + [{"tt": 7, "sg": [{"st": 0, "d": 3000, "m": {"text": "Night"}}]}]}
+    nemo.script_chat(SetDraft(titled))                                   # the next edit closes silently
+    await core.handle(text("add the title Night"))
+    await core.idle()
+    assert "added text 'Night' 0-3s" in port.last()
+    assert "music" not in port.last().split("\n")[0]                    # the old change is not reported again
+
+
+async def test_an_error_before_any_change_says_nothing_changed_in_the_users_language(
+    core: Core, port: RecordingPort, nemo: FakeNemo
+) -> None:
+    await uploaded(core)
+    await core.handle(Incoming(ANN, command="lang", args="zh"))
+    nemo.script_chat(ErrorEvent("MALFORMED_FUNCTION_CALL", "Traceback: KeyError 'draft'"))
+    await core.handle(text("加音乐"))
+    await core.idle()
+    assert port.last().startswith("编辑器出错停止了，没有做任何改动。")
+    assert "Traceback" not in port.last() and "KeyError" not in port.last()
 
 
 async def test_later_messages_queue_with_position_and_cancel_stops_the_running_one(
@@ -145,7 +210,7 @@ async def test_export_blocked_and_failed_render(core: Core, port: RecordingPort,
     nemo.render_plan = RenderPlan(fail=True, error="encoder crashed")
     await core.handle(text("export"))
     await core.idle()
-    assert "The render failed: encoder crashed" in port.last()
+    assert "The render failed on the video service." in port.last() and "encoder" not in port.last()
     assert not port.deliveries
 
 

@@ -77,3 +77,13 @@ async def test_telegram_cuts_the_pauses_with_the_engine_and_sends_the_video(samp
     # the sample is silent 2 s in every 10 s: without its pauses the 20 s clip is about 4 s shorter
     info = await probe(tmp_path / "cut.mp4")
     assert 13.0 < info.duration < 18.5 and info.has_audio
+
+
+async def test_a_link_the_engine_cannot_fetch_says_so_not_that_the_service_is_down(tmp_path: Path) -> None:
+    out = io.StringIO()
+    settings = Settings(bot=BotSettings(backend="engine", db_path=tmp_path / "bot.db"))
+    async with running_core(settings, engine_dir=tmp_path / "engine") as core:
+        await run_console(core, lines("upload https://video.invalid/clip.mp4"), out, user="tester")
+    printed = out.getvalue()
+    assert "I couldn't fetch the video at that link" in printed
+    assert "can't be reached" not in printed and "download failed" not in printed

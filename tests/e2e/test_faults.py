@@ -415,7 +415,9 @@ async def test_garbage_lines_in_the_stream_are_ignored_and_the_edit_completes(
     nemo.script_chat(Text("Working on it"), ErrorLine('{"error": "RuntimeError: model overloaded'))
     await core.handle(text("add music"))
     await core.idle()
-    assert "The editor hit a problem with that request: RuntimeError: model overloaded" in last_for(port)
+    reply = last_for(port)
+    assert reply.startswith("The editor stopped with an error before changing anything. I did not resend")
+    assert "RuntimeError" not in reply and "rephras" not in reply
     assert_all_clear(port)
 
 
@@ -547,7 +549,8 @@ async def test_a_failed_render_is_reported_and_nothing_delivered(
     nemo.render_plan = RenderPlan(fail=True, error="encoder crashed")
     await core.handle(text("export"))
     await core.idle()
-    assert "The render failed: encoder crashed. Say “export” to try again." in last_for(port)
+    assert "The render failed on the video service. Say “export” to try again." in last_for(port)
+    assert "encoder crashed" not in last_for(port)
     assert not port.deliveries
     assert [delivered for _, delivered in open_renders(core.settings.bot.db_path)] == [1]   # closed
     nemo.render_plan = RenderPlan(steps=1)

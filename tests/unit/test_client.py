@@ -30,7 +30,7 @@ from core.nemo.errors import (
     UnsupportedFile,
 )
 from core.nemo.events import Heartbeat as HeartbeatEvent
-from core.nemo.events import StateDelta, StreamEvent
+from core.nemo.events import StateDelta, StreamEvent, paragraphs
 from core.nemo.events import Text as TextEvent
 from core.nemo.events import Thought as ThoughtEvent
 from core.nemo.events import ToolCall as ToolCallEvent
@@ -187,9 +187,9 @@ async def test_chat_shows_partial_chunks_once(nemo: FakeNemo, client: NemoClient
 
     events = shown(await collect(client.chat(token, sid, "add music", skill=SKILL)))
 
-    texts = [e.text for e in events if isinstance(e, TextEvent)]
-    assert texts == ["Adding ", "background ", "music.", " Done."]
-    assert "".join(texts) == "Adding background music. Done."
+    texts = [e for e in events if isinstance(e, TextEvent)]
+    assert [e.text for e in texts] == ["Adding ", "background ", "music.", " Done."]
+    assert paragraphs(texts) == "Adding background music.\n\nDone."   # the second event is a turn of its own
 
 
 async def test_chat_tolerates_heartbeats_empty_data_comments_and_thoughts(
