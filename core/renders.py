@@ -23,6 +23,7 @@ Progress = Callable[[RenderStatus], Awaitable[None]]
 DELIVERY_ATTEMPTS = 5
 PUSH_RETRY = 1.0  # seconds before asking again after a failed request to a server that pushes
 STATUS_FAILURES = 10  # answers in a row that say the render cannot be followed (not outages)
+RENDER_LEASE = 10.0  # a render followed by a process that stops renewing this is taken over by another
 
 
 class RenderWatcher:
@@ -30,7 +31,10 @@ class RenderWatcher:
 
     The first status request goes out at once. A server that announces it can hold a status request
     (the engine) is then asked to answer when the render moves; any other (NEMO's cloud) is polled
-    every ``poll_interval`` seconds, its documented cadence."""
+    every ``poll_interval`` seconds, its documented cadence.
+
+    Bot processes that share a store each follow the renders they lease (``owner``); a process
+    that dies stops renewing, and another takes its renders over and delivers them."""
 
     def __init__(
         self,
@@ -41,6 +45,8 @@ class RenderWatcher:
         poll_interval: float,
         deadline: float,
         deliver: Callable[[RenderJob, RenderStatus | None, NemoError | None], Awaitable[None]],
+        owner: str = "bot",
+        lease: float = RENDER_LEASE,
     ) -> None:
         self.client = client
         self.tokens = tokens
@@ -48,15 +54,41 @@ class RenderWatcher:
         self.poll_interval = poll_interval
         self.deadline = deadline
         self.deliver = deliver
+        self.owner = owner
+        self.lease = lease
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._progress: dict[str, Progress] = {}
+        self._leasing: asyncio.Task[None] | None = None
+
+    async def add(self, job: RenderJob) -> None:
+        """Store a new job, leased to this process."""
+        job.owner, job.lease_until = self.owner, time.time() + self.lease
+        await self.store.add_render(job)
 
     async def resume(self) -> int:
-        """Start following every job the store still has open (after a restart)."""
-        jobs = await self.store.open_renders()
+        """Start following every job the store has open and no live process follows (after a restart,
+        or another process's death), and keep doing so."""
+        taken = await self._take_over()
+        if self._leasing is None or self._leasing.done():
+            self._leasing = asyncio.create_task(self._keep_leases(), name="render leases")
+        return taken
+
+    async def _take_over(self) -> int:
+        jobs = [job for job in await self.store.lease_renders(self.owner, self.lease) if job.id not in self._tasks]
         for job in jobs:
             self.follow(job)
         return len(jobs)
+
+    async def _keep_leases(self) -> None:
+        while True:
+            await asyncio.sleep(self.lease / 3)
+            try:
+                await self.store.renew_leases(self.owner, self.lease)
+                taken = await self._take_over()
+                if taken:
+                    log.info("took over %d render(s) from a process that stopped", taken)
+            except Exception:
+                log.warning("could not renew render leases", exc_info=True)
 
     def follow(self, job: RenderJob, progress: Progress | None = None) -> asyncio.Task[None]:
         if progress is not None:
@@ -86,11 +118,17 @@ class RenderWatcher:
             task.cancel()
 
     async def stop(self) -> None:
-        tasks = list(self._tasks.values())
+        """Stop following; the open renders are let go at once, for the next start or another process."""
+        tasks = list(self._tasks.values()) + ([self._leasing] if self._leasing else [])
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self._tasks.clear()
+        self._leasing = None
+        try:
+            await self.store.renew_leases(self.owner, 0)
+        except Exception:
+            log.warning("could not let go of the render leases", exc_info=True)
 
     async def _watch(self, job: RenderJob) -> None:
         try:

@@ -41,7 +41,7 @@ class Core(Context):
         self.delivery = Delivery(self)
         self.renders = RenderWatcher(
             client, self.tokens, store, poll_interval=settings.nemo.render_poll_interval,
-            deadline=settings.nemo.render_deadline, deliver=self.delivery.deliver,
+            deadline=settings.nemo.render_deadline, deliver=self.delivery.deliver, owner=self.owner,
         )
         chat = Chat(self)
         self.queue = OperationQueue(self, chat, Uploads(self, chat), Exports(self, self.renders, self.delivery))

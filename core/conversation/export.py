@@ -47,7 +47,7 @@ class Exports:
             status_message=status.message.to_json() if status.message else None,
             created_at=time.time(), extra={"lang": lang},
         )
-        await store.add_render(job)
+        await self.renders.add(job)
         conv.render_id = render_id
 
         async def progress(update: RenderStatus) -> None:

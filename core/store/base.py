@@ -60,6 +60,8 @@ class RenderJob:
     created_at: float = 0.0
     delivered: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    owner: str | None = None  # the bot process following it, while its lease runs (several processes)
+    lease_until: float = 0.0
 
 
 class Store(Protocol):

@@ -247,9 +247,11 @@ class PostgresStore:
     async def add_render(self, job: RenderJob) -> None:
         job.created_at = job.created_at or time.time()
         await self.pool.execute(
-            f"INSERT INTO renders ({_RENDER_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)",
+            f"INSERT INTO renders ({_RENDER_COLUMNS}, lease_owner, lease_until) "
+            f"VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)",
             job.id, job.conversation, job.session_id, job.skill, job.target, job.status, job.progress,
             job.url, job.error, job.status_message, job.created_at, job.delivered, job.extra,
+            job.owner, job.lease_until,
         )
 
     async def update_render(self, job: RenderJob) -> None:

@@ -240,9 +240,11 @@ class SqliteStore:
     async def add_render(self, job: RenderJob) -> None:
         job.created_at = job.created_at or time.time()
         await self._write(
-            f"INSERT INTO renders ({self._RENDER_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            f"INSERT INTO renders ({self._RENDER_COLUMNS}, lease_owner, lease_until) "
+            f"VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (job.id, job.conversation, job.session_id, job.skill, _dumps(job.target), job.status, job.progress,
-             job.url, job.error, _dumps(job.status_message), job.created_at, int(job.delivered), _dumps(job.extra)),
+             job.url, job.error, _dumps(job.status_message), job.created_at, int(job.delivered), _dumps(job.extra),
+             job.owner, job.lease_until),
         )
 
     async def update_render(self, job: RenderJob) -> None:
@@ -268,13 +270,13 @@ class SqliteStore:
 
 
     async def lease_renders(self, owner: str, seconds: float, limit: int = 100) -> list[RenderJob]:
-        """Claim open renders nobody holds (or whose holder stopped renewing) for ``seconds``."""
-        now = time.time()
+        """Every open render: a SQLite file has one bot process, so whatever is open is its own, whoever
+        held it before (the same process before a restart)."""
         async with self._writing:
             async with self.db.execute(
                 f"UPDATE renders SET lease_owner = ?, lease_until = ? WHERE id IN (SELECT id FROM renders "
-                f"WHERE delivered = 0 AND (lease_until < ? OR lease_owner = ?) ORDER BY created_at LIMIT ?) "
-                f"RETURNING {self._RENDER_COLUMNS}", (owner, now + seconds, now, owner, limit),
+                f"WHERE delivered = 0 ORDER BY created_at LIMIT ?) "
+                f"RETURNING {self._RENDER_COLUMNS}", (owner, time.time() + seconds, limit),
             ) as cur:
                 rows = await cur.fetchall()
             await self.db.commit()

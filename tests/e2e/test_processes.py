@@ -4,6 +4,8 @@ updates land, queue positions over both, and /cancel taken by either."""
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -14,12 +16,14 @@ from pydantic import SecretStr
 from bots.app import running_core
 from core.conversation import Core
 from core.ports import Attachment, Incoming, Target
+from core.renders import RENDER_LEASE
 from tests.conftest import fast_settings
-from tests.fakes.nemo import FakeNemo, Sleep, Text
+from tests.fakes.nemo import FakeNemo, RenderPlan, Sleep, Text
 from tests.postgres import PG_URL, needs_postgres, throwaway_database
 from tests.recording import RecordingPort
 
 pytestmark = needs_postgres
+ROOT = Path(__file__).resolve().parents[2]
 ANN = Target("test", "chat-1", "ann")
 
 
@@ -80,3 +84,39 @@ async def test_cancel_taken_by_one_process_stops_the_job_running_in_the_other(
     assert port_a.texts().count("Cancelled.") == 2   # the running edit and the one waiting behind it
     assert "Nothing is running." not in port_b.texts()
     assert nemo.chat_messages == ["slow edit"]
+
+
+async def test_a_killed_process_s_render_is_taken_over_and_delivered_once(nemo: FakeNemo, tmp_path: Path) -> None:
+    clip_file = tmp_path / "clip.mp4"
+    clip_file.write_bytes(b"z" * 4096)
+    nemo.render_plan = RenderPlan(stuck=True)
+    async with throwaway_database(PG_URL or "") as url:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("NEMO", "TELEGRAM_", "DISCORD_"))}
+        env.update({"NEMOBOT_BACKEND": "cloud", "NEMO_BASE_URL": nemo.url, "NEMOBOT_DATABASE_URL": url,
+                    "NEMOBOT_DB_PATH": str(tmp_path / "unused.db")})
+        bot = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bots.cli", "console", cwd=ROOT, env=env, stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        )
+        assert bot.stdin is not None
+        bot.stdin.write(f"/upload {clip_file}\nexport\n".encode())
+        await bot.stdin.drain()
+        await nemo.wait_for(lambda: len(nemo.renders) == 1, timeout=30)
+        bot.kill()  # SIGKILL: no goodbye, its lease just stops being renewed
+        await bot.wait()
+
+        settings = fast_settings(nemo.url, tmp_path / "b.db")
+        settings.bot.database_url = SecretStr(url)
+        async with running_core(settings) as other:
+            port = RecordingPort()
+            port.platform = "console"
+            other.register(port)
+            render = next(iter(nemo.renders.values()))
+            render.plan = RenderPlan(stuck=False, steps=2)  # the render finishes meanwhile
+            started = asyncio.get_running_loop().time()
+            await nemo.wait_for(lambda: len(port.deliveries) == 1, timeout=2 * RENDER_LEASE + 10)
+            took = asyncio.get_running_loop().time() - started
+            assert took < 2 * RENDER_LEASE
+            await asyncio.sleep(1)
+            assert len(port.deliveries) == 1 and render.id in port.deliveries[0][1]
+            assert (await other.store.open_renders()) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -101,10 +102,31 @@ async def test_processes_starting_together_migrate_once() -> None:
             await asyncio.gather(*(s.close() for s in stores))
 
 
-async def test_each_open_render_is_leased_to_one_process_and_taken_over_when_its_lease_lapses(
-    store_url: str,
-) -> None:
+@needs_postgres
+async def test_each_open_render_is_leased_to_one_process_and_taken_over_when_its_lease_lapses() -> None:
+    async with throwaway_database(PG_URL or "") as url:
+        await _leases(url)
+
+
+async def test_a_render_added_with_a_lease_is_not_taken_by_another_process(store_url: str) -> None:
     a, b = _open(store_url), _open(store_url)
+    await a.open()
+    await b.open()
+    try:
+        job = _job("mine")
+        job.owner, job.lease_until = "a", time.time() + 30
+        await a.add_render(job)
+        await a.add_render(_job("orphan"))
+        taken = [j.id for j in await b.lease_renders("b", 30)]
+        # on PostgreSQL "b" takes only what nobody holds; a SQLite file has one process: all is its own
+        assert taken == (["orphan"] if isinstance(a, PostgresStore) else ["mine", "orphan"])
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def _leases(url: str) -> None:
+    a, b = _open(url), _open(url)
     await a.open()
     await b.open()
     try:
