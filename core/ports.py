@@ -136,6 +136,11 @@ class ChatPort(Protocol):
         """Send a finished video: the link always, the file itself where it fits."""
         ...
 
+    async def send_picture(self, target: Target, picture: Picture, caption: str = "",
+                           buttons: Sequence[Button] = ()) -> MessageRef:
+        """Send an image with the caption (and buttons) under it, as the platform shows pictures."""
+        ...
+
     async def working(self, target: Target, action: str) -> None:
         """Show that the bot is busy (``typing`` or ``upload_video``); may do nothing."""
         ...

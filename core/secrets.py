@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from core.ports import Button, ChatPort, MessageRef, Target, Video
+from core.ports import Button, ChatPort, MessageRef, Picture, Target, Video
 
 _PATTERNS = (
     re.compile(r"nmv_[A-Za-z0-9]+_[A-Za-z0-9_\-]+"),          # NEMO tokens
@@ -68,6 +68,10 @@ class RedactingPort:
 
     async def deliver(self, target: Target, text: str, video: Video, buttons: Sequence[Button] = ()) -> None:
         await self.port.deliver(target, self.redact(text), video, buttons)
+
+    async def send_picture(self, target: Target, picture: Picture, caption: str = "",
+                           buttons: Sequence[Button] = ()) -> MessageRef:
+        return await self.port.send_picture(target, picture, self.redact(caption), buttons)
 
     async def working(self, target: Target, action: str) -> None:
         await self.port.working(target, action)

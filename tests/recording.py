@@ -7,7 +7,7 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from core.ports import Button, MessageRef, Target, Video
+from core.ports import Button, MessageRef, Picture, Target, Video
 
 
 @dataclass
@@ -18,6 +18,7 @@ class Shown:
     target: Target
     texts: list[str]
     buttons: list[Button] = field(default_factory=list)
+    picture: Picture | None = None
 
     @property
     def text(self) -> str:
@@ -46,6 +47,17 @@ class RecordingPort:
         shown.buttons = list(buttons)
         self.changed.set()
         return message
+
+    async def send_picture(self, target: Target, picture: Picture, caption: str = "",
+                           buttons: Sequence[Button] = ()) -> MessageRef:
+        message = MessageRef(target, str(next(self._ids)))
+        self.messages.append(Shown(message.id, target, [caption], list(buttons), picture))
+        self.changed.set()
+        return message
+
+    def pictures(self) -> list[Picture]:
+        """Every picture sent, in order."""
+        return [m.picture for m in self.messages if m.picture is not None]
 
     async def deliver(self, target: Target, text: str, video: Video, buttons: Sequence[Button] = ()) -> None:
         self.deliveries.append((target, text, video))

@@ -75,7 +75,7 @@ async def run_console(core: Core, lines: AsyncIterator[str], out: TextIO, *, tty
     In a terminal each line is handled as it is typed; in a script each line waits for the
     previous one's work, so a pipe reads like a conversation.
     """
-    port = ConsolePort(out, tty=tty)
+    port = ConsolePort(out, tty=tty, pictures=core.settings.bot.db_path.parent / "pictures")
     core.register(port)
     target = Target(PLATFORM, "local", user or getpass.getuser())
     async for line in lines:

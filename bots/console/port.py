@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 
-from core.ports import Button, MessageRef, Target, Video
+from core.ports import Button, MessageRef, Picture, Target, Video
 
 PLATFORM = "console"
 
@@ -16,9 +19,10 @@ class ConsolePort:
 
     platform = PLATFORM
 
-    def __init__(self, out: TextIO, *, tty: bool = False) -> None:
+    def __init__(self, out: TextIO, *, tty: bool = False, pictures: Path | None = None) -> None:
         self.out = out
         self.tty = tty
+        self.pictures = pictures or Path(tempfile.gettempdir()) / "nemobot-pictures"
         self._ids = itertools.count(1)
         self._live: str | None = None  # id of the message on the terminal's last line
 
@@ -62,8 +66,26 @@ class ConsolePort:
             self._live = None
         self._write(text)
 
+    async def send_picture(self, target: Target, picture: Picture, caption: str = "",
+                           buttons: Sequence[Button] = ()) -> MessageRef:
+        """A terminal shows no images: the picture goes to a file, its path is printed under the caption."""
+        message = MessageRef(target, str(next(self._ids)))
+        path = self.pictures / f"{message.id}-{picture.filename}"
+        await asyncio.to_thread(_write, path, picture.data)
+        if self.tty and self._live is not None:
+            self.out.write("\n")
+            self._live = None
+        text = f"{caption}\n🖼 {path}" if caption else f"🖼 {path}"
+        self._write(self._render(text, buttons))
+        return message
+
     async def working(self, target: Target, action: str) -> None:
         return None
 
     async def notify(self, target: Target, text: str) -> None:
         await self.send(target, text)
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)

@@ -13,9 +13,10 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
@@ -37,7 +38,7 @@ from bots.discord.targets import (
     upload_limit,
 )
 from core.i18n import say
-from core.ports import Button, MessageRef, Target, Video
+from core.ports import Button, MessageRef, Picture, Target, Video
 from core.settings import DiscordSettings
 
 if TYPE_CHECKING:
@@ -53,6 +54,24 @@ TOKEN_ERRORS = (401, 404)  # the interaction token is no longer accepted (expire
 def fit(text: str) -> str:
     """Discord's 2000-character limit for a message's content."""
     return text if len(text) <= MAX_CONTENT else text[: MAX_CONTENT - 1] + "…"
+
+
+FileMaker = Callable[[], discord.File]  # a discord.File is spent once sent: a retry needs a new one
+
+
+def picture_file(picture: Picture) -> FileMaker:
+    return lambda: discord.File(io.BytesIO(picture.data), filename=picture.filename)
+
+
+def path_file(path: Path, filename: str) -> FileMaker:
+    return lambda: discord.File(path, filename=filename)
+
+
+def poster_embed(picture: Picture, title: str, url: str) -> discord.Embed:
+    """A link-only result still shows its video: the poster frame as the embed's image."""
+    embed = discord.Embed(title=title[:256], url=url)
+    embed.set_image(url=f"attachment://{picture.filename}")
+    return embed
 
 
 def _mb(size: int) -> str:
@@ -193,17 +212,43 @@ class DiscordPort:
             text = f"{text}\n{say(lang, 'discord_link_only', limit=_mb(limit))}"
         content = fit(text)
         filename = PurePosixPath(urlparse(video.url).path).name or "video.mp4"
+        poster = video.poster
+        link_only = (picture_file(poster), poster_embed(poster, filename, video.url)) if poster else (None, None)
         try:
             try:
-                await self._send_result(target, content, view, path, filename)
+                if path is not None:
+                    await self._send_result(target, content, view, path_file(path, filename))
+                else:
+                    await self._send_result(target, content, view, *link_only)
             except discord.HTTPException as exc:
                 if path is None or exc.status != 413:
                     raise
                 log.info("the MP4 did not fit after all (413); sending the link only")
-                await self._send_result(target, content, view, None, filename)
+                await self._send_result(target, content, view, *link_only)
         finally:
             if path is not None:
                 path.unlink(missing_ok=True)
+
+    async def send_picture(self, target: Target, picture: Picture, caption: str = "",
+                           buttons: Sequence[Button] = ()) -> MessageRef:
+        """The picture attached to a message whose content is the caption (a deferred interaction's
+        "thinking…" response becomes that message)."""
+        content, view = fit(caption), build_view(buttons)
+        make = picture_file(picture)
+        if self._hook_usable(target):
+            hook = self._hook(target)
+            original = target.extra.get("original")
+            try:
+                if original and self._pending.pop(str(target.extra.get("iid")), None) is not None:
+                    await hook.edit_message(int(original), content=content, attachments=[make()], view=view)
+                    return hook_ref(target, original)
+                message = await hook.send(content, file=make(), view=view if view is not None else discord.utils.MISSING,
+                                          wait=True)
+                return hook_ref(target, message.id)
+            except discord.HTTPException as exc:
+                if exc.status not in TOKEN_ERRORS:
+                    raise
+        return await self._post(target, content, view, make)
 
     async def working(self, target: Target, action: str) -> None:
         """"typing" in DMs and mention replies; interactions show their own status message."""
@@ -252,29 +297,31 @@ class DiscordPort:
         return await self.core.language_for(target, target.extra.get("locale"))
 
     async def _post(self, target: Target, content: str, view: discord.ui.View | None = None,
-                    path: Path | None = None, filename: str = "video.mp4",
-                    reference: int | None = None) -> MessageRef:
+                    file: FileMaker | None = None, reference: int | None = None,
+                    embed: discord.Embed | None = None) -> MessageRef:
         """A message sent with the bot token: in the target's channel, else as a DM."""
         channel_id = int(target.extra.get("channel") or target.chat_id)
         reply_to = reference or target.extra.get("reply_to")
         kwargs: dict[str, Any] = {}
         if view is not None:
             kwargs["view"] = view
+        if embed is not None:
+            kwargs["embed"] = embed
         if reply_to:
             kwargs["reference"] = discord.MessageReference(
                 message_id=int(reply_to), channel_id=channel_id, fail_if_not_exists=False)
         await self.limiter.acquire()
         try:
-            if path is not None:
-                kwargs["file"] = discord.File(path, filename=filename)
+            if file is not None:
+                kwargs["file"] = file()
             sent = await self.client.get_partial_messageable(channel_id).send(content, **kwargs)
         except (discord.Forbidden, discord.NotFound):
             # not a channel the bot can post in (a user-installed command, no permission): DM instead
             kwargs.pop("reference", None)
             await self.limiter.acquire()
             dm = await self.client.create_dm(discord.Object(int(target.user_id)))
-            if path is not None:
-                kwargs["file"] = discord.File(path, filename=filename)
+            if file is not None:
+                kwargs["file"] = file()
             await self.limiter.acquire()
             sent = await dm.send(content, **kwargs)
         return channel_ref(target, sent.channel.id, sent.id)
@@ -294,17 +341,19 @@ class DiscordPort:
         return moved
 
     async def _send_result(self, target: Target, content: str, view: discord.ui.View | None,
-                           path: Path | None, filename: str) -> None:
+                           file: FileMaker | None, embed: discord.Embed | None = None) -> None:
         if self._hook_usable(target):
             kwargs: dict[str, Any] = {"wait": True}
             if view is not None:
                 kwargs["view"] = view
-            if path is not None:
-                kwargs["file"] = discord.File(path, filename=filename)
+            if file is not None:
+                kwargs["file"] = file()
+            if embed is not None:
+                kwargs["embed"] = embed
             try:
                 await self._hook(target).send(content, **kwargs)
                 return
             except discord.HTTPException as exc:
                 if exc.status not in TOKEN_ERRORS:
                     raise
-        await self._post(target, content, view, path, filename)
+        await self._post(target, content, view, file, embed=embed)

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup, InputFile, Message, ReplyParameters
-from telegram.constants import ChatAction
+from telegram.constants import ChatAction, MessageLimit
 from telegram.error import BadRequest, TelegramError
 
-from core.ports import Button, MessageRef, Target, Video
+from core.ports import Button, MessageRef, Picture, Target, Video
 from core.settings import TelegramSettings
 
 from .files import MB, Files
@@ -103,6 +103,23 @@ class TelegramPort:
         except Exception:
             log.warning("could not attach the render to %s; the link was sent", target.chat_id, exc_info=True)
 
+    async def send_picture(self, target: Target, picture: Picture, caption: str = "",
+                           buttons: Sequence[Button] = ()) -> MessageRef:
+        """``sendPhoto`` with the caption and buttons under it; a caption over Telegram's 1024 characters
+        follows as a text message of its own (with the buttons)."""
+        fits = len(caption) <= MessageLimit.CAPTION_LENGTH
+        reply_parameters = _reply(target)
+
+        def send(markup: InlineKeyboardMarkup | None) -> Callable[[int], Awaitable[Message]]:
+            return lambda chat: self.bot.send_photo(
+                chat, InputFile(picture.data, filename=picture.filename), caption=caption if fits else None,
+                reply_markup=markup, reply_parameters=reply_parameters)
+
+        sent = await self._with_markup(target, buttons if fits else (), None, send)
+        if not fits:
+            await self._send_text(target, caption, buttons, None, reply=False)
+        return MessageRef(target, str(sent.message_id), {"photo": True})
+
     async def working(self, target: Target, action: str) -> None:
         """A chat action, best effort: skipped while the chat's lane is busy (or waiting out a 429)
         and while every connection is taken (under load the status messages matter more)."""
@@ -130,6 +147,12 @@ class TelegramPort:
             return lambda chat: self.bot.send_message(chat, text, reply_markup=markup,
                                                       reply_parameters=reply_parameters)
 
+        return await self._with_markup(target, buttons, modes_for, send)
+
+    async def _with_markup(self, target: Target, buttons: Sequence[Button], modes_for: str | None,
+                           send: Callable[[InlineKeyboardMarkup | None], Callable[[int], Awaitable[Message]]],
+                           ) -> Message:
+        """Send with the buttons' keyboard; without the URL buttons if Telegram refuses them."""
         try:
             return await self.sender.call(int(target.chat_id), send(keyboard(buttons, modes_for=modes_for)))
         except BadRequest as exc:
@@ -162,6 +185,8 @@ class TelegramPort:
         common: dict[str, Any] = {"supports_streaming": True, "duration": duration,
                                   "reply_parameters": _reply(target), "write_timeout": UPLOAD_WRITE_TIMEOUT,
                                   "read_timeout": 60.0}
+        if video.poster is not None:  # Telegram takes a thumbnail only as an upload, even in local mode
+            common["thumbnail"] = InputFile(video.poster.data, filename=video.poster.filename)
         if self.settings.local_mode:  # the Bot API server reads the file from our disk
             return await self.bot.send_video(chat, path, **common)
         fh = await asyncio.to_thread(path.open, "rb")

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import io
 import itertools
 import mimetypes
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
+
+from PIL import Image, UnidentifiedImageError
 
 DISCORD_EPOCH_MS = 1420070400000
 MiB = 1024 * 1024
@@ -148,9 +151,36 @@ class FakeAttachment:
         }
         if self.description is not None:
             out["description"] = self.description
+        if self.content_type.startswith("image/"):  # Discord measures images it can read
+            try:
+                with Image.open(io.BytesIO(self.data)) as image:
+                    out["width"], out["height"] = image.width, image.height
+            except (UnidentifiedImageError, OSError):
+                pass
         if ephemeral:
             out["ephemeral"] = True
         return out
+
+
+def resolve_embeds(embeds: list[JSON], attachments: list[JSON]) -> list[JSON]:
+    """``attachment://name`` in an embed's image or thumbnail becomes that attachment's URL, as Discord
+    does; a name the message has no attachment for leaves the embed without that image."""
+    by_name = {a.get("filename"): a for a in attachments}
+    out = []
+    for embed in embeds:
+        embed = copy.deepcopy(embed)
+        for key in ("image", "thumbnail"):
+            url = str((embed.get(key) or {}).get("url") or "")
+            if not url.startswith("attachment://"):
+                continue
+            found = by_name.get(url.removeprefix("attachment://"))
+            if found is None:
+                embed.pop(key)
+            else:
+                embed[key] = {"url": found["url"], "proxy_url": found["proxy_url"],
+                              **{k: found[k] for k in ("width", "height") if k in found}}
+        out.append(embed)
+    return out
 
 
 @dataclass

@@ -31,6 +31,7 @@ from .models import (
     iso,
     member_payload,
     message_payload,
+    resolve_embeds,
 )
 
 MAX_CONTENT = 2000
@@ -263,12 +264,13 @@ class DiscordState:
                 type = 19
         if body.get("nonce") is not None:
             more["nonce"] = body["nonce"]
+        attachments = self._attachments(channel_id, body.get("attachments"), uploads, [],
+                                        ephemeral=ephemeral, editing=False)
         payload = message_payload(
             message_id=mid, channel_id=channel_id, author=author or self.bot_user,
             content=body.get("content") or "", created=self.clock.time(), type=type, flags=flags,
-            attachments=self._attachments(channel_id, body.get("attachments"), uploads, [],
-                                          ephemeral=ephemeral, editing=False),
-            embeds=list(body.get("embeds") or []), components=list(body.get("components") or []),
+            attachments=attachments,
+            embeds=resolve_embeds(list(body.get("embeds") or []), attachments), components=list(body.get("components") or []),
             webhook_id=self.application_id if source == "webhook" else None,
             application_id=self.application_id if source == "webhook" else None,
             extra=more,
@@ -296,6 +298,7 @@ class DiscordState:
             payload["attachments"] = self._attachments(
                 stored.channel_id, body.get("attachments"), uploads, payload.get("attachments", []),
                 ephemeral=stored.ephemeral, editing=True)
+        payload["embeds"] = resolve_embeds(payload.get("embeds") or [], payload.get("attachments") or [])
         validate_message(payload, [], creating=False)
         payload["edited_timestamp"] = iso(self.clock.time())
         stored.payload = payload

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import copy
+import io
 import secrets
 from pathlib import Path
 from urllib.parse import unquote, urlparse
+
+from PIL import Image, UnidentifiedImageError
 
 from .api_messages import chat_id_of, formatted, new_message, record
 from .checks import check_reply_markup
@@ -24,6 +27,11 @@ from .models import (
 from .payloads import message_media
 from .state import TelegramState
 
+PHOTO_LIMIT = 10 * 1024 * 1024  # sendPhoto: 10 MB
+PHOTO_SIDES = 10000  # sendPhoto: width + height at most this
+PHOTO_RATIO = 20  # ... and one side at most 20 times the other
+THUMBNAIL_LIMIT = 200 * 1024  # a thumbnail: JPEG under 200 kB, no side over 320 px
+THUMBNAIL_SIDE = 320
 DEFAULT_MIME = {"video": "video/mp4", "animation": "video/mp4", "photo": "image/jpeg", "audio": "audio/mpeg"}
 
 
@@ -137,15 +145,68 @@ def _media_message(
     return record(state, message, sent, markup)
 
 
+def _image_size(data: bytes) -> tuple[str, int, int] | None:
+    """(format, width, height) of an image, ``None`` when the bytes are not one Telegram can read."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return image.format or "", image.width, image.height
+    except (UnidentifiedImageError, OSError):
+        return None
+
+
+def _check_photo(f: FakeFile) -> None:
+    """sendPhoto as Telegram checks it: an image, at most 10 MB, sides summing to 10000, ratio 20."""
+    if f.data is None or not f.data:  # sent by URL or file_id: nothing to look at
+        return
+    if f.size > PHOTO_LIMIT:
+        raise bad_request("PHOTO_SAVE_FILE_INVALID")
+    found = _image_size(f.data)
+    if found is None:
+        raise bad_request("IMAGE_PROCESS_FAILED")
+    _, width, height = found
+    if width + height > PHOTO_SIDES or max(width, height) > PHOTO_RATIO * max(min(width, height), 1):
+        raise bad_request("PHOTO_INVALID_DIMENSIONS")
+    f.width, f.height = width, height
+
+
+def _thumbnail(state: TelegramState, params: JSON, uploads: dict[str, Upload]) -> FakeFile | None:
+    """A video's thumbnail: used only when uploaded (multipart), a JPEG under 200 kB and 320 px;
+    anything else is ignored, as Telegram does."""
+    value = params.get("thumbnail")
+    if not isinstance(value, str) or not value.startswith("attach://"):
+        return None
+    upload = uploads.get(value.removeprefix("attach://"))
+    if upload is None or upload.size > THUMBNAIL_LIMIT:
+        return None
+    found = _image_size(upload.data)
+    if found is None or found[0] != "JPEG" or max(found[1], found[2]) > THUMBNAIL_SIDE:
+        return None
+    thumb = _register(state, upload.data, upload.size, upload.filename, "image/jpeg")
+    thumb.width, thumb.height = found[1], found[2]
+    return thumb
+
+
 def send_media(state: TelegramState, kind: str, params: JSON, uploads: dict[str, Upload]) -> JSON:
     """sendVideo, sendDocument, sendPhoto, sendAnimation, sendAudio."""
     chat_id = chat_id_of(state, params)
     f = _resolve_input(state, kind, params.get(kind), uploads, kind)
+    thumb = None
     if kind == "video":
         f.duration = int(params.get("duration") or f.duration)
         f.width, f.height = int(params.get("width") or f.width), int(params.get("height") or f.height)
+        thumb = _thumbnail(state, params, uploads)
+    if kind == "photo":
+        _check_photo(f)
     markup = check_reply_markup(params.get("reply_markup"))
-    return _media_message(state, chat_id, kind, f, params, markup)
+    message = _media_message(state, chat_id, kind, f, params, markup)
+    if thumb is not None:
+        sent = state.messages[(chat_id, message["message_id"])]
+        sent.thumbnail_id = thumb.file_id
+        size = {"file_id": thumb.file_id, "file_unique_id": thumb.file_unique_id, "file_size": thumb.size,
+                "width": thumb.width, "height": thumb.height}
+        sent.raw[kind]["thumbnail"] = size
+        message[kind]["thumbnail"] = dict(size)
+    return message
 
 
 def send_media_group(state: TelegramState, params: JSON, uploads: dict[str, Upload]) -> list[JSON]:

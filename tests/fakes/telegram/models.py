@@ -85,6 +85,7 @@ class SentMessage:
     raw_text: str | None = None  # text or caption exactly as the bot sent it
     media_group_id: str | None = None
     reply_to_message_id: int | None = None
+    thumbnail_id: str | None = None  # a video's thumbnail, when Telegram took it
     deleted: bool = False
     raw: JSON = field(default_factory=dict)  # the Message object as last returned to the bot
 
