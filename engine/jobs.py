@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import FfmpegError, FontNotFoundError
-from .render import RenderError, SourceFile, build_command, render
+from .render import EXTENSIONS, RenderError, SourceFile, build_command, output_format, render
 from .settings import EngineSettings
 from .store import RenderRecord, Store
 
@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
 TERMINAL = {"completed", "failed", "cancelled"}
+FORMAT_OF_EXTENSION = {ext: fmt for fmt, ext in EXTENSIONS.items()}
 
 
 class RenderQueue:
@@ -117,7 +118,8 @@ class RenderQueue:
             return
         cancel = asyncio.Event()
         self._cancel[render_id] = cancel
-        out = self.renders_dir / f"{render_id}.mp4"
+        fmt = output_format(rec.draft, rec.output.get("format") if isinstance(rec.output, dict) else None)
+        out = self.renders_dir / f"{render_id}.{EXTENSIONS[fmt]}"
         work = self.renders_dir / f"{render_id}.work"
         await self._update(render_id, status="processing", progress=0.0, attempts=rec.attempts + 1)
         self._progress[render_id] = 0.0
@@ -151,6 +153,7 @@ class RenderQueue:
                 font_latin=self.settings.font_latin,
                 font_cjk=self.settings.font_cjk,
                 max_bytes=int(max_bytes) if isinstance(max_bytes, (int, float)) and max_bytes > 0 else None,
+                output_format=fmt,
             )
             await render(cmd, on_progress=on_progress, cancel_event=cancel)
         except (RenderError, FontNotFoundError, FfmpegError) as exc:
@@ -200,7 +203,12 @@ class RenderQueue:
         if rec.status == "completed" and rec.out_path:
             url = self._public_url(f"/files/renders/{Path(rec.out_path).name}")
             data["outputUrl"] = url
-            data["output"] = {"url": url, "duration": rec.duration, "size": rec.size}
+            data["output"] = {
+                "url": url,
+                "duration": rec.duration,
+                "size": rec.size,
+                "format": FORMAT_OF_EXTENSION.get(Path(rec.out_path).suffix.lstrip("."), "mp4"),
+            }
         if rec.error:
             data["error"] = rec.error
         return {"success": True, "data": data}

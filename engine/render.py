@@ -1,8 +1,11 @@
-"""Rendering a draft to an H.264/AAC MP4 in ONE ffmpeg run (a filter_complex).
+"""Rendering a draft in ONE ffmpeg run (a filter_complex): an H.264/AAC MP4, or a GIF, an MP3 of the
+sound, or a JPEG cover frame when the draft's ``out`` asks for one.
 
-Each video segment becomes a chain (seek/trim, speed, fps, fit to the canvas), consecutive segments are
-concatenated and joined by xfade/acrossfade where a transition asks for it, then text (drawtext, the font
-chosen by script), whole-video fades, and the music bed (looped, delayed, at its volume) mixed in.
+Each video segment becomes a chain (seek/trim, speed, fps, backwards if reversed, orientation, fit to the
+canvas), consecutive segments are concatenated and joined by xfade/acrossfade where a transition asks for
+it, then zoom, look and adjustments, the watermark, text (drawtext, the font chosen by script), whole-video
+fades; the clip sound is denoised if asked, the music bed (looped, delayed, at its volume) mixed in, then
+loudness normalisation and audio fades.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from . import draft as dr
+from . import effects as ef
+from . import filters as flt
 from .ffmpeg import filter_path, find_ffmpeg, run
 from .fonts import font_for_text, has_cjk
 
@@ -35,6 +40,10 @@ XFADE_TYPES = {
     "radial",
 }
 QUALITY_SHORT_SIDE = {"low": 480, "medium": 720, "high": 1080}
+MAX_LONG_SIDE = 3840
+GIF_FPS = 12
+GIF_MAX_WIDTH = 480
+EXTENSIONS = {"mp4": "mp4", "gif": "gif", "mp3": "mp3", "cover": "jpg"}
 
 
 AUDIO_KBPS = 128
@@ -95,14 +104,23 @@ class RenderCommand:
     width: int
     height: int
     text_files: list[tuple[Path, str]] = field(default_factory=list)  # written before running
+    format: str = "mp4"  # mp4 | gif | mp3 | cover
 
 
 def _even(x: float) -> int:
     return max(2, int(round(x / 2)) * 2)
 
 
+def output_format(draft: dr.Draft, requested: str | None = None) -> str:
+    """What a render produces: a non-MP4 format asked for in the request, else the draft's ``out``."""
+    if requested in EXTENSIONS and requested != "mp4":
+        return str(requested)
+    return ef.output_of(draft)[0]
+
+
 def output_size(d: dr.Draft, sources: dict[str, SourceFile], quality: str = "high") -> tuple[int, int]:
-    """The canvas size, never upscaled beyond the footage's short side, capped at 1080x1920."""
+    """The canvas size, never upscaled beyond the footage's short side, capped at 1080x1920; a
+    resolution set on the draft (``fx.res``, the short side) wins, up to 4K."""
     used = [
         sources[s["m"]["src"]]
         for s in dr.segments(d, dr.VIDEO)
@@ -113,9 +131,15 @@ def output_size(d: dr.Draft, sources: dict[str, SourceFile], quality: str = "hig
         cw, ch = float(cv["w"]), float(cv["h"])
     elif used:
         cw, ch = float(used[0].width), float(used[0].height)
+        if ef.orientation(d)[0] in (90, 270):
+            cw, ch = ch, cw
     else:
         cw, ch = 1920.0, 1080.0
     short = min(cw, ch)
+    res = dr._num(ef.effects(d).get("res"), 0)
+    if res > 0:
+        k = min(res / short, MAX_LONG_SIDE / max(cw, ch))
+        return _even(cw * k), _even(ch * k)
     cap = float(QUALITY_SHORT_SIDE.get(quality, 1080))
     if used:
         cap = min(cap, float(max(min(s.width, s.height) for s in used)))
@@ -177,8 +201,9 @@ def build_command(
     font_latin: Path | None = None,
     font_cjk: Path | None = None,
     max_bytes: int | None = None,
+    output_format: str = "mp4",
 ) -> RenderCommand:
-    """The ffmpeg command that renders ``draft``; pure apart from looking up fonts.
+    """The ffmpeg command that renders ``draft`` as ``output_format``; pure apart from looking up fonts.
 
     A size cap (``max_bytes``, or the draft's ``maxMB`` from a "compress" edit, the smaller wins)
     caps the bitrate in the same single pass (CRF under a VBV maxrate) and lowers the resolution
@@ -196,6 +221,9 @@ def build_command(
     budget = size_budget(min(caps), dr.total_ms(d) / 1000.0) if caps else None
     if budget is not None:
         w, h = fit_to_bitrate(w, h, budget.video_kbps)
+    fx = ef.effects(d)
+    rate = dr._num(fx.get("fps"), FPS) or FPS
+    orient = flt.orientation_filters(*ef.orientation(d))
     cv = d.get("cv") if isinstance(d.get("cv"), dict) else {}
     fit = str(cv.get("fit", "crop")) if cv else "crop"
     muted = bool(d.get("mute"))
@@ -237,15 +265,19 @@ def build_command(
         audio_from: str | None = None
         if m.get("card"):
             graph.append(
-                f"color=c={_color(m['card'])}:s={w}x{h}:r={FPS}:d={dur:.3f},setsar=1,format=yuv420p[{v_lab}]"
+                f"color=c={_color(m['card'])}:s={w}x{h}:r={rate:g}:d={dur:.3f},setsar=1,format=yuv420p[{v_lab}]"
             )
         else:
             srcf = sources[m["src"]]
             if srcf.file_type == "image" or m.get("still"):
                 k = add_input(
-                    ["-loop", "1", "-framerate", str(FPS), "-t", f"{dur:.3f}", "-i", str(srcf.path)]
+                    ["-loop", "1", "-framerate", f"{rate:g}", "-t", f"{dur:.3f}", "-i", str(srcf.path)]
                 )
-                graph.append(f"[{k}:v]fps={FPS},trim=duration={dur:.3f},setpts=PTS-STARTPTS[raw{i}]")
+                graph.append(
+                    f"[{k}:v]"
+                    + ",".join([f"fps={rate:g}", f"trim=duration={dur:.3f}", "setpts=PTS-STARTPTS", *orient])
+                    + f"[raw{i}]"
+                )
             else:
                 src_in = max(0.0, dr._num(m.get("in"), 0) / 1000.0)
                 src_len = dur * speed
@@ -265,9 +297,25 @@ def build_command(
                 speed_f = (
                     f"setpts=(PTS-STARTPTS)/{speed:.5f}" if abs(speed - 1) > 1e-3 else "setpts=PTS-STARTPTS"
                 )
-                graph.append(f"{vin}{speed_f},fps={FPS},trim=duration={dur:.3f},setpts=PTS-STARTPTS[raw{i}]")
+                backwards = ["reverse"] if m.get("rev") else []
+                graph.append(
+                    f"{vin}"
+                    + ",".join(
+                        [
+                            speed_f,
+                            f"fps={rate:g}",
+                            f"trim=duration={dur:.3f}",
+                            "setpts=PTS-STARTPTS",
+                            *backwards,
+                            *orient,
+                        ]
+                    )
+                    + f"[raw{i}]"
+                )
                 if audio_from and abs(speed - 1) > 1e-3:
                     audio_from += "," + _atempo(speed)
+                if audio_from and m.get("rev"):
+                    audio_from += ",areverse"
             graph.append(_fit(f"raw{i}", v_lab, w, h, fit, i))
         if audio_from and vol > 0:
             vol_f = f",volume={vol:.3f}" if abs(vol - 1) > 1e-3 else ""
@@ -313,6 +361,19 @@ def build_command(
         cur_v, cur_a, cur_len = f"xv{g}", f"xa{g}", cur_len + nlen - td
     total = cur_len
 
+    # zoom, look, watermark
+    picture = flt.zoom_filters(fx, w, h, rate, total) + flt.look_filters(fx)
+    if picture:
+        graph.append(f"[{cur_v}]" + ",".join(picture) + "[looked]")
+        cur_v = "looked"
+    wm = fx.get("wm") if isinstance(fx.get("wm"), dict) else None
+    if wm and wm.get("src") in sources and sources[wm["src"]].file_type == "image":
+        k = add_input(["-i", str(sources[wm["src"]].path)])
+        graph.append(flt.watermark_chain(fx, f"{k}:v", "logo", w))
+        corner = str(wm.get("corner", "bottom-right"))
+        graph.append(f"[{cur_v}][logo]overlay={flt.watermark_position(corner, w)}:eof_action=repeat[marked]")
+        cur_v = "marked"
+
     # text
     text_files: list[tuple[Path, str]] = []
     post: list[str] = []
@@ -334,10 +395,12 @@ def build_command(
         size = max(10, int(min(base, w * 0.9 / max(1, longest * per_char))))
         pos = s["m"].get("pos", "center")
         y = {"top": f"{int(h * 0.08)}", "bottom": "h*0.86-text_h"}.get(pos, "(h-text_h)/2")
-        fade = min(0.3, (b - a) / 4)
+        fade = 0.0 if kind == "subtitle" else min(0.3, (b - a) / 4)
         alpha = (
             f"if(lt(t\\,{a + fade:.3f})\\,(t-{a:.3f})/{fade:.3f}\\,"
             f"if(gt(t\\,{b - fade:.3f})\\,({b:.3f}-t)/{fade:.3f}\\,1))"
+            if fade > 0
+            else "1"
         )
         post.append(
             f"drawtext=fontfile={filter_path(font)}:textfile={filter_path(tf)}:expansion=none:"
@@ -345,7 +408,6 @@ def build_command(
             f"box=1:boxcolor=black@0.45:boxborderw={max(2, size // 5)}:line_spacing={size // 5}:"
             f"x=(w-text_w)/2:y={y}:alpha='{alpha}':enable='between(t,{a:.3f},{b:.3f})'"
         )
-    fx = d.get("fx") if isinstance(d.get("fx"), dict) else {}
     fi = min(dr._num(fx.get("fade_in"), 0) / 1000.0, total / 2)
     fo = min(dr._num(fx.get("fade_out"), 0) / 1000.0, total / 2)
     if fi > 0:
@@ -354,12 +416,12 @@ def build_command(
         post.append(f"fade=t=out:st={total - fo:.3f}:d={fo:.3f}")
     graph.append(f"[{cur_v}]" + (",".join(post) if post else "null") + ",format=yuv420p[vout]")
 
-    # audio: music bed mixed under the clip sound
-    audio_post = []
-    if fi > 0:
-        audio_post.append(f"afade=t=in:st=0:d={fi:.3f}")
-    if fo > 0:
-        audio_post.append(f"afade=t=out:st={total - fo:.3f}:d={fo:.3f}")
+    # audio: the clips' sound cleaned up, the music bed mixed under it, then loudness and fades
+    clip_fx = flt.clip_audio_filters(fx)
+    if clip_fx:
+        graph.append(f"[{cur_a}]" + ",".join(clip_fx) + "[aclean]")
+        cur_a = "aclean"
+    audio_post = flt.master_audio_filters(fx, total)
     music = [s for s in dr.segments(d, dr.AUDIO) if s["m"].get("src") in sources]
     mix_labels = [cur_a]
     for j, s in enumerate(music):
@@ -396,45 +458,45 @@ def build_command(
         + f",apad,atrim=duration={total:.3f}[aout]"
     )
 
-    args += [
-        "-filter_complex",
-        ";".join(graph),
-        "-map",
-        "[vout]",
-        "-map",
-        "[aout]",
-        "-c:v",
-        "libx264",
-        "-preset",
-        preset,
-        "-crf",
-        str(crf),
-        *(
-            ["-maxrate", f"{budget.video_kbps}k", "-bufsize", f"{budget.video_kbps}k"]
-            if budget is not None
-            else []
-        ),
-        "-pix_fmt",
-        "yuv420p",
-        "-r",
-        str(FPS),
-        "-c:a",
-        "aac",
-        "-b:a",
-        f"{budget.audio_kbps if budget is not None else AUDIO_KBPS}k",
-        "-ar",
-        "48000",
-        "-ac",
-        "2",
-        "-movflags",
-        "+faststart",
-        "-t",
-        f"{total:.3f}",
-        "-progress",
-        "pipe:1",
-        str(out_path),
-    ]
-    return RenderCommand(args, round(total, 3), w, h, text_files)
+    if output_format == "gif":
+        gw = min(w, GIF_MAX_WIDTH) // 2 * 2
+        gh = _even(h * gw / w)
+        graph.append(
+            f"[vout]fps={min(rate, GIF_FPS):g},scale={gw}:{gh}:flags=lanczos,split[gifa][gifb];"
+            "[gifa]palettegen=stats_mode=diff[pal];[gifb][pal]paletteuse=dither=bayer:bayer_scale=4[gif];"
+            "[aout]anullsink"
+        )
+        args += ["-filter_complex", ";".join(graph), "-map", "[gif]", "-loop", "0", "-t", f"{total:.3f}"]
+        w, h = gw, gh
+    elif output_format == "mp3":
+        graph.append("[vout]nullsink")
+        args += ["-filter_complex", ";".join(graph), "-map", "[aout]", "-c:a", "libmp3lame", "-b:a", "192k"]
+        args += ["-ar", "48000", "-ac", "2", "-t", f"{total:.3f}"]
+    elif output_format == "cover":
+        at_ms = ef.output_of(d)[1]
+        at = total / 3 if at_ms is None else at_ms / 1000.0
+        at = max(0.0, min(at, total - 1.0 / rate))
+        pick = ",thumbnail=n=15" if at_ms is None else ""
+        graph.append(f"[vout]trim=start={at:.3f},setpts=PTS-STARTPTS{pick}[cover];[aout]anullsink")
+        args += ["-filter_complex", ";".join(graph), "-map", "[cover]", "-frames:v", "1", "-q:v", "2"]
+        args += ["-update", "1"]
+    else:
+        args += ["-filter_complex", ";".join(graph), "-map", "[vout]", "-map", "[aout]"]
+        args += ["-c:v", "libx264", "-preset", preset, "-crf", str(crf)]
+        if budget is not None:
+            args += ["-maxrate", f"{budget.video_kbps}k", "-bufsize", f"{budget.video_kbps}k"]
+        args += ["-pix_fmt", "yuv420p", "-r", f"{rate:g}", "-c:a", "aac"]
+        args += [
+            "-b:a",
+            f"{budget.audio_kbps if budget is not None else AUDIO_KBPS}k",
+            "-ar",
+            "48000",
+            "-ac",
+            "2",
+        ]
+        args += ["-movflags", "+faststart", "-t", f"{total:.3f}"]
+    args += ["-progress", "pipe:1", str(out_path)]
+    return RenderCommand(args, round(total, 3), w, h, text_files, output_format)
 
 
 async def render(

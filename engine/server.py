@@ -20,15 +20,19 @@ from typing import Any
 
 from aiohttp import web
 
-from . import draft as dr
-from .errors import Code, EngineError, unsupported
-from .probe import probe
+from core.nemo.limits import SUBTITLE_FORMATS
 from core.nemo.models import RENDER_WAIT_HEADER
 
+from . import draft as dr
+from .effects import referenced_files
+from .errors import Code, EngineError, unsupported
 from .links import LinkSigner, load_secret
+from .probe import MediaInfo, probe
 from .render import SourceFile
 from .settings import EngineSettings
 from .store import FileRecord, RenderRecord, Store, Task
+from .subtitles import MAX_BYTES as MAX_SUBTITLE_BYTES
+from .subtitles import decode, parse_srt
 from .tools import STATE_KEYS, EditTools, initial_state
 from .uploads import Received, fetch_url, receive_multipart
 
@@ -207,25 +211,30 @@ class EngineServer:
 
     async def _sources(self, draft: dict[str, Any]) -> dict[str, SourceFile]:
         out: dict[str, SourceFile] = {}
-        d = dr.clone(draft)
-        for tr in d["t"]:
-            for s in tr["sg"]:
-                fid = s["m"].get("src")
-                if not fid or fid in out:
-                    continue
-                rec = await self.store.get_file(str(fid))
-                if rec is None or not rec.path.exists():
-                    continue
-                i = rec.info
-                out[rec.id] = SourceFile(
-                    rec.path,
-                    rec.file_type,
-                    float(i.get("duration") or 0),
-                    int(i.get("width") or 0),
-                    int(i.get("height") or 0),
-                    bool(i.get("has_audio")),
-                )
+        for fid in referenced_files(draft):
+            rec = await self.store.get_file(fid)
+            if rec is None or not rec.path.exists():
+                continue
+            i = rec.info
+            out[rec.id] = SourceFile(
+                rec.path,
+                rec.file_type,
+                float(i.get("duration") or 0),
+                int(i.get("width") or 0),
+                int(i.get("height") or 0),
+                bool(i.get("has_audio")),
+            )
         return out
+
+    async def _media_info(self, r: Received) -> MediaInfo:
+        """Probe media; a subtitle file is read instead (a file without a single cue is refused)."""
+        if r.ext in SUBTITLE_FORMATS:
+            if r.size > MAX_SUBTITLE_BYTES:
+                raise ValueError("subtitle file too large")
+            data = await asyncio.to_thread(r.path.read_bytes)
+            cues = parse_srt(decode(data))
+            return MediaInfo("subtitle", round(max(c.end_ms for c in cues) / 1000, 3))
+        return await probe(r.path, self.settings.ffmpeg)
 
     # handlers ---------------------------------------------------------------------------------
     async def health(self, request: web.Request) -> web.Response:
@@ -400,7 +409,7 @@ class EngineServer:
             records = []
             for r in received:
                 try:
-                    mi = await probe(r.path, self.settings.ffmpeg)
+                    mi = await self._media_info(r)
                 except ValueError:
                     raise unsupported(r.filename) from None
                 fid = "f" + secrets.token_hex(8)

@@ -12,9 +12,11 @@ from typing import Any
 from . import draft as dr
 from . import promptgen
 from .analysis import Analysis, analyze, pick_highlights, silences
+from .effect_ops import EFFECT_OPS, Refused, apply_effect
 from .planner import Op
 from .settings import EngineSettings
 from .store import Store
+from .subtitles import MAX_BYTES as MAX_SUBTITLE_BYTES
 
 STATE_KEYS = ("draft", "video_infos", "generated_media", "canvas_config", "video_analyses")
 HIGHLIGHT_XFADE = 0.3
@@ -92,6 +94,13 @@ class EditTools:
             await asyncio.to_thread(tmp.write_text, an.to_json())
             tmp.replace(target)
             return an
+
+    async def read_file(self, file_id: str) -> bytes | None:
+        """The bytes of a small uploaded file (subtitles), or None if it is gone or too big."""
+        rec = await self.store.get_file(file_id)
+        if rec is None or not rec.path.exists() or rec.size > MAX_SUBTITLE_BYTES:
+            return None
+        return await asyncio.to_thread(rec.path.read_bytes)
 
     @staticmethod
     def needs_analysis(op: Op) -> bool:
@@ -186,6 +195,12 @@ class EditTools:
         def fail(en: str, zh: str) -> Outcome:
             return Outcome(False, _t(lang, en, zh), {}, {"ok": False, "op": name, "error": en})
 
+        if name in EFFECT_OPS:
+            try:
+                done = await apply_effect(name, dict(a), d, media, self.read_file)
+            except Refused as exc:
+                return fail(exc.en, exc.zh)
+            return ok(done.draft, done.en, done.zh)
         total = dr.total_ms(d)
         if name in ("keep_range", "cut_range"):
             s, e = int(float(a["start"]) * 1000), int(float(a["end"]) * 1000)

@@ -40,6 +40,7 @@ CONTENT_TYPES = {
     "audio/mp4": "m4a",
     "audio/x-m4a": "m4a",
     "audio/aac": "aac",
+    "application/x-subrip": "srt",
 }
 
 

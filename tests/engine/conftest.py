@@ -276,3 +276,37 @@ def region(frame: bytes, size: tuple[int, int], box: tuple[float, float, float, 
 
 def mean(values: list[int]) -> float:
     return sum(values) / max(1, len(values))
+
+
+def yuv_frame(path: Path, t: float, size: tuple[int, int]) -> tuple[bytes, bytes, bytes]:
+    """The frame at ``t`` seconds as full-resolution Y, U and V planes (8-bit, row by row)."""
+    w, h = size
+    out = subprocess.run(
+        [find_ffmpeg(), "-v", "error", "-ss", f"{t}", "-i", str(path), "-frames:v", "1"]
+        + ["-f", "rawvideo", "-pix_fmt", "yuv444p", "-s", f"{w}x{h}", "-"],
+        capture_output=True,
+    )
+    n = w * h
+    assert len(out.stdout) == 3 * n, out.stderr[-300:]
+    return out.stdout[:n], out.stdout[n : 2 * n], out.stdout[2 * n :]
+
+
+def loudness(path: Path) -> float:
+    """Integrated loudness (LUFS, EBU R128) of a file's sound."""
+    args = [
+        find_ffmpeg(),
+        "-hide_banner",
+        "-nostats",
+        "-i",
+        str(path),
+        "-vn",
+        "-af",
+        "ebur128",
+        "-f",
+        "null",
+        "-",
+    ]
+    err = subprocess.run(args, capture_output=True, text=True).stderr
+    found = re.findall(r"I:\s+(-?[\d.]+) LUFS", err)
+    assert found, err[-500:]
+    return float(found[-1])
