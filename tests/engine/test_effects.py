@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -109,7 +110,7 @@ class Editing:
         assert data["status"] == "completed", data
         r = await self.api.http.get(data["output"]["url"])
         assert r.status_code == 200
-        path = dest.with_suffix("." + data["output"]["url"].rsplit(".", 1)[-1])
+        path = dest.with_suffix(PurePosixPath(urlsplit(data["output"]["url"]).path).suffix)
         path.write_bytes(r.content)
         return Rendered(path, data["output"]["url"], r.headers["content-type"])
 
@@ -332,16 +333,16 @@ async def test_outputs_gif_mp3_and_cover_are_what_they_say(
     await edit.do("output", format="gif")
     gif = await edit.render(tmp_path / "out")
     info = media_info(gif.path)
-    assert gif.url.endswith(".gif") and gif.content_type == "image/gif"
+    assert gif.path.suffix == ".gif" and gif.content_type == "image/gif"
     assert gif.path.read_bytes()[:6] == b"GIF89a" and abs(info.duration - 4.0) < 0.2 and not info.has_audio
     await edit.do("output", format="mp3")
     mp3 = await edit.render(tmp_path / "out")
     info = media_info(mp3.path)
-    assert mp3.url.endswith(".mp3") and mp3.content_type == "audio/mpeg"
+    assert mp3.path.suffix == ".mp3" and mp3.content_type == "audio/mpeg"
     assert info.has_audio and not info.has_video and abs(info.duration - 4.0) < 0.2
     await edit.do("output", format="cover", at=1.0)
     cover = await edit.render(tmp_path / "out")
-    assert cover.url.endswith(".jpg") and cover.content_type == "image/jpeg"
+    assert cover.path.suffix == ".jpg" and cover.content_type == "image/jpeg"
     assert cover.path.read_bytes()[:2] == b"\xff\xd8" and media_info(cover.path).file_type == "image"
     assert abs(luma(cover.path, 0) - (16 + 40 * 1.0)) < 12  # the background at 1 s
     back = await edit.do("output", format="mp4")
