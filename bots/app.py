@@ -10,6 +10,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
 from core.conversation import Core
+from core.logs import redact_more
 from core.metrics import serve_metrics
 from core.nemo.client import NemoClient
 from core.settings import Settings, load_section
@@ -34,6 +35,7 @@ async def running_core(
             engine_settings = load_section(EngineSettings, settings.config, host="127.0.0.1")
             if engine_dir is not None:
                 engine_settings.data_dir = engine_dir
+            redact_more(engine_settings.secrets())
             if engine_port is not None:
                 engine_settings.port = engine_port
             try:

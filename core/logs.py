@@ -38,3 +38,12 @@ def setup_logging(level: str = "INFO", *, json_lines: bool = False, secrets: Ite
     for noisy in ("httpx", "httpcore", "aiohttp.access", "discord.gateway", "telegram.ext.Updater"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
     return redactor
+
+
+def redact_more(secrets: Iterable[str]) -> None:
+    """Teach the redactors of the root logger's handlers more secrets (settings loaded after set-up)."""
+    values = [s for s in secrets if s]
+    for handler in logging.getLogger().handlers:
+        for f in handler.filters:
+            if isinstance(f, Redactor):
+                f.add(values)

@@ -13,8 +13,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the engine server: ``nemobot engine [--host H] [--port P] [--data-dir DIR] ...``."""
     import argparse
     import asyncio
-    import logging
     from pathlib import Path
+
+    from core.logs import setup_logging
 
     from .settings import EngineSettings
 
@@ -27,15 +28,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--public-base-url", help="base of the URLs handed out for files")
     parser.add_argument("--static-token", help="a bearer token that is always accepted")
     parser.add_argument("--agent", choices=["planner", "llm"], help="planner (no model) or llm")
-    parser.add_argument("--llm-model", help="model of the llm agent")
+    parser.add_argument("--llm-model", help="LiteLLM model name of the llm agent, e.g. openai/qwen2.5:7b")
+    parser.add_argument("--llm-base-url", help="base URL of an OpenAI-compatible server (key: NEMOBOT_ENGINE_LLM_API_KEY)")
     parser.add_argument("--concurrent-renders", type=int)
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args(list(argv) if argv is not None else None)
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
     overrides = {k: v for k, v in vars(args).items() if v is not None and k != "log_level"}
     settings = EngineSettings(**overrides)
+    setup_logging(args.log_level, secrets=settings.secrets())
 
     from .server import serve_forever
 

@@ -67,7 +67,7 @@ class EngineServer:
 
     def __init__(self, settings: EngineSettings | None = None, *, model: Any = None) -> None:
         self.settings = settings or EngineSettings()
-        self.model = model  # an ADK BaseLlm (tests) instead of settings.llm_model
+        self.model = model  # an ADK BaseLlm behind the rules (tests), instead of the configured one
         self.url = ""
         self.public_base = ""
         data = self.settings.resolved_data_dir()
@@ -101,8 +101,12 @@ class EngineServer:
         self.links = LinkSigner(load_secret(secret, self.data_dir), self.settings.link_ttl_hours * 3600)
         self.sessions = SessionStore(self.data_dir / "adk_sessions.db")
         self.tools = EditTools(self.store, self.settings, self.data_dir / "analysis")
-        model = self.model if self.model is not None else self.settings.llm_model
-        self.agent = build_agent(self.settings.agent, self.tools, self.settings.silent_ops, model)
+        model = None
+        if self.settings.agent == "llm":
+            from .llm import build_llm
+
+            model = self.model if self.model is not None else build_llm(self.settings)
+        self.agent = build_agent(self.tools, self.settings.silent_ops, model)
         self.runner = Runner(app_name=APP_NAME, agent=self.agent, session_service=self.sessions)
         self.renders = RenderQueue(
             self.store, self.settings, self.data_dir / "renders", self._sources, self.public_url
@@ -295,6 +299,7 @@ class EngineServer:
         )
 
     async def run_sse(self, request: web.Request) -> web.StreamResponse:
+        from google.adk.agents.run_config import RunConfig, StreamingMode
         from google.genai import types
 
         try:
@@ -319,6 +324,8 @@ class EngineServer:
             if not await self.store.charge(task.user_id, self.settings.message_cost, self._initial_credits()):
                 raise EngineError(Code.NO_CREDITS, "not enough credits")
         content = types.Content(role="user", parts=[types.Part(text=text)])
+        # "streaming": true asks ADK for partial text chunks (and the model for a streamed answer)
+        run_config = RunConfig(streaming_mode=StreamingMode.SSE if body.get("streaming") is True else StreamingMode.NONE)
 
         resp = web.StreamResponse(
             status=200,
@@ -335,7 +342,7 @@ class EngineServer:
             try:
                 async with self._lock(sid):
                     async for event in self.runner.run_async(
-                        user_id=task.user_id, session_id=sid, new_message=content
+                        user_id=task.user_id, session_id=sid, new_message=content, run_config=run_config
                     ):
                         await queue.put(("event", event))
             except Exception as exc:

@@ -43,8 +43,19 @@ class EngineSettings(Section):
     token_ttl_days: float = 7.0
     concurrent_renders: int = Field(default=1, ge=1, le=8)
     concurrent_analyses: int = Field(default=1, ge=1, le=8)
-    agent: Literal["planner", "llm"] = "planner"
-    llm_model: str = "gemini-2.5-flash"
+    agent: Literal["planner", "llm"] = Field(
+        default="planner",
+        description="planner: rules only; llm: the rules first, then a language model for what they miss",
+    )
+    llm_model: str = Field(
+        default="gemini/gemini-2.5-flash",
+        description="A LiteLLM model name: openai/<name> for an OpenAI-compatible server, gemini/<name>, ...",
+    )
+    llm_base_url: str | None = Field(
+        default=None, description="Base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1"
+    )
+    llm_api_key: SecretStr | None = Field(default=None, description="The model server's API key")
+    llm_timeout: float = Field(default=60.0, gt=0, description="Seconds one model call may take")
     ffmpeg: str | None = Field(
         default=None, description="Path of the ffmpeg binary; default: imageio-ffmpeg's"
     )
@@ -58,6 +69,11 @@ class EngineSettings(Section):
     font_latin: Path | None = None
     font_cjk: Path | None = None
     undo_depth: int = 30
+
+    def secrets(self) -> list[str]:
+        """The secrets these settings hold, for the log redactor."""
+        values = (self.llm_api_key.get_secret_value() if self.llm_api_key else None, self.static_token)
+        return [v for v in values if v]
 
     def resolved_data_dir(self) -> Path:
         return self.data_dir.expanduser().resolve()

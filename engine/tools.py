@@ -146,6 +146,13 @@ class EditTools:
         self._history_marks[session_id] = invocation_id
         await self.store.push_history(session_id, current, self.settings.undo_depth)
 
+    async def forget(self, session_id: str, invocation_id: str) -> None:
+        """Drop the undo step an invocation saved, when its edits are taken back as a whole."""
+        if self._history_marks.get(session_id) != invocation_id:
+            return
+        del self._history_marks[session_id]
+        await self.store.pop_history(session_id, 1)
+
     # operations -------------------------------------------------------------------------------
     async def execute(
         self, op: Op, state: dict[str, Any], session_id: str, invocation_id: str, lang: str = "en"

@@ -130,13 +130,15 @@ class Api:
         assert body["code"] == 0, body
         return body["data"]["files"]
 
-    async def chat(self, text: str) -> Stream:
-        body = {
+    async def chat(self, text: str, *, streaming: bool = False) -> Stream:
+        body: dict[str, Any] = {
             "app_name": "nemo_agent",
             "user_id": "me",
             "session_id": self.sid,
             "new_message": {"parts": [{"text": text}]},
         }
+        if streaming:
+            body["streaming"] = True
         raw: list[str] = []
         async with self.http.stream(
             "POST", "/run_sse", json=body, headers={**self.auth, "Accept": "text/event-stream"}

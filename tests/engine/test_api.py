@@ -350,7 +350,7 @@ async def test_llm_agent_uses_the_same_tools(tmp_path: Path, clips: dict[str, Pa
         async with httpx.AsyncClient(base_url=eng.url, timeout=60) as http:
             api = await Api(http).login()
             await api.upload(clips["portrait"])
-            s = await api.chat("vertical please")
+            s = await api.chat("do what my friend suggested")  # no rule reads it: the model answers
             assert [c["name"] for c in s.calls] == ["set_aspect"]
             assert s.last_draft is not None and s.last_draft["cv"]["h"] == 1920
             assert s.texts == ["Now 9:16."]

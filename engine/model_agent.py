@@ -1,0 +1,218 @@
+"""The language-model side of the engine's agent: the edit tools as functions a model can call, and
+one model turn that either applies all it did or, when the model fails (no answer in time, an
+unreadable answer, a broken tool call), takes every edit of the turn back and says so plainly.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncGenerator
+from typing import Any
+
+from google.adk.agents import BaseAgent, LlmAgent
+from google.adk.agents.invocation_context import InvocationContext
+from google.adk.agents.readonly_context import ReadonlyContext
+from google.adk.events import Event, EventActions
+from google.adk.models import BaseLlm
+from google.adk.tools import ToolContext
+from google.genai import types
+
+from . import draft as dr
+from .planner import Op
+from .tools import STATE_KEYS, EditTools
+
+log = logging.getLogger(__name__)
+
+MODEL_AGENT = "nemo_model"
+MODEL_FAILED = {
+    "en": "The language model behind this engine did not give a usable answer, so nothing was changed. "
+    "Try again, or ask for one edit in plain words (say “help” to see them).",
+    "zh": "引擎的语言模型没有给出可用的回答，所以没有做任何修改。请再试一次，或直接说出一个编辑（说“帮助”查看可做的编辑）。",
+}
+
+
+def state_dict(state: Any) -> dict[str, Any]:
+    """The editing keys of an ADK state (session state or a tool's view of it) as a plain dict."""
+    getter = getattr(state, "get", None)
+    return {k: getter(k) for k in STATE_KEYS} if getter else {}
+
+
+INSTRUCTION = """You are NEMO, a video editing agent. The user has uploaded footage; the session state
+holds the timeline (draft). Use the tools to edit it, one call per edit, in the order asked. Times are in
+seconds.
+After editing, say in one or two short sentences what changed, in the user's language. If the request is
+not an edit you can do, list what you can do: keep or cut time ranges, cut pauses, aspect 9:16/1:1/16:9,
+titles and text, background music from an uploaded audio file, speed, fades, transitions, mute and volume,
+join clips, compress to a file size, highlight reels, an example clip, video prompt generation, undo."""
+
+
+def build_tool_functions(tools: EditTools, langs: dict[str, str]) -> list[Any]:
+    """The edit tools as plain functions for an LlmAgent (ADK builds their schemas from the signatures).
+    ``langs`` maps an invocation to the language of its message, so summaries answer in it."""
+
+    async def _do(name: str, args: dict[str, Any], tool_context: ToolContext) -> dict[str, Any]:
+        state = state_dict(tool_context.state)
+        op = Op(name, {k: v for k, v in args.items() if v is not None})
+        lang = langs.get(tool_context.invocation_id, "en")
+        if EditTools.needs_analysis(op):
+            pre = await tools.analyze_for(op, state, lang)
+            state.update(pre.delta)
+            for k, v in pre.delta.items():
+                tool_context.state[k] = v
+        outcome = await tools.execute(op, state, tool_context.session.id, tool_context.invocation_id, lang)
+        for k, v in outcome.delta.items():
+            tool_context.state[k] = v
+        return {**outcome.response, "summary": outcome.summary}
+
+    async def keep_range(start: float, end: float, tool_context: ToolContext) -> dict:
+        """Keep only the part of the video between start and end seconds."""
+        return await _do("keep_range", {"start": start, "end": end}, tool_context)
+
+    async def cut_range(start: float, end: float, tool_context: ToolContext) -> dict:
+        """Remove the part of the video between start and end seconds."""
+        return await _do("cut_range", {"start": start, "end": end}, tool_context)
+
+    async def cut_pauses(tool_context: ToolContext, min_silence: float = 0.5) -> dict:
+        """Remove pauses (silences longer than min_silence seconds)."""
+        return await _do("cut_pauses", {"min_silence": min_silence}, tool_context)
+
+    async def set_aspect(aspect: str, tool_context: ToolContext, fit: str = "crop") -> dict:
+        """Set the aspect ratio '9:16', '1:1' or '16:9'; fit 'crop' or 'blur' (pad, blurred background)."""
+        return await _do("set_aspect", {"aspect": aspect, "fit": fit}, tool_context)
+
+    async def add_text(
+        text: str,
+        tool_context: ToolContext,
+        start: float = 0.0,
+        duration: float = 3.0,
+        position: str = "center",
+        kind: str = "title",
+    ) -> dict:
+        """Add a title or text overlay from start for duration seconds; position top, center or bottom."""
+        return await _do(
+            "add_text",
+            {"text": text, "start": start, "duration": duration, "pos": position, "kind": kind},
+            tool_context,
+        )
+
+    async def add_music(tool_context: ToolContext, volume: float = 0.3) -> dict:
+        """Add the uploaded audio file as background music at volume (0-1)."""
+        return await _do("add_music", {"volume": volume}, tool_context)
+
+    async def set_speed(factor: float, tool_context: ToolContext) -> dict:
+        """Play the video at factor times normal speed (0.25-4)."""
+        return await _do("speed", {"factor": factor}, tool_context)
+
+    async def add_fades(tool_context: ToolContext, fade_in: float = 1.0, fade_out: float = 1.0) -> dict:
+        """Fade in from and out to black (seconds; 0 for none)."""
+        return await _do("fades", {"fade_in": fade_in or None, "fade_out": fade_out or None}, tool_context)
+
+    async def add_transitions(tool_context: ToolContext, kind: str = "fade", duration: float = 0.5) -> dict:
+        """Put transitions between segments: fade, dissolve, wipeleft or slideleft."""
+        return await _do("transitions", {"kind": kind, "duration": duration}, tool_context)
+
+    async def set_volume(volume: float, tool_context: ToolContext) -> dict:
+        """Set the clip sound volume (0 mutes, 1 is normal)."""
+        return await _do("volume" if volume > 0 else "mute", {"volume": volume}, tool_context)
+
+    async def compress(mb: float, tool_context: ToolContext) -> dict:
+        """Make the exported file at most this many megabytes (lowers quality where needed)."""
+        return await _do("compress", {"mb": mb}, tool_context)
+
+    async def join_clips(tool_context: ToolContext) -> dict:
+        """Join all uploaded clips in upload order."""
+        return await _do("join", {}, tool_context)
+
+    async def highlight_reel(seconds: float, tool_context: ToolContext) -> dict:
+        """Make a highlight reel of about this many seconds from the footage."""
+        return await _do("highlights", {"seconds": seconds}, tool_context)
+
+    async def example_clip(tool_context: ToolContext, seconds: float = 15.0) -> dict:
+        """Make a short 9:16 example clip of the footage's best moments."""
+        return await _do("example_clip", {"seconds": seconds}, tool_context)
+
+    async def generate_video_prompt(
+        description: str, tool_context: ToolContext, seconds: float = 30.0, aspect: str = "16:9"
+    ) -> dict:
+        """Write a detailed structured video prompt and put its storyboard on the timeline."""
+        return await _do(
+            "video_prompt", {"description": description, "seconds": seconds, "aspect": aspect}, tool_context
+        )
+
+    async def undo(tool_context: ToolContext, steps: int = 1) -> dict:
+        """Undo the last edits."""
+        return await _do("undo", {"steps": steps}, tool_context)
+
+    return [
+        keep_range,
+        cut_range,
+        cut_pauses,
+        set_aspect,
+        add_text,
+        add_music,
+        set_speed,
+        add_fades,
+        add_transitions,
+        set_volume,
+        compress,
+        join_clips,
+        highlight_reel,
+        example_clip,
+        generate_video_prompt,
+        undo,
+    ]
+
+
+def instruction(ctx: ReadonlyContext) -> str:
+    """The instruction plus a one-line picture of the timeline, so the model knows what it edits."""
+    state = ctx.state
+    draft = state.get("draft") or dr.empty_draft()
+    clips = len(state.get("video_infos") or [])
+    now = f"Uploaded files: {clips}. Timeline length: {dr.total_ms(draft) / 1000:g} s. {dr.summary(draft)}"
+    return INSTRUCTION + "\n\n" + now
+
+
+class ModelTurn:
+    """Runs the model agent for one message; its edits stand only if the whole turn succeeds."""
+
+    def __init__(self, tools: EditTools, model: BaseLlm | str) -> None:
+        self.tools = tools
+        self.langs: dict[str, str] = {}
+        self.agent = LlmAgent(
+            name=MODEL_AGENT,
+            model=model,
+            instruction=instruction,
+            description="Edits video by chat through a language model",
+            tools=build_tool_functions(tools, self.langs),
+            # the next message starts at the rules again, never straight at the model
+            disallow_transfer_to_parent=True,
+            disallow_transfer_to_peers=True,
+        )
+
+    async def run(self, ctx: InvocationContext, lang: str) -> AsyncGenerator[Event, None]:
+        before = state_dict(ctx.session.state)
+        self.langs[ctx.invocation_id] = lang
+        failure: str | None = None
+        try:
+            async for event in self.agent.run_async(ctx):
+                if event.error_code:
+                    failure = f"{event.error_code}: {event.error_message}"
+                    break
+                yield event
+        except Exception as exc:  # noqa: BLE001 - every provider fails its own way; the user gets one answer
+            failure = f"{type(exc).__name__}: {exc}"
+        finally:
+            self.langs.pop(ctx.invocation_id, None)
+        if failure is None:
+            return
+        log.warning("the model's turn failed and was taken back: %s", failure[:500])
+        await self.tools.forget(ctx.session.id, ctx.invocation_id)
+        after = state_dict(ctx.session.state)
+        restore = {k: v for k, v in before.items() if after.get(k) != v}
+        yield Event(
+            invocation_id=ctx.invocation_id,
+            author=self.agent.name,
+            branch=ctx.branch,
+            content=types.Content(role="model", parts=[types.Part(text=MODEL_FAILED.get(lang, MODEL_FAILED["en"]))]),
+            actions=EventActions(state_delta=restore),
+        )
