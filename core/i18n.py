@@ -24,10 +24,10 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "help": {
         "en": "Commands:\n/new: start a fresh timeline\n/mode [name]: editing mode ({modes})\n"
-              "/lang en|zh: language\n/status: the timeline\n/credits: your balance\n/export: render the MP4\n"
+              "/lang en|zh: language\n/status: the timeline\n/pictures on|off: the timeline drawn after each edit\n/credits: your balance\n/export: render the MP4\n"
               "/cancel: stop the running job\nAnything else is an editing instruction. "
               "Supported files: {formats}, up to 500 MB.",
-        "zh": "命令：\n/new：新的时间线\n/mode [名称]：编辑模式（{modes}）\n/lang en|zh：语言\n/status：时间线\n"
+        "zh": "命令：\n/new：新的时间线\n/mode [名称]：编辑模式（{modes}）\n/lang en|zh：语言\n/status：时间线\n/pictures on|off：每次修改后发时间线图\n"
               "/credits：积分余额\n/export：导出MP4\n/cancel：停止当前任务\n其它内容都会作为编辑指令。"
               "支持的文件：{formats}，最大500 MB。",
     },

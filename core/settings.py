@@ -95,6 +95,7 @@ class BotSettings(Section):
     still_working_interval: float = 120.0
     queue_limit: int = 5
     rate_per_minute: int = 20
+    pictures: bool = False  # the timeline drawn after each edit, unless a conversation said /pictures on|off
     log_level: str = "INFO"
     log_json: bool = False
     metrics_port: int | None = None

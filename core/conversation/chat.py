@@ -77,7 +77,13 @@ class Chat:
             changes = changes_text(before, latest, lang)
             key = "silent_changes" if changes else "silent_nothing"
             text_out = say(lang, key, changes=changes, summary=timeline_summary(latest))
-        await status.finish(restarted(nemo, lang, text_out), ctx.main_buttons(lang, owner))
+        pictures = []
+        if latest is not None and ctx.pictures.after_edits(conv) and draft_changes(before, latest):
+            status.set_step(say(lang, "step_pictures"))
+            picture = await ctx.pictures.timeline(conv, latest, lang)
+            pictures = [picture] if picture is not None else []
+        await ctx.pictures.finish(status, restarted(nemo, lang, text_out), ctx.main_buttons(lang, owner), pictures,
+                                  lang)
 
     async def _after_error(self, conv: Conversation, nemo: NemoSession, before: Draft, exc: NemoError,
                            status: StatusMessage, lang: str) -> None:

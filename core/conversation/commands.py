@@ -60,6 +60,8 @@ class Commands:
             await ctx.reply(target, say(lang, "mode_set", mode=f"{chosen.alias} ({about})"))
         elif command == "token":
             await self._own_token(conv, args, target, lang)
+        elif command == "pictures":
+            await ctx.pictures.command(conv, args, target, lang)
         elif command == "stats":
             await self._stats(target, lang)
         elif command == "credits":

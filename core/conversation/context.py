@@ -21,6 +21,7 @@ from core.settings import Settings, settings_secrets
 from core.skills import skill_or_default
 from core.store.base import ConversationRecord, Store
 
+from .pictures import ConversationPictures
 from .state import Conversation
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ class Context:
         self.conversations: dict[str, Conversation] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self.metrics = Metrics()
+        self.pictures = ConversationPictures(self)
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         """This process, among the bot processes that may share the store."""
 

@@ -7,6 +7,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 
 from core.i18n import elapsed_text, say
 from core.nemo.errors import NemoError
@@ -52,7 +53,9 @@ class Delivery:
         text = say(lang, key, url=result.url, size=size)
         ctx.metrics.renders.observe(max(time.time() - job.created_at, 0.0))
         await finish_message(port, target, message, say(lang, "done", elapsed=_ago(job.created_at)), [])
-        await port.deliver(target, text, video_of(result), render_buttons(lang, target.user_id, result.url))
+        video = video_of(result)
+        video = replace(video, poster=await ctx.pictures.poster(video.url, video.duration))
+        await port.deliver(target, text, video, render_buttons(lang, target.user_id, result.url))
 
 
 async def finish_message(port: ChatPort, target: Target, message: MessageRef | None, text: str,

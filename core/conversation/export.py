@@ -38,6 +38,9 @@ class Exports:
         if not state.draft.ready:
             await status.finish(say(lang, "export_empty"))
             return
+        strip = await self.ctx.pictures.highlights(conv, state.draft, lang)  # a reel: its picked moments
+        if strip is not None:
+            await self.ctx.pictures.show(incoming.target, strip)
         status.set_step(say(lang, "step_rendering", progress=0), "upload_video")
         render_id = await nemo.call(
             lambda t, s: nemo.client.submit_render(t, s, state.draft.raw, skill=nemo.skill), retry_on_new_session=False)

@@ -4,19 +4,30 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
 from core.i18n import say
 from core.nemo.draft import timeline_summary
 from core.nemo.errors import NemoError
 from core.nemo.session import NemoSession
-from core.ports import Target
+from core.ports import Picture, Target
 
 from .context import Context, restarted
 from .state import Conversation
 
 log = logging.getLogger(__name__)
 
-Answer = Callable[[Conversation, NemoSession, str], Awaitable[str]]
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A quick answer: its text, and the pictures it shows (the text is their caption)."""
+
+    text: str
+    pictures: list[Picture] = field(default_factory=list)
+
+
+Answer = Callable[[Conversation, NemoSession, str], Awaitable[Reply]]
 
 
 class QuickAnswers:
@@ -24,38 +35,42 @@ class QuickAnswers:
         self.ctx = ctx
 
     async def credits(self, conv: Conversation, lang: str, target: Target) -> None:
-        await self._answer(conv, lang, credits_text, target)
+        await self._answer(conv, lang, credits_reply, target)
 
     async def status(self, conv: Conversation, lang: str, target: Target) -> None:
-        await self._answer(conv, lang, status_text, target)
+        await self._answer(conv, lang, self._status, target)
+
+    async def _status(self, conv: Conversation, nemo: NemoSession, lang: str) -> Reply:
+        """The timeline in words, and drawn."""
+        if not conv.record.session_id:
+            return Reply(say(lang, "timeline_empty"))
+        state = await nemo.call(lambda t, s: nemo.client.state(t, s, skill=nemo.skill))
+        if not state.draft.ready:
+            return Reply(say(lang, "timeline_empty"))
+        picture = await self.ctx.pictures.timeline(conv, state.draft, lang)
+        return Reply(say(lang, "timeline", summary=timeline_summary(state.draft)),
+                     [picture] if picture is not None else [])
 
     async def _answer(self, conv: Conversation, lang: str, action: Answer, target: Target) -> None:
         """Answer a quick request where it came from (``target`` keeps the surface's reply details)."""
         ctx = self.ctx
         nemo = ctx.nemo(conv, lang)
+        reply = Reply("")
         try:
-            text = restarted(nemo, lang, await action(conv, nemo, lang))
+            reply = await action(conv, nemo, lang)
+            text = restarted(nemo, lang, reply.text)
         except NemoError as exc:
             text = ctx.error_text(exc, lang, nemo)
         except Exception:
             log.exception("request failed in %s", conv.record.key)
             text = say(lang, "error_internal")
-        await ctx.reply(target, text, ctx.main_buttons(lang, target.user_id))
+        await ctx.pictures.answer(target, text, ctx.main_buttons(lang, target.user_id), reply.pictures)
 
 
-async def credits_text(conv: Conversation, nemo: NemoSession, lang: str) -> str:
+async def credits_reply(conv: Conversation, nemo: NemoSession, lang: str) -> Reply:
     credits = await nemo.authed(lambda t: nemo.client.credits(t, skill=nemo.skill))
-    return say(lang, "credits", available=_number(credits.available), frozen=_number(credits.frozen),
-               total=_number(credits.total))
-
-
-async def status_text(conv: Conversation, nemo: NemoSession, lang: str) -> str:
-    if not conv.record.session_id:
-        return say(lang, "timeline_empty")
-    state = await nemo.call(lambda t, s: nemo.client.state(t, s, skill=nemo.skill))
-    if not state.draft.ready:
-        return say(lang, "timeline_empty")
-    return say(lang, "timeline", summary=timeline_summary(state.draft))
+    return Reply(say(lang, "credits", available=_number(credits.available), frozen=_number(credits.frozen),
+                     total=_number(credits.total)))
 
 
 def _number(value: float) -> str:

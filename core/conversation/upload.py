@@ -30,18 +30,18 @@ class Uploads:
 
     async def run(self, conv: Conversation, nemo: NemoSession, incoming: Incoming,
                   status: StatusMessage, lang: str) -> None:
-        names: list[str] = []
+        uploaded: list[tuple[str, str]] = []  # (name, link) of each file NEMO took
         # a user's file name travels in a multipart header and comes back in messages: made safe once
         attachments = [replace(a, filename=safe_filename(a.filename)) for a in incoming.attachments]
         for attachment in attachments:
             if attachment.url:
                 status.set_step(say(lang, "step_uploading", name=attachment.filename[:60]), "upload_video")
-                names.extend(await self._upload_one(conv, nemo, attachment))
+                uploaded.extend(await self._upload_one(conv, nemo, attachment))
         streamed = [a for a in attachments if not a.url]
         if streamed:  # in one request: an album is one upload
             label = ", ".join(a.filename for a in streamed)
             status.set_step(say(lang, "step_uploading", name=label[:60]), "upload_video")
-            names.extend(await self._upload_streamed(conv, nemo, streamed))
+            uploaded.extend(await self._upload_streamed(conv, nemo, streamed))
         urls = find_urls(incoming.text)
         refused = link_problem(incoming.text) if urls and not incoming.attachments else None
         if refused:  # checked when the request came in; never ask NEMO to fetch a private address
@@ -52,15 +52,19 @@ class Uploads:
             files = await nemo.call(lambda t, s: nemo.client.upload_urls(t, s, urls, skill=nemo.skill))
             for f in files:
                 await self.ctx.store.add_upload(conv.record.key, f.filename, f.cdn_url, None)
-            names.extend(f.filename for f in files)
+            uploaded.extend((f.filename, f.cdn_url) for f in files)
         instruction = instruction_after_upload(incoming.text, bool(incoming.attachments))
         if instruction:
             await self.chat.run(conv, nemo, instruction, status, lang)
             return
-        text = say(lang, "uploaded", names=", ".join(names) or "?")
-        await status.finish(restarted(nemo, lang, text), self.ctx.main_buttons(lang, incoming.target.user_id))
+        text = say(lang, "uploaded", names=", ".join(name for name, _ in uploaded) or "?")
+        status.set_step(say(lang, "step_pictures"))
+        sheets = await self.ctx.pictures.sheets(uploaded, lang)
+        await self.ctx.pictures.finish(status, restarted(nemo, lang, text),
+                                       self.ctx.main_buttons(lang, incoming.target.user_id), sheets, lang)
 
-    async def _upload_one(self, conv: Conversation, nemo: NemoSession, attachment: Attachment) -> list[str]:
+    async def _upload_one(self, conv: Conversation, nemo: NemoSession, attachment: Attachment,
+                          ) -> list[tuple[str, str]]:
         check_upload(attachment.filename, attachment.size)
         files = None
         if attachment.url:
@@ -78,10 +82,10 @@ class Uploads:
         for f in files:
             await self.ctx.store.add_upload(conv.record.key, f.filename or attachment.filename, f.cdn_url,
                                             attachment.size)
-        return [f.filename or attachment.filename for f in files] or [attachment.filename]
+        return [(f.filename or attachment.filename, f.cdn_url) for f in files] or [(attachment.filename, "")]
 
     async def _upload_streamed(self, conv: Conversation, nemo: NemoSession,
-                               attachments: Sequence[Attachment]) -> list[str]:
+                               attachments: Sequence[Attachment]) -> list[tuple[str, str]]:
         """Attachments without a URL, streamed to NEMO in one multipart request."""
         for attachment in attachments:
             check_upload(attachment.filename, attachment.size)
@@ -92,7 +96,7 @@ class Uploads:
         sizes = {a.filename: a.size for a in attachments}
         for f in files:
             await self.ctx.store.add_upload(conv.record.key, f.filename, f.cdn_url, sizes.get(f.filename))
-        return [f.filename for f in files if f.filename] or [a.filename for a in attachments]
+        return [(f.filename, f.cdn_url) for f in files if f.filename] or [(a.filename, "") for a in attachments]
 
 
 def instruction_after_upload(text: str, had_attachments: bool) -> str:

@@ -18,6 +18,15 @@ TEXTS: dict[str, dict[str, str]] = {
     "pic_empty": {"en": "The timeline is empty", "zh": "时间线是空的"},
     "pic_highlights_header": {"en": "Highlights  ·  {count} moments  ·  {duration}",
                               "zh": "精彩片段  ·  {count} 个  ·  {duration}"},
+    # the conversation's words about pictures
+    "step_pictures": {"en": "drawing the pictures", "zh": "正在生成图片"},
+    "pictures_on": {"en": "Pictures on: after each edit that changes the timeline you'll see it drawn. "
+                          "/pictures off stops that.",
+                    "zh": "图片已开启：每次修改时间线后都会发给你时间线图。/pictures off 可关闭。"},
+    "pictures_off": {"en": "Pictures off: after an edit I answer in words only (/status still shows the "
+                           "timeline drawn). /pictures on turns them on.",
+                     "zh": "图片已关闭：修改后只用文字回复（/status 仍会显示时间线图）。/pictures on 可开启。"},
+    "pictures_usage": {"en": "Say /pictures on or /pictures off.", "zh": "请发送 /pictures on 或 /pictures off。"},
 }
 
 add_texts(TEXTS)

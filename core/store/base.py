@@ -26,6 +26,7 @@ class ConversationRecord:
     session_id: str | None = None
     task_id: str | None = None
     draft: Any = None
+    pictures: bool | None = None  # the timeline drawn after each edit (/pictures on|off); None: the default
 
 
 @dataclass(slots=True)

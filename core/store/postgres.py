@@ -69,6 +69,8 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX jobs_by_conversation ON jobs (conversation);
     """,
+    # 5: a conversation may ask for the timeline drawn after each edit (/pictures on|off)
+    "ALTER TABLE conversations ADD COLUMN pictures BOOLEAN",
 )
 
 _RENDER_COLUMNS = (
@@ -120,7 +122,7 @@ class PostgresStore:
 
     async def get_conversation(self, key: str) -> ConversationRecord | None:
         row = await self.pool.fetchrow(
-            "SELECT key, platform, chat_id, user_id, language, mode, session_id, task_id, draft "
+            "SELECT key, platform, chat_id, user_id, language, mode, session_id, task_id, draft, pictures "
             "FROM conversations WHERE key = $1", key,
         )
         return None if row is None else ConversationRecord(*row)
@@ -128,11 +130,12 @@ class PostgresStore:
     async def save_conversation(self, record: ConversationRecord) -> None:
         await self.pool.execute(
             "INSERT INTO conversations (key, platform, chat_id, user_id, language, mode, session_id, task_id, "
-            "draft, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) ON CONFLICT (key) DO UPDATE SET "
-            "language=excluded.language, mode=excluded.mode, session_id=excluded.session_id, "
-            "task_id=excluded.task_id, draft=excluded.draft, updated_at=excluded.updated_at",
+            "draft, pictures, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) ON CONFLICT (key) DO UPDATE "
+            "SET language=excluded.language, mode=excluded.mode, session_id=excluded.session_id, "
+            "task_id=excluded.task_id, draft=excluded.draft, pictures=excluded.pictures, "
+            "updated_at=excluded.updated_at",
             record.key, record.platform, record.chat_id, record.user_id, record.language, record.mode,
-            record.session_id, record.task_id, record.draft, time.time(),
+            record.session_id, record.task_id, record.draft, record.pictures, time.time(),
         )
 
     @asynccontextmanager

@@ -59,6 +59,8 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX jobs_by_conversation ON jobs (conversation);
     """,
+    # 5: a conversation may ask for the timeline drawn after each edit (/pictures on|off)
+    "ALTER TABLE conversations ADD COLUMN pictures INTEGER",
 )
 
 
@@ -129,23 +131,25 @@ class SqliteStore:
 
     async def get_conversation(self, key: str) -> ConversationRecord | None:
         async with self.db.execute(
-            "SELECT key, platform, chat_id, user_id, language, mode, session_id, task_id, draft "
+            "SELECT key, platform, chat_id, user_id, language, mode, session_id, task_id, draft, pictures "
             "FROM conversations WHERE key = ?", (key,)
         ) as cur:
             row = await cur.fetchone()
         if row is None:
             return None
         return ConversationRecord(key=row[0], platform=row[1], chat_id=row[2], user_id=row[3], language=row[4],
-                                  mode=row[5], session_id=row[6], task_id=row[7], draft=_loads(row[8]))
+                                  mode=row[5], session_id=row[6], task_id=row[7], draft=_loads(row[8]),
+                                  pictures=None if row[9] is None else bool(row[9]))
 
     async def save_conversation(self, record: ConversationRecord) -> None:
         await self._write(
             "INSERT INTO conversations (key, platform, chat_id, user_id, language, mode, session_id, task_id, "
-            "draft, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(key) DO UPDATE SET "
+            "draft, pictures, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(key) DO UPDATE SET "
             "language=excluded.language, mode=excluded.mode, session_id=excluded.session_id, "
-            "task_id=excluded.task_id, draft=excluded.draft, updated_at=excluded.updated_at",
+            "task_id=excluded.task_id, draft=excluded.draft, pictures=excluded.pictures, "
+            "updated_at=excluded.updated_at",
             (record.key, record.platform, record.chat_id, record.user_id, record.language, record.mode,
-             record.session_id, record.task_id, _dumps(record.draft), time.time()),
+             record.session_id, record.task_id, _dumps(record.draft), record.pictures, time.time()),
         )
 
     @asynccontextmanager

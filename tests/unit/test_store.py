@@ -30,11 +30,16 @@ async def test_a_conversation_keeps_its_draft_and_settings(store: Store) -> None
     record = ConversationRecord("telegram:1", "telegram", "1", "1", language="zh", mode="highlights",
                                 session_id="s1", draft=draft)
     await store.save_conversation(record)
+    assert (await store.get_conversation("telegram:1")).pictures is None  # type: ignore[union-attr]
     record.session_id = "s2"
+    record.pictures = True
     await store.save_conversation(record)
     saved = await store.get_conversation("telegram:1")
     assert saved == ConversationRecord("telegram:1", "telegram", "1", "1", language="zh", mode="highlights",
-                                       session_id="s2", draft=draft)
+                                       session_id="s2", draft=draft, pictures=True)
+    record.pictures = False
+    await store.save_conversation(record)
+    assert (await store.get_conversation("telegram:1")).pictures is False  # type: ignore[union-attr]
     assert await store.get_conversation("telegram:2") is None
 
 

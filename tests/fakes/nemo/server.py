@@ -32,6 +32,7 @@ ATTRIBUTION_HEADERS = ("X-Skill-Source", "X-Skill-Version", "X-Skill-Platform")
 # web.RequestKey exists from aiohttp 3.12; a plain key (with a warning) works before that.
 _RECORD: Any = web.RequestKey("nemo_recorded", Recorded) if hasattr(web, "RequestKey") else "nemo_recorded"
 _CHUNK = 1 << 16
+CDN_KEEP_LIMIT = 16 * 1024 * 1024  # uploaded files up to this size are served back from /cdn/, as NEMO's CDN does
 _SSE_HEADERS = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 # What the fake pretends to know about an uploaded file, by kind: duration (s), width, height, fps.
 _MEDIA_FACTS: dict[str, tuple[float, int, int, int]] = {
@@ -94,6 +95,7 @@ class FakeNemo:
             token: TokenRecord(token, "usr_static", None, math.inf, credits) for token in static_tokens
         }
         self.renders: dict[str, Render] = {}
+        self.cdn: dict[str, bytes] = {}  # "<digest>/<name>" -> the uploaded bytes
         self._scripts: deque[list[Step]] = deque()
         self._failures: dict[str, deque[Failure]] = {name: deque() for name in ENDPOINTS}
         self._runner: web.AppRunner | None = None
@@ -119,6 +121,7 @@ class FakeNemo:
         route.add_get("/api/render/proxy/lambda/{rid}", self._render_status, name="render_status")
         route.add_post("/api/render/proxy/lambda/{rid}/cancel", self._cancel, name="cancel")
         route.add_get("/files/{name}", self._file, name="files")
+        route.add_get("/cdn/{digest}/{name}", self._cdn, name="cdn")
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5, handler_cancellation=True)
         await self._runner.setup()
         await web.TCPSite(self._runner, self.host, self.port).start()
@@ -328,21 +331,21 @@ class FakeNemo:
                 size = await self._fetch_size(str(url)) if self.fetch_urls else 0
                 if size is None:
                     return _code(4001, f"could not fetch {url}")
-                received.append((urlparse(str(url)).path.rpartition("/")[2] or "remote.mp4", size))
+                received.append((urlparse(str(url)).path.rpartition("/")[2] or "remote.mp4", size, None))
 
-        for filename, size in received:
+        for filename, size, _ in received:
             if file_type(filename) is None:
                 return _code(4001, f"unsupported file type: {filename}")
             if size > self.max_upload_bytes:
                 limit = self.max_upload_bytes
                 return _code(4002, f"file too large: {filename} ({size} bytes, limit {limit})")
-        files = [self._accept_file(session, filename, size) for filename, size in received]
+        files = [self._accept_file(session, filename, size, data) for filename, size, data in received]
         return _ok({"files": files, "session_state_applied": True})
 
-    async def _receive_parts(self, request: web.Request) -> list[tuple[str, int]] | None:
-        """Stream a multipart body, counting file bytes; None when no `files` part came."""
+    async def _receive_parts(self, request: web.Request) -> list[tuple[str, int, bytes | None]] | None:
+        """Stream a multipart body, counting file bytes (kept when small); None when no `files` part came."""
         record: Recorded = request[_RECORD]
-        received: list[tuple[str, int]] = []
+        received: list[tuple[str, int, bytes | None]] = []
         reader = await request.multipart()
         while (part := await reader.next()) is not None:
             if not isinstance(part, BodyPartReader):
@@ -352,11 +355,14 @@ class FakeNemo:
                 record.form_fields[name] = await part.text()
                 continue
             size = 0
+            kept = bytearray()
             while chunk := await part.read_chunk(_CHUNK):
                 size += len(chunk)
+                if size <= CDN_KEEP_LIMIT:
+                    kept += chunk
             record.files.append((name, part.filename, size))
             if name == "files":
-                received.append((part.filename, size))
+                received.append((part.filename, size, bytes(kept) if size <= CDN_KEEP_LIMIT else None))
         return received or None
 
     async def _fetch_size(self, url: str) -> int | None:
@@ -373,11 +379,14 @@ class FakeNemo:
             return None
         return size
 
-    def _accept_file(self, session: FakeSession, filename: str, size: int) -> dict[str, Any]:
+    def _accept_file(self, session: FakeSession, filename: str, size: int, data: bytes | None = None,
+                     ) -> dict[str, Any]:
         """Describe an accepted file, add it to the session's media and the draft's timeline."""
         kind = file_type(filename) or "video"
         duration, width, height, fps = _MEDIA_FACTS[kind]
         digest = hashlib.sha256(f"{filename}:{size}".encode()).hexdigest()
+        if data is not None:
+            self.cdn[f"{digest[:16]}/{filename}"] = data
         info = {
             "filename": filename,
             "file_type": kind,
@@ -460,14 +469,25 @@ class FakeNemo:
         render = self.renders.get(name.removesuffix(".mp4")) if name.endswith(".mp4") else None
         if render is None or render.status != "completed":
             return _detail(404, "file not found")
-        content = render.plan.content
-        headers = {"Accept-Ranges": "bytes", "Content-Type": "video/mp4"}
-        try:
-            wanted = byte_range(request.headers.get("Range"), len(content))
-        except Unsatisfiable:
-            return web.Response(status=416, headers={**headers, "Content-Range": f"bytes */{len(content)}"})
-        if wanted is None:
-            return web.Response(body=content, headers=headers)
-        start, end = wanted
-        headers["Content-Range"] = f"bytes {start}-{end}/{len(content)}"
-        return web.Response(status=206, body=content[start:end + 1], headers=headers)
+        return _ranged(request, render.plan.content)
+
+    async def _cdn(self, request: web.Request) -> web.StreamResponse:
+        """An uploaded file served back (no auth), with single-range support."""
+        content = self.cdn.get(f"{request.match_info['digest']}/{request.match_info['name']}")
+        if content is None:
+            return _detail(404, "file not found")
+        return _ranged(request, content)
+
+
+def _ranged(request: web.Request, content: bytes) -> web.StreamResponse:
+    """``content`` as a CDN serves it: whole, or the one byte range asked for."""
+    headers = {"Accept-Ranges": "bytes", "Content-Type": "video/mp4"}
+    try:
+        wanted = byte_range(request.headers.get("Range"), len(content))
+    except Unsatisfiable:
+        return web.Response(status=416, headers={**headers, "Content-Range": f"bytes */{len(content)}"})
+    if wanted is None:
+        return web.Response(body=content, headers=headers)
+    start, end = wanted
+    headers["Content-Range"] = f"bytes {start}-{end}/{len(content)}"
+    return web.Response(status=206, body=content[start:end + 1], headers=headers)
