@@ -22,7 +22,7 @@ from pydantic import Field
 from . import planner
 from .model_agent import ModelTurn, state_dict
 from .planner import Op
-from .tools import EditTools
+from .tools import SESSION_LANGUAGE, EditTools
 
 APP_NAME = "nemo_agent"
 EDIT_TOOL = "edit_multitrack"
@@ -54,8 +54,9 @@ class PlannerAgent(BaseAgent):
         text = message_text(ctx.user_content)
         state = state_dict(ctx.session.state)
         last = self.recent.get(ctx.session.id, [])
-        p = planner.plan(text, state.get("draft"), state.get("video_infos") or [], last=last)
-        if p.is_help and self.model_turn is not None:
+        lang = ctx.session.state.get(SESSION_LANGUAGE)
+        p = planner.plan(text, state.get("draft"), state.get("video_infos") or [], lang=lang, last=last)
+        if not p.understood and self.model_turn is not None:
             async for event in self.model_turn.run(ctx, p.lang):
                 yield event
             return

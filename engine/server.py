@@ -33,7 +33,7 @@ from .settings import EngineSettings
 from .store import FileRecord, RenderRecord, Store, Task
 from .subtitles import MAX_BYTES as MAX_SUBTITLE_BYTES
 from .subtitles import decode, parse_srt
-from .tools import STATE_KEYS, EditTools, initial_state
+from .tools import SESSION_LANGUAGE, STATE_KEYS, EditTools, initial_state
 from .uploads import Received, fetch_url, receive_multipart
 
 log = logging.getLogger(__name__)
@@ -275,9 +275,11 @@ class EngineServer:
             str(body.get("language") or "en")[:16],
             user_id,
         )
-        await self.sessions.create_session(
-            app_name=APP_NAME, user_id=user_id, session_id=sid, state=initial_state()
-        )
+        state = initial_state()
+        said = str(body.get("language") or "").lower()
+        if said[:2] in ("en", "zh"):
+            state[SESSION_LANGUAGE] = said[:2]  # the edits' replies are in it; without it, the message's
+        await self.sessions.create_session(app_name=APP_NAME, user_id=user_id, session_id=sid, state=state)
         await self.store.add_task(task)
         return envelope({"task_id": task.task_id, "session_id": sid})
 

@@ -18,6 +18,7 @@ from .settings import EngineSettings
 from .store import Store
 from .subtitles import MAX_BYTES as MAX_SUBTITLE_BYTES
 
+SESSION_LANGUAGE = "language"  # session state: "en" or "zh" when the session was created with one
 STATE_KEYS = ("draft", "video_infos", "generated_media", "canvas_config", "video_analyses")
 HIGHLIGHT_XFADE = 0.3
 MIN_COMPRESS_MB, MAX_COMPRESS_MB = 0.1, 2000.0

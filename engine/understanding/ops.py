@@ -26,6 +26,7 @@ class Plan:
     reply: str | None = None
     lang: str = "en"
     choices: list[str] = field(default_factory=list)
+    understood: bool = True  # False: nothing in the message was read (help, or "I didn't understand")
 
     @property
     def is_help(self) -> bool:

@@ -169,7 +169,7 @@ def _plan(
     raw = unicodedata.normalize("NFKC", text)[:MAX_TEXT].replace("\r", " ").replace("\t", " ")
     lang = lang if lang in ("en", "zh") else ("zh" if is_chinese(raw) else "en")
     if _HELP.match(raw) or not raw.strip():
-        return Plan([], replies.help_text(lang), lang)
+        return Plan([], replies.help_text(lang), lang, understood=False)
     d = dr.clone(draft)
     d_full = dr.ensure_footage(d, media)
     total = dr.total_ms(d_full) / 1000
@@ -274,11 +274,13 @@ def _plan(
         near = [] if choices else [c for part in unknown for c in _closest(part, lang)]
         near = list(dict.fromkeys(near))[:2]
         if not ops and not said and not near:
-            return Plan([], replies.help_text(lang), lang)
+            return Plan([], replies.help_text(lang), lang, understood=False)
         choices = choices or near
         said.append(replies.not_understood(unknown, near, lang))
     if not ops and not said:
-        return Plan([], replies.help_text(lang), lang)
+        return Plan([], replies.help_text(lang), lang, understood=False)
+    if not ops and not questions and not notes:
+        return Plan([], "\n".join(said), lang, choices, understood=False)
     has_footage = bool(dr.segments(d, dr.VIDEO)) or bool(dr.visual_media(media))
     if not has_footage and any(op.name not in NO_FOOTAGE_NEEDED for op in ops):
         return Plan([], replies.need_footage(lang), lang)
@@ -324,4 +326,4 @@ def plan(
         return _plan(text, draft if isinstance(draft, dict) else None, media, lang, list(last or ()))
     except Exception:  # noqa: BLE001 - the planner must answer whatever it is sent
         fallback = lang if lang in ("en", "zh") else ("zh" if is_chinese(text) else "en")
-        return Plan([], replies.help_text(fallback), fallback)
+        return Plan([], replies.help_text(fallback), fallback, understood=False)

@@ -105,12 +105,14 @@ class Api:
     def auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
 
-    async def login(self) -> Api:
+    async def login(self, language: str | None = "en") -> Api:
+        """A new token and session; ``language`` is the session's (None: the request does not say)."""
         r = await self.http.post("/api/auth/anonymous-token", headers={"X-Client-Id": str(uuid.uuid4())})
         self.token = r.json()["data"]["token"]
+        body = {"task_name": "project"} | ({"language": language} if language else {})
         r = await self.http.post(
             "/api/tasks/me/with-session/nemo_agent",
-            json={"task_name": "project", "language": "en"},
+            json=body,
             headers=self.auth,
         )
         self.sid = r.json()["data"]["session_id"]

@@ -355,3 +355,21 @@ async def test_llm_agent_uses_the_same_tools(tmp_path: Path, clips: dict[str, Pa
             assert s.last_draft is not None and s.last_draft["cv"]["h"] == 1920
             assert s.texts == ["Now 9:16."]
             assert (await api.state())["canvas_config"] == {"w": 1080, "h": 1920, "fit": "crop"}
+
+
+@pytest.mark.parametrize(
+    "language, text, reply_is_chinese",
+    [
+        ("zh", "make it 9:16", True),  # the session's language, not the message's
+        ("en", "改成竖屏", False),
+        (None, "改成竖屏", True),  # a session created without one: the message's
+        ("zh", "make it purple", True),  # what was not understood, too
+    ],
+)
+async def test_replies_are_in_the_sessions_language(
+    api: Api, clips: dict[str, Path], language: str | None, text: str, reply_is_chinese: bool
+) -> None:
+    await api.login(language)
+    await api.upload(clips["talk"])
+    reply = (await api.chat(text)).texts[-1]
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in reply.replace("竖屏", "")) == reply_is_chinese, reply

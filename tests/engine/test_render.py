@@ -70,6 +70,7 @@ async def test_cut_pauses_removes_the_silent_parts(api: Api, clips: dict[str, Pa
 async def test_keep_range_speed_and_fades_in_chinese(
     api: Api, clips: dict[str, Path], tmp_path: Path
 ) -> None:
+    await api.login("zh")
     await api.upload(clips["talk"])
     s = await api.chat("保留2到12秒，然后2倍速，淡入淡出")
     assert [c["args"]["op"] for c in s.calls] == ["keep_range", "speed", "fades"]
