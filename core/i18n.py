@@ -195,7 +195,53 @@ CHANGE_KINDS = {
 }
 
 CHANGE_WORDS = {"was": {"en": "was", "zh": "原为"}, "volume": {"en": "volume", "zh": "音量"}}
-SETTING_WORDS = {"cv": {"en": "canvas", "zh": "画布"}}
+SETTING_WORDS = {
+    "cv": {"en": "canvas", "zh": "画布"},
+    "out": {"en": "export format", "zh": "导出格式"},
+    "maxMB": {"en": "size limit (MB)", "zh": "大小上限（MB）"},
+    # the engine's whole-video effects (``fx``)
+    "fx.look": {"en": "look", "zh": "滤镜"},
+    "fx.adj": {"en": "colour adjustment", "zh": "色彩调整"},
+    "fx.rot": {"en": "rotation", "zh": "旋转"},
+    "fx.mirror": {"en": "mirror", "zh": "镜像"},
+    "fx.zoom": {"en": "zoom", "zh": "缩放"},
+    "fx.res": {"en": "resolution", "zh": "分辨率"},
+    "fx.fps": {"en": "frame rate", "zh": "帧率"},
+    "fx.fade_in": {"en": "fade-in", "zh": "淡入"},
+    "fx.fade_out": {"en": "fade-out", "zh": "淡出"},
+    "fx.afade_in": {"en": "sound fade-in", "zh": "声音淡入"},
+    "fx.afade_out": {"en": "sound fade-out", "zh": "声音淡出"},
+    "fx.loudnorm": {"en": "loudness normalisation", "zh": "响度统一"},
+    "fx.denoise": {"en": "voice denoise", "zh": "人声降噪"},
+    "fx.wm": {"en": "watermark", "zh": "水印"},
+}
+# words inside a setting's value (``brightness=0.2``, ``bw``), read out in the user's language
+VALUE_WORDS = {
+    "bw": {"en": "black and white", "zh": "黑白"},
+    "warm": {"en": "warm", "zh": "暖色"},
+    "cool": {"en": "cool", "zh": "冷色"},
+    "sepia": {"en": "sepia", "zh": "怀旧棕褐"},
+    "vintage": {"en": "vintage", "zh": "复古"},
+    "vivid": {"en": "vivid", "zh": "鲜艳"},
+    "brightness": {"en": "brightness", "zh": "亮度"},
+    "contrast": {"en": "contrast", "zh": "对比度"},
+    "saturation": {"en": "saturation", "zh": "饱和度"},
+    "factor": {"en": "factor", "zh": "倍数"},
+    "mode": {"en": "mode", "zh": "方式"},
+    "punch": {"en": "centre punch-in", "zh": "中心放大"},
+    "kenburns": {"en": "slow zoom", "zh": "缓慢推近"},
+    "corner": {"en": "corner", "zh": "位置"},
+    "opacity": {"en": "opacity", "zh": "不透明度"},
+    "size": {"en": "size", "zh": "大小"},
+    "top-left": {"en": "top left", "zh": "左上角"},
+    "top-right": {"en": "top right", "zh": "右上角"},
+    "bottom-left": {"en": "bottom left", "zh": "左下角"},
+    "bottom-right": {"en": "bottom right", "zh": "右下角"},
+    "gif": {"en": "GIF", "zh": "GIF动图"},
+    "mp3": {"en": "MP3 audio", "zh": "MP3音频"},
+    "cover": {"en": "cover image", "zh": "封面图片"},
+    "mp4": {"en": "MP4 video", "zh": "MP4视频"},
+}
 
 
 def add_texts(texts: Mapping[str, Mapping[str, str]]) -> None:
@@ -240,8 +286,19 @@ def describe_change(lang: str, change: Change) -> str:
     if change.volume is not None:
         words.append(f"({CHANGE_WORDS['volume'][lang]} {change.volume}%)")
     if change.value:
-        words.append(f"({change.value})")
+        words.append(f"({_value_words(lang, change.value)})")
     return " ".join(words)
+
+
+def _value_words(lang: str, value: str) -> str:
+    """``brightness=0.2, contrast=0.1`` -> ``亮度=0.2，对比度=0.1``; numbers and unknown words stay."""
+    sep = "，" if lang == "zh" else ", "
+    parts = []
+    for part in value.split(", "):
+        key, eq, rest = part.partition("=")
+        words = [VALUE_WORDS.get(w, {}).get(lang, w) for w in (key, rest)]
+        parts.append(f"{words[0]}={words[1]}" if eq else words[0])
+    return sep.join(parts)
 
 
 def elapsed_text(seconds: float) -> str:

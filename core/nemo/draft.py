@@ -113,6 +113,10 @@ def _seconds(ms: float) -> str:
 
 
 TRACK_NAMES = {VIDEO: "Video", AUDIO: "BGM", TEXT: "Title"}
+EFFECTS = "fx"  # the local engine's whole-video effects table (look, rotation, fades ...)
+EFFECT_MS = frozenset({"fade_in", "fade_out", "afade_in", "afade_out"})  # effects whose value is ms
+HIDDEN_KEYS = frozenset({"src"})  # file ids: meaningless to a user
+SETTING_DEFAULTS = {"out": "mp4"}  # what an absent top-level setting means
 
 
 def _track_name(track: Track) -> str:
@@ -147,6 +151,9 @@ def timeline_summary(draft: Draft) -> str:
             shown.append(f"+{more} more")
         parts.append(f"{number}. {_track_name(track)}: {', '.join(shown)}")
     noun = "track" if len(tracks) == 1 else "tracks"
+    effects = effects_summary(draft)
+    if effects:
+        parts.append("Effects: " + ", ".join(f"{k} ({v})" if v else k for k, v in effects))
     return f"Timeline ({len(tracks)} {noun}): " + " ".join(parts)
 
 
@@ -191,9 +198,45 @@ def draft_changes(before: Draft, after: Draft) -> list[Change]:
     old_rest = _extras(before.raw)
     new_rest = _extras(after.raw)
     for key in sorted(set(old_rest) | set(new_rest)):
-        if old_rest.get(key) != new_rest.get(key):
-            changes.append(Change("changed", None, key, "", value=_short(new_rest.get(key))))
+        if key == EFFECTS:
+            changes += _effect_changes(old_rest.get(key), new_rest.get(key))
+        elif old_rest.get(key) != new_rest.get(key):
+            value = new_rest.get(key, SETTING_DEFAULTS.get(key))
+            changes.append(Change("changed", None, key, "", value=_short(value)))
     return changes
+
+
+def _effect_changes(before: Any, after: Any) -> list[Change]:
+    """One change per effect switched on, off or altered; labelled ``fx.<name>``."""
+    old = dict(before) if isinstance(before, Mapping) else {}
+    new = dict(after) if isinstance(after, Mapping) else {}
+    out = []
+    for name in sorted(set(old) | set(new)):
+        if old.get(name) == new.get(name):
+            continue
+        verb = "added" if name not in old else "removed" if name not in new else "changed"
+        value = "" if verb == "removed" else _effect_value(name, new[name])
+        out.append(Change(verb, None, f"{EFFECTS}.{name}", "", value=value))
+    return out
+
+
+def _effect_value(name: str, value: Any) -> str:
+    if value is True:
+        return ""
+    if name in EFFECT_MS and _num(value) is not None:
+        return f"{_seconds(_num(value) or 0)}s"
+    return _short(value)
+
+
+def effects_summary(draft: Draft) -> list[tuple[str, str]]:
+    """The draft's whole-video effects as (name, value) pairs, and the export format if not MP4."""
+    raw = draft.raw if isinstance(draft.raw, Mapping) else {}
+    fx = raw.get(EFFECTS)
+    pairs = [(k, _effect_value(k, v)) for k, v in fx.items()] if isinstance(fx, Mapping) else []
+    out = raw.get("out")
+    if isinstance(out, Mapping) and out.get("format"):
+        pairs.append(("out", str(out["format"])))
+    return pairs
 
 
 def _extras(raw: Any) -> dict[str, Any]:
@@ -204,5 +247,8 @@ def _short(value: Any) -> str:
     if isinstance(value, Mapping):
         if "w" in value and "h" in value:
             return f"{value.get('w')}x{value.get('h')}"
-        return ", ".join(f"{k}={v}" for k, v in list(value.items())[:4])
+        if "format" in value:
+            return str(value["format"])
+        shown = [(k, v) for k, v in value.items() if k not in HIDDEN_KEYS]
+        return ", ".join(f"{k}={v}" for k, v in shown[:4])
     return str(value)[:60]

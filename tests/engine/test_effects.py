@@ -360,3 +360,21 @@ async def test_mp3_of_a_silent_video_is_refused_in_the_users_language(
         edit = await Editing(engine, await Api(http).login()).start(tmp_path / "mute.mp4")
         out = await edit.do("output", "zh", format="mp3")
     assert not out.ok and out.summary == "这个视频没有可提取的声音。" and "out" not in edit.draft
+
+
+async def test_spoken_edits_through_the_planner_render_as_asked(
+    api: Api, media: dict[str, Path], tmp_path: Path
+) -> None:
+    await api.upload(media["colour"])
+    s = await api.chat("make it black and white, rotate it 90 degrees and loop it twice")
+    assert [c["args"]["op"] for c in s.calls] == ["look", "rotate", "loop"]
+    out = await api.export(tmp_path / "spoken.mp4")
+    info = media_info(out)
+    assert (info.width, info.height) == (90, 160) and abs(info.duration - 6.0) < 0.1
+    assert chroma(out, 1.0, (90, 160))[0] < 1.5
+    s = await api.chat("撤销")
+    assert ef.effects((await api.state())["draft"]) == {}
+    s = await api.chat("倒放，导出为GIF")
+    assert [c["args"]["op"] for c in s.calls][:2] == ["reverse", "output"]
+    data = await api.wait(await api.submit())
+    assert urlsplit(data["output"]["url"]).path.endswith(".gif") and data["output"]["format"] == "gif"

@@ -17,9 +17,7 @@ SEED_DRAFT: dict[str, Any] = {
         {"tt": 7, "sg": [{"d": 3000, "m": {"text": "Urban Dreams"}}]},
     ]
 }
-SEED_SUMMARY = (
-    'Timeline (3 tracks): 1. Video: city timelapse (0-10s) 2. BGM: Lo-fi (0-10s, 35%) 3. Title: "Urban Dreams" (0-3s)'
-)
+SEED_SUMMARY = 'Timeline (3 tracks): 1. Video: city timelapse (0-10s) 2. BGM: Lo-fi (0-10s, 35%) 3. Title: "Urban Dreams" (0-3s)'
 VIDEO_ONLY = {"t": [{"tt": 0, "sg": [{"d": 10000, "m": {"title": "city timelapse"}}]}]}
 
 
@@ -40,7 +38,13 @@ def test_the_seeds_example_summary() -> None:
 
 def test_unknown_keys_are_kept() -> None:
     raw = {
-        "t": [{"tt": 0, "zz": {"future": True}, "sg": [{"d": 4000, "fx": ["blur"], "m": {"title": "a.mp4", "lut": "warm"}}]}],
+        "t": [
+            {
+                "tt": 0,
+                "zz": {"future": True},
+                "sg": [{"d": 4000, "fx": ["blur"], "m": {"title": "a.mp4", "lut": "warm"}}],
+            }
+        ],
         "cv": {"w": 1080, "h": 1920},
         "x_future": [1, 2, 3],
     }
@@ -48,7 +52,11 @@ def test_unknown_keys_are_kept() -> None:
 
     draft = Draft.parse(raw)
 
-    assert draft.raw == original and draft.raw["x_future"] == [1, 2, 3] and draft.raw["cv"] == {"w": 1080, "h": 1920}
+    assert (
+        draft.raw == original
+        and draft.raw["x_future"] == [1, 2, 3]
+        and draft.raw["cv"] == {"w": 1080, "h": 1920}
+    )
     assert draft.raw["t"][0]["sg"][0]["fx"] == ["blur"]
     (segment,) = draft.tracks[0].segments
     assert segment.meta["lut"] == "warm"
@@ -57,10 +65,18 @@ def test_unknown_keys_are_kept() -> None:
 
 
 def test_segments_follow_each_other_unless_they_say_where_they_start() -> None:
-    raw = {"t": [
-        {"tt": 0, "sg": [{"d": 5000, "m": {"title": "intro"}}, {"d": 2500, "m": {"title": "middle"}}]},
-        {"tt": 7, "sg": [{"d": 2000, "st": 6000, "m": {"text": "Hello"}}, {"d": 1000, "m": {"text": "Bye", "st": 9000}}]},
-    ]}
+    raw = {
+        "t": [
+            {"tt": 0, "sg": [{"d": 5000, "m": {"title": "intro"}}, {"d": 2500, "m": {"title": "middle"}}]},
+            {
+                "tt": 7,
+                "sg": [
+                    {"d": 2000, "st": 6000, "m": {"text": "Hello"}},
+                    {"d": 1000, "m": {"text": "Bye", "st": 9000}},
+                ],
+            },
+        ]
+    }
 
     assert timeline_summary(Draft.parse(raw)) == (
         'Timeline (2 tracks): 1. Video: intro (0-5s), middle (5-7.5s) 2. Title: "Hello" (6-8s), "Bye" (9-10s)'
@@ -90,21 +106,34 @@ def test_empty_tracks_are_not_counted_and_an_empty_draft_is_not_ready() -> None:
     assert not draft.ready and draft.duration_ms == 0
 
 
-@pytest.mark.parametrize("raw, summary", [
-    (None, "Timeline (0 tracks): empty"),
-    ("a draft, but as a string", "Timeline (0 tracks): empty"),
-    ([1, 2, 3], "Timeline (0 tracks): empty"),
-    ({"t": "tracks"}, "Timeline (0 tracks): empty"),
-    ({"t": [None, "x", 5, [], {"sg": None}]}, "Timeline (0 tracks): empty"),
-    ({"t": [{"tt": 7, "sg": [{"d": -500, "m": {"text": "neg"}}]}]}, 'Timeline (1 track): 1. Title: "neg" (0-0s)'),
-    ({"t": [{"tt": 0, "sg": [{"d": "abc", "m": [1, 2]}]}]}, "Timeline (1 track): 1. Video: (0-0s)"),
-    ({"t": [{"tt": {"a": 1}, "sg": [[[]], {"d": 2000, "m": {"title": None, "name": {"deep": [1]}}}]}]},
-     "Timeline (1 track): 1. Track: {'deep': [1]} (0-2s)"),
-    ({"t": [{"tt": 3, "sg": [{"d": 1e300, "st": -4000}]}]}, "Timeline (1 track): 1. Track 3: (0-0s)"),
-    ({"t": [{"tt": True, "sg": [{"d": True, "m": {"text": 12}}]}]}, "Timeline (1 track): 1. Track: 12 (0-0s)"),
-    ({"t": [{"tt": "7", "sg": [{"d": "3000", "m": {"text": "from strings"}}]}]},
-     'Timeline (1 track): 1. Title: "from strings" (0-3s)'),
-])
+@pytest.mark.parametrize(
+    "raw, summary",
+    [
+        (None, "Timeline (0 tracks): empty"),
+        ("a draft, but as a string", "Timeline (0 tracks): empty"),
+        ([1, 2, 3], "Timeline (0 tracks): empty"),
+        ({"t": "tracks"}, "Timeline (0 tracks): empty"),
+        ({"t": [None, "x", 5, [], {"sg": None}]}, "Timeline (0 tracks): empty"),
+        (
+            {"t": [{"tt": 7, "sg": [{"d": -500, "m": {"text": "neg"}}]}]},
+            'Timeline (1 track): 1. Title: "neg" (0-0s)',
+        ),
+        ({"t": [{"tt": 0, "sg": [{"d": "abc", "m": [1, 2]}]}]}, "Timeline (1 track): 1. Video: (0-0s)"),
+        (
+            {"t": [{"tt": {"a": 1}, "sg": [[[]], {"d": 2000, "m": {"title": None, "name": {"deep": [1]}}}]}]},
+            "Timeline (1 track): 1. Track: {'deep': [1]} (0-2s)",
+        ),
+        ({"t": [{"tt": 3, "sg": [{"d": 1e300, "st": -4000}]}]}, "Timeline (1 track): 1. Track 3: (0-0s)"),
+        (
+            {"t": [{"tt": True, "sg": [{"d": True, "m": {"text": 12}}]}]},
+            "Timeline (1 track): 1. Track: 12 (0-0s)",
+        ),
+        (
+            {"t": [{"tt": "7", "sg": [{"d": "3000", "m": {"text": "from strings"}}]}]},
+            'Timeline (1 track): 1. Title: "from strings" (0-3s)',
+        ),
+    ],
+)
 def test_odd_drafts_still_summarise(raw: Any, summary: str) -> None:
     draft = Draft.parse(raw)
 
@@ -117,14 +146,22 @@ def test_odd_drafts_still_summarise(raw: Any, summary: str) -> None:
 
 def test_an_added_title_in_english_and_chinese() -> None:
     assert changes(VIDEO_ONLY, {"t": [*VIDEO_ONLY["t"], SEED_DRAFT["t"][2]]}) == [
-        "added text 'Urban Dreams' 0-3s"]
+        "added text 'Urban Dreams' 0-3s"
+    ]
     assert changes(VIDEO_ONLY, {"t": [*VIDEO_ONLY["t"], SEED_DRAFT["t"][2]]}, "zh") == [
-        "添加了 文字 'Urban Dreams' 0-3s"]
+        "添加了 文字 'Urban Dreams' 0-3s"
+    ]
 
 
 def test_removals() -> None:
-    assert changes(SEED_DRAFT, VIDEO_ONLY) == ["removed music 'Lo-fi' 0-10s", "removed text 'Urban Dreams' 0-3s"]
-    assert changes(SEED_DRAFT, VIDEO_ONLY, "zh") == ["删除了 音乐 'Lo-fi' 0-10s", "删除了 文字 'Urban Dreams' 0-3s"]
+    assert changes(SEED_DRAFT, VIDEO_ONLY) == [
+        "removed music 'Lo-fi' 0-10s",
+        "removed text 'Urban Dreams' 0-3s",
+    ]
+    assert changes(SEED_DRAFT, VIDEO_ONLY, "zh") == [
+        "删除了 音乐 'Lo-fi' 0-10s",
+        "删除了 文字 'Urban Dreams' 0-3s",
+    ]
 
 
 def test_a_changed_span() -> None:
@@ -164,7 +201,10 @@ def test_a_renamed_clip_is_a_removal_and_an_addition() -> None:
     after = copy.deepcopy(SEED_DRAFT)
     after["t"][0]["sg"][0]["m"]["title"] = "night timelapse"
 
-    assert changes(SEED_DRAFT, after) == ["added clip 'night timelapse' 0-10s", "removed clip 'city timelapse' 0-10s"]
+    assert changes(SEED_DRAFT, after) == [
+        "added clip 'night timelapse' 0-10s",
+        "removed clip 'city timelapse' 0-10s",
+    ]
 
 
 def test_other_metadata_changes_are_reported_without_detail() -> None:
@@ -181,9 +221,15 @@ def test_no_change_means_no_changes() -> None:
 
 def test_everything_added_to_an_empty_timeline() -> None:
     assert changes({"t": []}, SEED_DRAFT) == [
-        "added clip 'city timelapse' 0-10s", "added music 'Lo-fi' 0-10s", "added text 'Urban Dreams' 0-3s"]
+        "added clip 'city timelapse' 0-10s",
+        "added music 'Lo-fi' 0-10s",
+        "added text 'Urban Dreams' 0-3s",
+    ]
     assert changes({"t": []}, SEED_DRAFT, "zh") == [
-        "添加了 片段 'city timelapse' 0-10s", "添加了 音乐 'Lo-fi' 0-10s", "添加了 文字 'Urban Dreams' 0-3s"]
+        "添加了 片段 'city timelapse' 0-10s",
+        "添加了 音乐 'Lo-fi' 0-10s",
+        "添加了 文字 'Urban Dreams' 0-3s",
+    ]
 
 
 def test_gui_talk_becomes_chat_talk() -> None:
@@ -192,6 +238,53 @@ def test_gui_talk_becomes_chat_talk() -> None:
     done = translate_gui("Done. Click the Apply button to keep it, or drag the clip to reorder.", "en")
     assert done.text == "Done. Say “apply” to keep it, or tell me the change in words."
     export = translate_gui("BGM added. Click Export when you are ready.", "en")
-    assert export.text == "BGM added. Say “export” (or press Export) when you are ready." and export.offer_export
+    assert (
+        export.text == "BGM added. Say “export” (or press Export) when you are ready." and export.offer_export
+    )
     assert translate_gui("请拖拽片段到时间线上调整顺序。", "zh").text == "请用文字告诉我要改什么。"
     assert translate_gui("You can preview it in the timeline.", "en").show_timeline
+
+
+def _with(raw: dict[str, Any], **top: Any) -> dict[str, Any]:
+    out = copy.deepcopy(raw)
+    out.update(top)
+    return out
+
+
+def test_effects_are_reported_one_by_one_in_both_languages() -> None:
+    before = _with(SEED_DRAFT, fx={"fade_in": 500})
+    after = _with(
+        SEED_DRAFT,
+        fx={"look": "bw", "rot": 90, "mirror": True, "adj": {"brightness": 0.2}, "afade_out": 1500},
+        out={"format": "gif"},
+    )
+    assert changes(before, after) == [
+        "added colour adjustment (brightness=0.2)",
+        "added sound fade-out (1.5s)",
+        "removed fade-in",
+        "added look (black and white)",
+        "added mirror",
+        "added rotation (90)",
+        "changed export format (GIF)",
+    ]
+    assert changes(before, after, "zh") == [
+        "添加了 色彩调整 (亮度=0.2)",
+        "添加了 声音淡出 (1.5s)",
+        "删除了 淡入",
+        "添加了 滤镜 (黑白)",
+        "添加了 镜像",
+        "添加了 旋转 (90)",
+        "修改了 导出格式 (GIF动图)",
+    ]
+    assert changes(after, SEED_DRAFT)[-1] == "changed export format (MP4 video)"
+
+
+def test_a_watermark_change_names_the_corner_not_the_file_id() -> None:
+    wm = {"src": "f0123abcd", "corner": "top-left", "opacity": 0.8, "size": 0.15}
+    after = _with(SEED_DRAFT, fx={"wm": wm})
+    assert changes(SEED_DRAFT, after, "zh") == ["添加了 水印 (位置=左上角，不透明度=0.8，大小=0.15)"]
+
+
+def test_the_summary_lists_the_effects_and_the_export_format() -> None:
+    raw = _with(SEED_DRAFT, fx={"look": "sepia", "loudnorm": True}, out={"format": "mp3"})
+    assert timeline_summary(Draft.parse(raw)).endswith("Effects: look (sepia), loudnorm, out (mp3)")
