@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,4 +143,23 @@ class ChatPort(Protocol):
 
     async def working(self, target: Target, action: str) -> None:
         """Show that the bot is busy (``typing`` or ``upload_video``); may do nothing."""
+        ...
+
+
+class Behind(Exception):
+    """A surface skipped a progress edit because it is behind its send budget; the status message
+    shows its latest state at the next tick instead."""
+
+
+@runtime_checkable
+class PacedPort(Protocol):
+    """A surface with a send budget (Telegram): it says how loaded a chat is and takes progress
+    edits at low priority, refusing them with ``Behind`` rather than queueing them."""
+
+    def pressure(self, target: Target) -> float:
+        """0 when idle, 1 when the budget that chat depends on is all in use, more when behind."""
+        ...
+
+    async def edit_progress(self, message: MessageRef, text: str, buttons: Sequence[Button] = ()) -> MessageRef:
+        """``edit`` for a progress tick; may raise ``Behind``."""
         ...

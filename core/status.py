@@ -2,6 +2,10 @@
 
 Edits happen at most once every ``interval`` seconds and only when the text changed; after
 ``still_after`` seconds the text says "Still working". The message ends in the result.
+
+A surface with a send budget (``PacedPort``: Telegram) says how loaded the chat is: the interval
+stretches under load (up to ``MAX_STRETCH`` times) and shrinks back when the load goes; ticks go
+out as low-priority progress edits, which the surface may skip (``Behind``) when it is behind.
 """
 
 from __future__ import annotations
@@ -12,10 +16,17 @@ import time
 from collections.abc import Sequence
 
 from core.i18n import elapsed_text, say
-from core.ports import Button, ChatPort, MessageRef, Target
+from core.ports import Behind, Button, ChatPort, MessageRef, PacedPort, Target
 
 log = logging.getLogger(__name__)
 ACTION_EVERY = 4.0  # a chat action ("typing") shows for about 5 s
+MAX_STRETCH = 8.0  # the interval grows at most this many times under load
+
+
+def stretch(pressure: float) -> float:
+    """How many times the interval grows at a surface's ``pressure``: not at all up to half its
+    budget, 4 times when all of it is in use, ``MAX_STRETCH`` at most."""
+    return min(MAX_STRETCH, max(1.0, 2.0 * pressure) ** 2)
 
 
 class StatusMessage:
@@ -78,21 +89,32 @@ class StatusMessage:
                     await self.port.working(self.target, self.action)
                 except Exception:
                     log.debug("chat action failed", exc_info=True)
-            if now - self._last_edit >= self.interval:
-                await self._show(self.text(), self.buttons)
-            wake = min(next_action, self._last_edit + self.interval)
+            interval = self.current_interval()
+            if now - self._last_edit >= interval:
+                await self._show(self.text(), self.buttons, progress=True)
+            wake = min(next_action, self._last_edit + interval)
             await asyncio.sleep(max(wake - time.monotonic(), 0.05))
 
-    async def _show(self, text: str, buttons: Sequence[Button]) -> None:
+    def current_interval(self) -> float:
+        """The interval, stretched by the surface's load where it reports one."""
+        if isinstance(self.port, PacedPort):
+            return self.interval * stretch(self.port.pressure(self.target))
+        return self.interval
+
+    async def _show(self, text: str, buttons: Sequence[Button], *, progress: bool = False) -> None:
         async with self._edit_lock:
             if text == self._shown and self.message is not None:
                 return
             try:
                 if self.message is None:
                     self.message = await self.port.send(self.target, text, buttons)
+                elif progress and isinstance(self.port, PacedPort):
+                    self.message = await self.port.edit_progress(self.message, text, buttons)
                 else:
                     self.message = await self.port.edit(self.message, text, buttons)
                 self._shown = text
+            except Behind:
+                log.debug("status tick skipped for %s: the surface is behind", self.target.conversation)
             except Exception:  # the surface failed to edit: keep working, try again next tick
                 log.warning("status message update failed for %s", self.target.conversation, exc_info=True)
             self._last_edit = time.monotonic()

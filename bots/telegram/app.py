@@ -27,6 +27,7 @@ from core.settings import Settings
 
 from .albums import ALBUM_WINDOW
 from .files import Files
+from .pacing import Budgets, Pacer
 from .port import TelegramPort
 from .request import AiohttpRequest
 from .sender import IN_FLIGHT, Sender
@@ -73,7 +74,7 @@ def build_application(core: Core, settings: Settings, *, album_window: float = A
         .job_queue(None)
         .build()
     )
-    sender = Sender()
+    sender = Sender(pacer=Pacer(Budgets(per_second=tg.sends_per_second, group_per_minute=tg.group_sends_per_minute)))
     files = Files(app.bot, sender, local_mode=tg.local_mode)
     port = TelegramPort(app.bot, sender, files, tg)
     surface = TelegramSurface(app, core, settings, port, files, sender, album_window=album_window)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from core.ports import Button
+from core.routing import is_public_url
 from core.skills import SKILLS, find_skill
 
 CALLBACK_DATA_LIMIT = 64  # bytes
@@ -60,7 +61,9 @@ def mode_buttons(owner: str) -> list[InlineKeyboardButton]:
 
 def _button(button: Button) -> InlineKeyboardButton | None:
     if button.url:
-        return InlineKeyboardButton(button.label, url=button.url)
+        # Telegram opens button links itself and refuses any it cannot reach (a loopback or private
+        # host: "Wrong HTTP URL"); such a link stays in the message text only.
+        return InlineKeyboardButton(button.label, url=button.url) if is_public_url(button.url) else None
     if button.action:
         return InlineKeyboardButton(button.label, callback_data=callback_data(ACTION, button.action, button.owner))
     return None
@@ -83,4 +86,4 @@ def keyboard(buttons: Sequence[Button], *, modes_for: str | None = None,
 
 
 def has_url_buttons(buttons: Sequence[Button]) -> bool:
-    return any(b.url for b in buttons)
+    return any(b.url and is_public_url(b.url) for b in buttons)

@@ -24,6 +24,7 @@ from core.settings import TelegramSettings
 
 from .files import MB, Files
 from .keyboard import has_url_buttons, keyboard
+from .pacing import Priority
 from .sender import Sender, not_modified, split_text
 
 log = logging.getLogger(__name__)
@@ -70,12 +71,23 @@ class TelegramPort:
 
     async def edit(self, message: MessageRef, text: str, buttons: Sequence[Button] = ()) -> MessageRef:
         """Edit in place ("not modified" is success); a message that is gone is sent anew."""
+        return await self._edit(message, text, buttons, Priority.URGENT)
+
+    async def edit_progress(self, message: MessageRef, text: str, buttons: Sequence[Button] = ()) -> MessageRef:
+        """A status tick: ``edit`` at low priority; raises ``Behind`` rather than queueing."""
+        return await self._edit(message, text, buttons, Priority.PROGRESS)
+
+    def pressure(self, target: Target) -> float:
+        """How loaded the send budgets this chat depends on are (see ``pacing``)."""
+        return self.sender.pacer.pressure(self.sender.chat(int(target.chat_id)))
+
+    async def _edit(self, message: MessageRef, text: str, buttons: Sequence[Button], priority: Priority) -> MessageRef:
         parts = split_text(text)
         target = message.target
         markup = keyboard(buttons) if len(parts) == 1 else None
         try:
             await self.sender.call(int(target.chat_id), lambda chat: self.bot.edit_message_text(
-                parts[0], chat_id=chat, message_id=int(message.id), reply_markup=markup))
+                parts[0], chat_id=chat, message_id=int(message.id), reply_markup=markup), priority=priority)
         except BadRequest as exc:
             if not_modified(exc):
                 pass

@@ -1,9 +1,10 @@
-"""Bot API calls that do not get lost: one chat at a time, flood waits obeyed, network blips retried.
+"""Bot API calls that do not get lost: one chat at a time, paced, flood waits obeyed, blips retried.
 
-Each chat has its own lane: calls to one chat go out in order, and a 429 ``RetryAfter`` on that chat
-makes only that chat wait (then the same call is retried, so nothing is lost); other chats go on.
-PTB's ``AIORateLimiter`` is not used on purpose: on a 429 it pauses every chat, and the core already
-keeps the one status message per job to one edit per ``status_interval``, only when its text changed.
+Each chat has its own lane: calls to one chat go out in order. Every message or edit first takes
+from the ``Pacer``'s budgets (per chat, per group, overall, by priority), so the bot stays under
+Telegram's limits on its own; a 429 ``RetryAfter`` that comes anyway makes only that chat wait (then
+the same call is retried, so nothing is lost); other chats go on. PTB's ``AIORateLimiter`` is not
+used: it has no per-chat budget and no priorities, and on a 429 it pauses every chat.
 
 Network errors and timeouts are retried a few times with backoff. A send that reached Telegram but
 whose answer was lost can therefore show up twice; we prefer that to a lost message.
@@ -27,6 +28,8 @@ from typing import TypeVar
 
 from telegram.error import BadRequest, ChatMigrated, NetworkError, RetryAfter
 from telegram.warnings import PTBDeprecationWarning
+
+from .pacing import Pacer, Priority
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -56,6 +59,7 @@ class SendStats:
 
     calls: int = 0
     flood_waits: int = 0
+    unplanned_429s: int = 0  # 429s on paced calls: the budgets were not enough
     flood_seconds: float = 0.0
     network_retries: int = 0
     failures: int = 0
@@ -71,7 +75,8 @@ class Sender:
     """Runs Bot API calls per chat, in order, with the retries described above."""
 
     def __init__(self, *, in_flight: int = IN_FLIGHT, network_tries: int = NETWORK_TRIES, backoff: float = BACKOFF,
-                 flood_budget: float = FLOOD_WAIT_BUDGET) -> None:
+                 flood_budget: float = FLOOD_WAIT_BUDGET, pacer: Pacer | None = None) -> None:
+        self.pacer = pacer or Pacer()
         self.network_tries = network_tries
         self.backoff = backoff
         self.flood_budget = flood_budget
@@ -106,22 +111,28 @@ class Sender:
             if lane.users == 0 and self._lanes.get(chat_id) is lane:
                 del self._lanes[chat_id]
 
-    async def call(self, chat_id: int, fn: Callable[[int], Awaitable[T]], *, tries: int | None = None) -> T:
-        """``fn(chat_id)`` in the chat's lane, retried as described in the module docstring."""
+    async def call(self, chat_id: int, fn: Callable[[int], Awaitable[T]], *, tries: int | None = None,
+                   priority: Priority = Priority.URGENT) -> T:
+        """A message or edit: ``fn(chat_id)`` in the chat's lane, paced, retried as described in the
+        module docstring. A ``PROGRESS`` call may raise ``core.ports.Behind`` instead."""
         async with self._lane(self.chat(chat_id)):
-            return await self.retrying(fn, chat_id, tries=tries)
+            return await self.retrying(fn, chat_id, tries=tries, paced=priority)
 
     async def retrying(self, fn: Callable[[int], Awaitable[T]], chat_id: int = 0, *,
-                       tries: int | None = None, flood_budget: float | None = None) -> T:
-        """``fn(chat_id)`` with the retries, outside any lane (downloads, callback answers)."""
+                       tries: int | None = None, flood_budget: float | None = None,
+                       paced: Priority | None = None) -> T:
+        """``fn(chat_id)`` with the retries; outside any lane and unpaced unless ``paced`` (downloads,
+        callback answers, commands: calls that post nothing in a chat)."""
         tries = tries or self.network_tries
         budget = self.flood_budget if flood_budget is None else flood_budget
         attempt = 0
         waited = 0.0
         while True:
+            if paced is not None:
+                await self.pacer.ready(self.chat(chat_id), paced)
             self.stats.calls += 1
             try:
-                return await self.once(fn, chat_id)
+                return await self.once(fn, chat_id, paced=paced)
             except RetryAfter as exc:
                 delay = retry_after_seconds(exc)
                 if waited + delay > budget:
@@ -129,6 +140,8 @@ class Sender:
                     raise
                 waited += delay
                 self.stats.flood_waits += 1
+                if paced is not None:
+                    self.stats.unplanned_429s += 1
                 self.stats.flood_seconds += delay
                 log.info("flood control on chat %s: waiting %.1f s", chat_id, delay)
                 await asyncio.sleep(delay)
@@ -151,10 +164,14 @@ class Sender:
                 await asyncio.sleep(delay)
 
 
-    async def once(self, fn: Callable[[int], Awaitable[T]], chat_id: int = 0) -> T:
-        """``fn(chat_id)`` once, when a connection slot is free (no retries, no lane)."""
+    async def once(self, fn: Callable[[int], Awaitable[T]], chat_id: int = 0, *, paced: Priority | None = None) -> T:
+        """``fn(chat_id)`` once, when a connection slot is free (no retries, no lane); a ``paced`` call
+        then takes the overall budget, so that its time is the time it goes on the wire."""
         async with self._slots:
-            return await fn(self.chat(chat_id))
+            if paced is None:
+                return await fn(self.chat(chat_id))
+            async with self.pacer.sending(self.chat(chat_id), paced):
+                return await fn(self.chat(chat_id))
 
 
 def utf16_len(text: str) -> int:

@@ -54,6 +54,8 @@ def test_keyboard_puts_urls_first_and_can_drop_them() -> None:
     assert markup is not None and markup.inline_keyboard[0][0].url == "https://x.example/v.mp4"
     without = keyboard(buttons, with_urls=False)
     assert without is not None and [b.callback_data for row in without.inline_keyboard for b in row] == ["a:status:1"]
+    local = keyboard([Button("Open", url="http://127.0.0.1:8080/files/v.mp4"), buttons[0]])  # Telegram refuses it
+    assert local is not None and [b.callback_data for row in local.inline_keyboard for b in row] == ["a:status:1"]
 
 
 def test_every_text_and_command_exists_in_english_and_chinese() -> None:

@@ -23,7 +23,7 @@ from telegram.ext import (
     filters,
 )
 
-from tests.fakes.telegram import FakeTelegram
+from tests.fakes.telegram import FakeTelegram, FloodLimits
 
 MB = 1024 * 1024
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
@@ -31,8 +31,23 @@ pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecatio
 
 @pytest.fixture
 async def tg() -> AsyncIterator[FakeTelegram]:
+    """Flood control off: these tests call the fake's methods back to back in one chat to check its
+    other answers; the limits have their own tests (``strict``) below."""
+    async with FakeTelegram(limits=FloodLimits.off()) as fake:
+        yield fake
+
+
+@pytest.fixture
+async def strict() -> AsyncIterator[FakeTelegram]:
+    """The fake with Telegram's limits, as every other test gets it."""
     async with FakeTelegram() as fake:
         yield fake
+
+
+@pytest.fixture
+async def strict_bot(strict: FakeTelegram) -> AsyncIterator[Bot]:
+    async with Bot(strict.token, base_url=strict.base_url, base_file_url=strict.base_file_url) as b:
+        yield b
 
 
 @pytest.fixture
@@ -311,7 +326,12 @@ async def test_webhook_push_with_secret(bot: Bot, tg: FakeTelegram) -> None:
     await site.start()
     port = runner.addresses[0][1]
     try:
-        await bot.set_webhook(f"http://127.0.0.1:{port}/hook", secret_token="s3cret")
+        with pytest.raises(BadRequest, match="(?i)https url must be provided"):
+            await bot.set_webhook(f"http://127.0.0.1:{port}/hook")
+        with pytest.raises(BadRequest, match="(?i)only on ports 80, 88, 443 or 8443"):
+            await bot.set_webhook("https://bot.example.com:8080/hook")
+        tg.tls_proxy("https://bot.example.com", f"http://127.0.0.1:{port}")  # as a deployed bot sits behind TLS
+        await bot.set_webhook("https://bot.example.com/hook", secret_token="s3cret")
         with pytest.raises(Conflict):
             await bot.get_updates(timeout=0)
         tg.user_sends(8, 8, "via webhook")
@@ -334,3 +354,56 @@ async def test_group_chat_and_control_endpoint(bot: Bot, tg: FakeTelegram) -> No
     assert group.effective_chat.type == "supergroup" and group.effective_chat.title == "Editors"
     assert group.effective_message.entities[0].type == "bot_command"
     assert group.effective_user.id == 77 and private.effective_message.text == "by hand"
+
+
+async def raw_answer(tg: FakeTelegram, method: str, **params: object) -> tuple[int, dict]:
+    async with aiohttp.ClientSession() as http, http.post(f"{tg.base_url}{tg.token}/{method}", json=params) as r:
+        return r.status, await r.json()
+
+
+async def test_a_chat_gets_a_short_burst_then_one_message_a_second(strict_bot: Bot, strict: FakeTelegram) -> None:
+    for n in range(3):
+        await strict_bot.send_message(5, f"burst {n}")
+    status, body = await raw_answer(strict, "sendMessage", chat_id=5, text="one too many")
+    assert status == 429
+    assert body == {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 1",
+                    "parameters": {"retry_after": 1}}
+    with pytest.raises(RetryAfter):
+        await strict_bot.edit_message_text("edits count too", chat_id=5, message_id=1)
+    await strict_bot.send_message(6, "another chat is not held up")
+    await asyncio.sleep(1.0)
+    await strict_bot.send_message(5, "after the wait")
+    assert [m.text for m in strict.chat_log(5)][-1] == "after the wait"
+    assert [r.reason for r in strict.flood.refusals] == ["chat", "chat"] and strict.count_429 == 2
+    await strict_bot.send_chat_action(5, "typing")  # chat actions and callback answers are not messages
+
+
+async def test_a_group_gets_20_messages_a_minute(strict: FakeTelegram) -> None:
+    strict.flood.limits.chat_per_second = 100.0  # relaxed: this test is about the group's minute only
+    strict.flood.limits.chat_burst = 100
+    for n in range(20):
+        assert (await raw_answer(strict, "sendMessage", chat_id=-100200, text=f"m{n}"))[0] == 200
+    status, body = await raw_answer(strict, "sendMessage", chat_id=-100200, text="the 21st")
+    assert status == 429 and 55 <= body["parameters"]["retry_after"] <= 60
+    assert (await raw_answer(strict, "sendMessage", chat_id=300, text="a private chat is fine"))[0] == 200
+
+
+async def test_the_bot_gets_30_messages_a_second_overall(strict: FakeTelegram) -> None:
+    answers = await asyncio.gather(*(raw_answer(strict, "sendMessage", chat_id=1000 + n, text="hi")
+                                     for n in range(40)))
+    assert sorted(status for status, _ in answers) == [200] * 30 + [429] * 10
+    assert {r.reason for r in strict.flood.refusals} == {"overall"}
+
+
+async def test_lengths_are_utf16_units_and_buttons_must_point_at_public_hosts(strict_bot: Bot) -> None:
+    await strict_bot.send_message(1, "😀" * 2048)  # 2048 characters, 4096 UTF-16 units
+    with pytest.raises(BadRequest, match="(?i)message is too long"):
+        await strict_bot.send_message(2, "😀" * 2049)  # 2049 characters, but 4098 units
+    for chat, url in enumerate(("http://127.0.0.1:8080/files/a.mp4", "http://localhost/x", "http://10.0.0.5/x",
+                                "http://[::1]/x", "http://engine/x"), start=10):
+        with pytest.raises(BadRequest, match="(?i)button URL .* is invalid: Wrong HTTP URL"):
+            await strict_bot.send_message(chat, "open", reply_markup=InlineKeyboardMarkup(
+                [[InlineKeyboardButton("Open", url=url)]]))
+    sent = await strict_bot.send_message(4, "open", reply_markup=InlineKeyboardMarkup(
+        [[InlineKeyboardButton("Open", url="https://cdn.example.com/a.mp4")]]))
+    assert sent.reply_markup is not None

@@ -7,12 +7,14 @@ import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from . import api_media as media
 from . import api_messages as msgs
 from .models import JSON, ApiError, Upload, bad_request
 from .state import TelegramState
 
+WEBHOOK_PORTS = (80, 88, 443, 8443)
 Handler = Callable[[TelegramState, JSON, dict[str, Upload], Path], Any | Awaitable[Any]]
 
 
@@ -42,8 +44,15 @@ async def get_updates(state: TelegramState, params: JSON) -> list[JSON]:
 
 async def set_webhook(state: TelegramState, params: JSON) -> bool:
     url = str(params.get("url") or "")
-    if url and not re.match(r"^https?://", url):
+    if url and not url.lower().startswith("https://"):
         raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+    if url:
+        try:
+            port = urlsplit(url).port or 443
+        except ValueError:
+            port = -1
+        if port not in WEBHOOK_PORTS:
+            raise bad_request("bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443")
     secret = params.get("secret_token")
     if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
         raise bad_request("secret token contains unallowed characters")

@@ -69,9 +69,13 @@ def formatted(params: JSON, field: str, limit: int, empty_error: str | None) -> 
     shown = visible_text(raw, params.get("parse_mode"))
     if not shown.strip() and empty_error:
         raise bad_request(empty_error)
-    if len(shown) > limit:
+    if utf16_len(shown) > limit:  # Telegram counts UTF-16 code units, not characters
         raise bad_request("message is too long" if field == "text" else "message caption is too long")
     return shown, raw
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
 
 
 def record(state: TelegramState, message: JSON, sent: SentMessage, markup: JSON | None) -> JSON:

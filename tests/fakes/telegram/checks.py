@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import html
+import ipaddress
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from .models import CALLBACK_DATA_LIMIT, JSON, bad_request
 
@@ -161,8 +163,33 @@ def _check_button(button: Any) -> None:
         data = button["callback_data"]
         if not isinstance(data, str) or not 1 <= len(data.encode()) <= CALLBACK_DATA_LIMIT:
             raise bad_request("BUTTON_DATA_INVALID")
-    if "url" in button and not re.match(r"^(https?|tg)://\S+$", str(button["url"])):
+    if "url" in button:
+        _check_button_url(str(button["url"]))
+
+
+def _check_button_url(url: str) -> None:
+    """Telegram opens button URLs itself: only public http(s) hosts (and tg:// links) pass."""
+    if not re.match(r"^(https?|tg)://\S+$", url):
+        scheme = url.split("://", 1)[0] if "://" in url else ""
+        if scheme and not scheme.startswith("http"):
+            raise bad_request(f"inline keyboard button URL '{url}' is invalid: Unsupported URL protocol")
         raise bad_request("BUTTON_URL_INVALID")
+    if url.startswith("tg://"):
+        return
+    if not public_host(urlsplit(url).hostname or ""):
+        raise bad_request(f"inline keyboard button URL '{url}' is invalid: Wrong HTTP URL")
+
+
+def public_host(host: str) -> bool:
+    """A host on the public internet: no loopback, private, link-local or single-label names."""
+    host = host.rstrip(".").lower()
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return "." in host and not host.endswith((".local", ".localhost", ".internal", ".lan"))
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_global
 
 
 def inline_markup(markup: JSON | None) -> JSON | None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self, TypeVar
 
+from .limits import FloodLimits
 from .models import DEFAULT_TOKEN
 from .server import ApiServer
 from .state import TelegramState
@@ -20,6 +21,9 @@ T = TypeVar("T")
 
 class FakeTelegram(TelegramState):
     """Serve the Bot API over real HTTP; drive the user's side and read what the bot did.
+
+    As strict as Telegram by default: its own 429s at Telegram's flood limits (``limits``),
+    URL buttons only to public hosts, HTTPS-only webhooks, lengths in UTF-16 code units.
 
     async with FakeTelegram() as tg:
         app = ApplicationBuilder().token(tg.token).base_url(tg.base_url).base_file_url(tg.base_file_url)...
@@ -33,8 +37,9 @@ class FakeTelegram(TelegramState):
         bot_username: str = "nemo_test_bot",
         host: str = "127.0.0.1",
         port: int = 0,
+        limits: FloodLimits | None = None,
     ) -> None:
-        super().__init__(token, bot_username, local_mode)
+        super().__init__(token, bot_username, local_mode, limits)
         self.host = host
         self.port = port
         self.files_dir = Path(tempfile.gettempdir())  # replaced by a private dir on start()
@@ -53,6 +58,11 @@ class FakeTelegram(TelegramState):
     def base_file_url(self) -> str:
         """For ApplicationBuilder().base_file_url(...) / Bot(base_file_url=...)."""
         return f"{self.url}/file/bot"
+
+    def tls_proxy(self, public_origin: str, local_origin: str) -> None:
+        """Deliver webhooks for ``https://public.host`` to ``http://127.0.0.1:port``, as the TLS proxy in
+        front of a deployed bot does (Telegram only pushes to HTTPS URLs)."""
+        self.updates.tls_proxies[public_origin.rstrip("/").lower()] = local_origin
 
     async def start(self) -> Self:
         """Listen (port 0 picks a free one); local-mode files go to a fresh temp dir."""

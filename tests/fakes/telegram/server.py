@@ -78,6 +78,14 @@ async def read_request(request: web.Request) -> tuple[JSON, dict[str, Upload]]:
     return params, uploads
 
 
+def _chat_id(params: JSON) -> int | None:
+    raw = params.get("chat_id")
+    try:
+        return int(raw) if raw is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
 def _json(body: JSON, status: int = 200) -> web.Response:
     return web.Response(text=json.dumps(body), status=status, content_type="application/json")
 
@@ -146,6 +154,12 @@ class ApiServer:
                 return _json(error.payload(), 429)
             if not fault.after:
                 return self._drop(request, call)
+        retry_after = self.state.flood.admit(method, _chat_id(params), call.time)
+        if retry_after is not None:
+            self.state.count_429 += 1
+            call.status = 429
+            error = ApiError(429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after})
+            return _json(error.payload(), 429)
         try:
             result = await dispatch(self.state, method, params, uploads, self.files_dir)
             body, status = {"ok": True, "result": result}, 200

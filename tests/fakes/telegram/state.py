@@ -8,6 +8,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from .limits import FloodControl, FloodLimits
 from .models import JSON, Call, Clock, FakeFile, Fault, SentMessage
 from .payloads import MEDIA_KINDS, chat_payload, kind_for_mime, message_media, user_payload
 from .updates import UpdateQueue
@@ -16,7 +17,7 @@ from .updates import UpdateQueue
 class TelegramState:
     """Everything the fake server remembers; tests read these attributes directly."""
 
-    def __init__(self, token: str, bot_username: str, local_mode: bool) -> None:
+    def __init__(self, token: str, bot_username: str, local_mode: bool, limits: FloodLimits | None = None) -> None:
         head = token.split(":", 1)[0]
         self.token = token
         self.bot_id = int(head) if head.isdigit() else 1
@@ -37,7 +38,8 @@ class TelegramState:
         self.chat_actions: list[tuple[int, str, float]] = []
         self.commands: dict[str, list[JSON]] = {}  # scope/language key -> BotCommand list
         self.faults: list[Fault] = []
-        self.count_429 = 0
+        self.count_429 = 0  # scripted (force_429) and the fake's own (flood.refusals)
+        self.flood = FloodControl(limits or FloodLimits())
         self.count_network_failures = 0
         self._message_ids: dict[int, int] = {}
         self._ids = itertools.count(1)

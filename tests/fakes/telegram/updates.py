@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from urllib.parse import urlsplit
 
 import aiohttp
 
 from .models import JSON, ApiError, Clock
 
 NOT_BY_DEFAULT = {"chat_member", "message_reaction", "message_reaction_count"}
+UNREACHABLE = "127.0.0.1:9"  # the discard port: nothing listens (connection refused)
 WEBHOOK_RETRY_DELAY = 0.2  # seconds; real Telegram backs off longer
 
 
@@ -29,6 +31,7 @@ class UpdateQueue:
         self.webhook_url = ""
         self.webhook_secret: str | None = None
         self.webhook_error: tuple[int, str] | None = None  # (unix time, message)
+        self.tls_proxies: dict[str, str] = {}  # public https origin -> the http origin behind it
         self._push_task: asyncio.Task[None] | None = None
         self._session: aiohttp.ClientSession | None = None
 
@@ -146,7 +149,7 @@ class UpdateQueue:
                 continue
             update = batch[0]
             try:
-                async with self._session.post(self.webhook_url, json=update, headers=headers) as resp:
+                async with self._session.post(self._behind_proxy(self.webhook_url), json=update, headers=headers) as resp:
                     ok, error = 200 <= resp.status < 300, f"Wrong response from the webhook: {resp.status}"
             except aiohttp.ClientError as exc:
                 ok, error = False, f"Connection error: {exc}"
@@ -157,6 +160,16 @@ class UpdateQueue:
             else:
                 self.webhook_error = (int(self._clock.now()), error)
                 await asyncio.sleep(WEBHOOK_RETRY_DELAY)
+
+    def _behind_proxy(self, url: str) -> str:
+        """Where a TLS-terminating proxy in front of the bot forwards ``url`` (as the bot is deployed);
+        an origin with no proxy is unreachable, like a host with no server."""
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}".lower()
+        behind = self.tls_proxies.get(origin)
+        if behind is None:
+            return f"http://{UNREACHABLE}{parts.path}"
+        return behind.rstrip("/") + url[len(origin):]
 
     async def close(self) -> None:
         """Release long-polls and stop the webhook pusher."""
