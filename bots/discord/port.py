@@ -16,9 +16,9 @@ import asyncio
 import io
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlparse
 
 import aiohttp
@@ -45,10 +45,27 @@ if TYPE_CHECKING:
     from core.conversation import Core
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 MAX_CONTENT = 2000
 TYPING_EVERY = 8.0  # Discord shows "typing" for about 10 s
 GLOBAL_RATE = 40.0  # bot-token requests a second (Discord's global limit is 50)
 TOKEN_ERRORS = (401, 404)  # the interaction token is no longer accepted (expired, unknown webhook)
+
+
+async def run_to_end(call: Awaitable[T]) -> T:
+    """A webhook call that is not cut short when its caller is cancelled (a status tick stopped by
+    the result). discord.py's webhook adapter holds a lock per interaction token and, when Discord
+    says the bucket is spent (``X-RateLimit-Remaining: 0``), sleeps before releasing it; cancelled
+    in that sleep it never releases it, and every later call with that token hangs. So the call
+    runs to its end in a task of its own, and the caller alone is cancelled."""
+    task = asyncio.ensure_future(call)
+    task.add_done_callback(_retrieve)
+    return await asyncio.shield(task)
+
+
+def _retrieve(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.debug("a webhook call whose caller had gone failed: %r", task.exception())
 
 
 def fit(text: str) -> str:
@@ -153,15 +170,15 @@ class DiscordPort:
             original = target.extra.get("original")
             if original and self._pending.pop(str(target.extra.get("iid")), None) is not None:
                 try:
-                    await hook.edit_message(int(original), content=content, view=view)
+                    await run_to_end(hook.edit_message(int(original), content=content, view=view))
                     return hook_ref(target, original)
                 except discord.HTTPException as exc:
                     if exc.status not in TOKEN_ERRORS:
                         raise
             else:
                 try:
-                    message = await hook.send(content, view=view if view is not None else discord.utils.MISSING,
-                                              wait=True)
+                    message = await run_to_end(hook.send(
+                        content, view=view if view is not None else discord.utils.MISSING, wait=True))
                     return hook_ref(target, message.id)
                 except discord.HTTPException as exc:
                     if exc.status not in TOKEN_ERRORS:
@@ -175,7 +192,7 @@ class DiscordPort:
         if kind == HOOK:
             if self._hook_usable(target):
                 try:
-                    await self._hook(target).edit_message(int(message.id), content=content, view=view)
+                    await run_to_end(self._hook(target).edit_message(int(message.id), content=content, view=view))
                     return message
                 except discord.HTTPException as exc:
                     if exc.status not in TOKEN_ERRORS:
@@ -240,10 +257,10 @@ class DiscordPort:
             original = target.extra.get("original")
             try:
                 if original and self._pending.pop(str(target.extra.get("iid")), None) is not None:
-                    await hook.edit_message(int(original), content=content, attachments=[make()], view=view)
+                    await run_to_end(hook.edit_message(int(original), content=content, attachments=[make()], view=view))
                     return hook_ref(target, original)
-                message = await hook.send(content, file=make(), view=view if view is not None else discord.utils.MISSING,
-                                          wait=True)
+                message = await run_to_end(hook.send(
+                    content, file=make(), view=view if view is not None else discord.utils.MISSING, wait=True))
                 return hook_ref(target, message.id)
             except discord.HTTPException as exc:
                 if exc.status not in TOKEN_ERRORS:
@@ -272,11 +289,11 @@ class DiscordPort:
             original = target.extra.get("original")
             if original and self._pending.pop(str(target.extra.get("iid")), None) is not None:
                 try:  # the public "thinking…" message would otherwise take the refusal's place
-                    await hook.delete_message(int(original))
+                    await run_to_end(hook.delete_message(int(original)))
                 except discord.HTTPException:
                     log.debug("could not delete the deferred response", exc_info=True)
             try:
-                await hook.send(content, ephemeral=True, wait=True)
+                await run_to_end(hook.send(content, ephemeral=True, wait=True))
                 return
             except discord.HTTPException as exc:
                 if exc.status not in TOKEN_ERRORS:
@@ -334,7 +351,8 @@ class DiscordPort:
         if time.time() < created + self.lifetime - switch_margin(self.lifetime) / 2:  # still safe: say where it went
             try:
                 lang = await self._language(target)
-                await self._hook(target).edit_message(int(message.id), content=say(lang, "discord_moved"), view=None)
+                await run_to_end(self._hook(target).edit_message(int(message.id), content=say(lang, "discord_moved"),
+                                                                 view=None))
             except discord.HTTPException:
                 log.debug("could not point the old response to the new message", exc_info=True)
         log.info("status message of %s moved to a channel message", target.conversation)
@@ -351,7 +369,7 @@ class DiscordPort:
             if embed is not None:
                 kwargs["embed"] = embed
             try:
-                await self._hook(target).send(content, **kwargs)
+                await run_to_end(self._hook(target).send(content, **kwargs))
                 return
             except discord.HTTPException as exc:
                 if exc.status not in TOKEN_ERRORS:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -187,8 +188,8 @@ async def test_expired_token_then_channel_post(dc: FakeDiscord) -> None:
         assert dc.interaction(iid).original_edits == []
 
 
-async def test_callback_after_3s_when_enforced() -> None:
-    async with FakeDiscord(enforce_3s=True, heartbeat_interval_ms=1000) as dc:
+async def test_a_callback_after_3s_is_an_unknown_interaction() -> None:
+    async with FakeDiscord(heartbeat_interval_ms=1000) as dc:
         with dc.point_discord_py_here():
             async with running(dc) as bot:
                 dc.invoke_slash("slow")
@@ -279,3 +280,40 @@ async def test_bad_token_and_disallowed_intents() -> None:
                 await asyncio.wait_for(bot.start(dc.bot_token), timeout=10)
             await bot.close()
     assert discord.http.Route.BASE == "https://discord.com/api/v10"  # restored
+
+
+async def test_buckets_carry_discords_headers_and_discord_py_waits_instead_of_overrunning(dc: FakeDiscord) -> None:
+    async with running(dc) as bot:
+        channel = bot.get_channel(dc.channel_id)
+        assert isinstance(channel, discord.TextChannel)
+        started = time.monotonic()
+        for n in range(7):  # the channel's bucket holds 5 messages a 5 s window
+            await channel.send(f"message {n}")
+        assert time.monotonic() - started >= 3.0  # discord.py read Remaining 0 and waited for the reset
+        posts = [c for c in dc.calls if c.method == "POST" and c.path.endswith("/messages")]
+        assert [c.status for c in posts] == [200] * 7 and dc.count_429 == 0
+
+
+async def test_over_a_bucket_or_the_global_limit_is_a_429_with_discords_body_and_headers(dc: FakeDiscord) -> None:
+    url = f"{dc.api_base}/channels/{dc.channel_id}/messages"
+    headers = {"Authorization": f"Bot {dc.bot_token}"}
+    async with aiohttp.ClientSession() as http:
+        answers = []
+        for n in range(6):
+            async with http.post(url, json={"content": f"m{n}"}, headers=headers) as r:
+                answers.append((r.status, dict(r.headers), await r.json()))
+        assert [a[0] for a in answers] == [200] * 5 + [429]
+        first, refused = answers[0], answers[5]
+        assert first[1]["X-RateLimit-Limit"] == "5" and first[1]["X-RateLimit-Remaining"] == "4"
+        assert float(first[1]["X-RateLimit-Reset-After"]) <= 5.0 and first[1]["X-RateLimit-Bucket"]
+        assert float(first[1]["X-RateLimit-Reset"]) > time.time()
+        assert refused[2]["message"] == "You are being rate limited." and refused[2]["global"] is False
+        assert 0 < refused[2]["retry_after"] <= 5.0 and refused[1]["X-RateLimit-Scope"] == "user"
+        assert int(refused[1]["Retry-After"]) >= 1
+
+        statuses = []  # 60 requests, each to a bucket of its own (a channel each): the global 50/s
+        for n in range(60):
+            async with http.get(f"{dc.api_base}/channels/{n}", headers=headers) as r:
+                statuses.append((r.status, r.headers.get("X-RateLimit-Scope"), await r.json()))
+        refused_global = [s for s in statuses if s[0] == 429 and s[1] == "global"]
+        assert refused_global and refused_global[0][2]["global"] is True

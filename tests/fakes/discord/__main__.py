@@ -17,7 +17,6 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--token", default=None, help="bot token to accept (default: a random one)")
     p.add_argument("--interaction-ttl", type=float, default=900.0, help="interaction token lifetime, seconds")
     p.add_argument("--heartbeat-ms", type=int, default=41250, help="gateway heartbeat interval")
-    p.add_argument("--enforce-3s", action="store_true", help="reject interaction callbacks after 3 s")
     p.add_argument("--no-privileged-intents", action="store_true",
                    help="close an IDENTIFY asking for privileged intents with 4014")
     return p.parse_args(argv)
@@ -37,7 +36,7 @@ async def _echo_calls(dc: FakeDiscord) -> None:
 
 async def _serve(args: argparse.Namespace) -> None:
     dc = FakeDiscord(host=args.host, port=args.port, interaction_ttl=args.interaction_ttl,
-                     heartbeat_interval_ms=args.heartbeat_ms, enforce_3s=args.enforce_3s,
+                     heartbeat_interval_ms=args.heartbeat_ms,
                      allow_privileged_intents=not args.no_privileged_intents, bot_token=args.token)
     async with dc:
         print(f"Fake Discord on {dc.base_url} (REST {dc.api_base}, gateway {dc.gateway_url})")

@@ -1,4 +1,4 @@
-"""The REST API under ``/api/v10``: routing, recording, auth, size limits, 429s and the handlers.
+"""The REST API under ``/api/v10``: routing, recording, auth, size limits, rate limits and the handlers.
 
 JSON answers carry ``Content-Type: application/json`` exactly (discord.py treats anything else,
 even ``; charset=utf-8``, as text). Every request is recorded as a ``RestCall``.
@@ -28,11 +28,13 @@ from .models import (
     StoredMessage,
     member_payload,
 )
+from .ratelimits import RateLimits
 from .state import ApiError, DiscordState, Upload, form_error, unknown_message
 
 API_PREFIX = "/api/v10"
 _FILE_FIELD = re.compile(r"^files?\[?(\d*)\]?$")
 UNKNOWN_INTERACTION = (404, 10062, "Unknown interaction")
+ACK_DEADLINE = 3.0  # seconds to answer an interaction, always
 INVALID_WEBHOOK_TOKEN = (401, 50027, "Invalid Webhook Token")
 
 
@@ -79,28 +81,28 @@ def _truthy(value: str | None) -> bool:
 
 class RestApi:
     def __init__(self, *, clock: Clock, state: DiscordState, gateway: Gateway, interaction_ttl: float,
-                 enforce_3s: bool, request_size_limit: int, echo_bot_messages: bool,
+                 request_size_limit: int, echo_bot_messages: bool,
                  gateway_url: Callable[[], str], notify: Callable[[], None]) -> None:
         self.clock = clock
         self.state = state
         self.gateway = gateway
         self.interaction_ttl = interaction_ttl
-        self.enforce_3s = enforce_3s
         self.request_size_limit = request_size_limit
         self.echo_bot_messages = echo_bot_messages
         self._gateway_url = gateway_url
         self._notify = notify
         self.calls: list[RestCall] = []
         self.rules: list[Rule] = []
-        self.count_429 = 0
-        self._routes: list[tuple[str, re.Pattern[str], Handler, bool]] = []
+        self.count_429 = 0  # scripted (rate_limit) and the fake's own (limits.refusals)
+        self.limits = RateLimits()
+        self._routes: list[tuple[str, re.Pattern[str], Handler, bool, str]] = []
         self._build_routes()
 
     # ------------------------------------------------------------------ routing
 
     def _route(self, method: str, pattern: str, handler: Handler, *, auth: bool = True) -> None:
         regex = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern) + "$")
-        self._routes.append((method, regex, handler, auth))
+        self._routes.append((method, regex, handler, auth, pattern))
 
     def _build_routes(self) -> None:
         r = self._route
@@ -140,7 +142,7 @@ class RestApi:
         try:
             response = await self._handle(request, path, call)
         except ApiError as exc:
-            response = json_response(exc.status, exc.body())
+            response = json_response(exc.status, exc.body(), exc.headers)
             call.response = exc.body()
         call.status = response.status
         self._notify()
@@ -155,18 +157,28 @@ class RestApi:
                     self.count_429 += 1
                 call.response = rule.body
                 return json_response(rule.status, rule.body, rule.headers)
-        for method, regex, handler, auth in self._routes:
+        for method, regex, handler, auth, template in self._routes:
             m = regex.match(path)
             if m is None or method != request.method:
                 continue
             if auth and not call.authorized:
                 raise ApiError(401, 0, "401: Unauthorized")
+            limited = self.limits.admit(method, template, m.groupdict(), path, call.authorized,
+                                        self.clock.monotonic(), self.clock.time())
+            if limited.body is not None:
+                self.count_429 += 1
+                call.response = limited.body
+                return json_response(429, limited.body, limited.headers)
             req = ApiRequest(method=request.method, path=path, params=m.groupdict(), query=dict(request.query),
                              json=body, uploads=uploads, authorized=call.authorized)
-            status, out = await handler(req)
+            try:
+                status, out = await handler(req)
+            except ApiError as exc:
+                exc.headers = limited.headers
+                raise
             call.response = out
-            return json_response(status, out)
-        if any(regex.match(path) for _, regex, _, _ in self._routes):
+            return json_response(status, out, limited.headers)
+        if any(regex.match(path) for _, regex, _, _, _ in self._routes):
             raise ApiError(405, 0, "405: Method Not Allowed")
         raise ApiError(404, 0, "404: Not Found")
 
@@ -335,7 +347,7 @@ class RestApi:
         if record.token != req.params["token"]:
             raise ApiError(*UNKNOWN_INTERACTION)
         age = self._age(record)
-        if age > self.interaction_ttl or (self.enforce_3s and age > 3.0):
+        if age > self.interaction_ttl or age > ACK_DEADLINE:
             raise ApiError(*UNKNOWN_INTERACTION)
         if record.acknowledged:
             raise ApiError(400, 40060, "Interaction has already been acknowledged.")

@@ -84,7 +84,6 @@ class FakeDiscord:
         self,
         *,
         interaction_ttl: float = 900.0,
-        enforce_3s: bool = False,
         heartbeat_interval_ms: int = 41250,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -121,7 +120,7 @@ class FakeDiscord:
                                allow_privileged_intents=allow_privileged_intents,
                                resume_url=lambda: self.resume_gateway_url, notify=self._notify)
         self.rest = RestApi(clock=self.clock, state=self.state, gateway=self.gateway,
-                            interaction_ttl=interaction_ttl, enforce_3s=enforce_3s,
+                            interaction_ttl=interaction_ttl,
                             request_size_limit=request_size_limit, echo_bot_messages=echo_bot_messages,
                             gateway_url=lambda: self.gateway_url, notify=self._notify)
         self._runner: web.AppRunner | None = None

@@ -53,6 +53,7 @@ class ApiError(Exception):
         self.code = code
         self.message = message
         self.errors = errors
+        self.headers: dict[str, str] = {}  # rate-limit headers of the route, when it has a bucket
 
     def body(self) -> JSON:
         out: JSON = {"message": self.message, "code": self.code}
