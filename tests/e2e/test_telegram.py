@@ -86,7 +86,8 @@ def clip(tg: FakeTelegram, size: int = 4096, name: str = "holiday.mp4", mime: st
 
 async def test_video_with_caption_edits_one_status_message_then_export_delivers_link_and_video(w: World) -> None:
     tg, nemo = w.tg, w.nemo
-    nemo.script_chat(ToolCall("edit_multitrack", {"op": "add_text"}), Sleep(0.5), Text("Title added."))
+    # a step of 2 s: long enough to be shown at Telegram's one message a second in a chat
+    nemo.script_chat(ToolCall("edit_multitrack", {"op": "add_text"}), Sleep(2.0), Text("Title added."))
     tg.user_sends(ANN, ANN, caption="add the title 'Urban Dreams'", video=clip(tg))
     status = await w.reply_with(ANN, "Title added.")
     assert len(tg.chat_log(ANN)) == 1                                   # one message, edited in place
