@@ -86,8 +86,15 @@ async def test_the_rules_go_first_and_the_model_is_not_asked(api: Api, llm: Fake
     [(FRIEND, "en"), (FRIEND_ZH, "zh")],
 )
 async def test_garbage_from_the_model_changes_nothing(
-    api: Api, llm: FakeOpenAI, message: str, lang: str, caplog: pytest.LogCaptureFixture
+    api: Api,
+    llm: FakeOpenAI,
+    clips: dict[str, Path],
+    message: str,
+    lang: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    await api.login(lang)  # the answer is in the session's language
+    await api.upload(clips["talk"])
     before = await api.state()
     llm.script(garbage())
     s = await api.chat(message)
@@ -120,7 +127,7 @@ async def test_a_model_that_never_answers_times_out_cleanly(
 ) -> None:
     eng, http = await _engine_api(tmp_path, llm, llm_timeout=1.0)  # the time limit is this test's point
     try:
-        api = await Api(http).login()
+        api = await Api(http).login("zh")  # a Chinese session: answers in Chinese
         await api.upload(clips["talk"])
         before = await api.state()
         llm.script(hang())
