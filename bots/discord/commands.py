@@ -6,6 +6,7 @@ defers it at once and turns it into an ``Incoming`` for the core.
     /export /status /credits /new /cancel /help
     /mode [name]           (choices: the five modes)
     /lang language         (en / zh)
+    /pictures [choice]     (on / off: the timeline drawn after each edit)
 """
 
 from __future__ import annotations
@@ -96,6 +97,15 @@ async def lang_command(interaction: discord.Interaction[Any], language: str) -> 
     await _bot(interaction).run_command(interaction, command="lang", args=language)
 
 
+@app_commands.command(name="pictures", description=_text("discord_cmd_pictures"))
+@app_commands.describe(choice=_text("discord_cmd_pictures_choice"))
+@app_commands.choices(choice=[app_commands.Choice(name="on", value="on"), app_commands.Choice(name="off", value="off")])
+@_contexts
+@_installs
+async def pictures_command(interaction: discord.Interaction[Any], choice: str | None = None) -> None:
+    await _bot(interaction).run_command(interaction, command="pictures", args=choice or "")
+
+
 def all_commands() -> list[app_commands.Command[Any, ..., None]]:
     simple = [_simple(name, f"discord_cmd_{name}") for name in ("export", "status", "credits", "new", "cancel", "help")]
-    return [edit_command, upload_command, *simple, mode_command, lang_command]
+    return [edit_command, upload_command, *simple, mode_command, lang_command, pictures_command]

@@ -32,6 +32,9 @@ TEXTS: dict[str, dict[str, str]] = {
     "discord_cmd_mode_name": {"en": "The mode to switch to", "zh": "要切换到的模式"},
     "discord_cmd_lang": {"en": "Choose the bot's language", "zh": "选择机器人的语言"},
     "discord_cmd_lang_language": {"en": "English or Chinese", "zh": "英文或中文"},
+    "discord_cmd_pictures": {"en": "The timeline drawn after each edit: on or off",
+                             "zh": "每次修改后发时间线图：开或关"},
+    "discord_cmd_pictures_choice": {"en": "On or off (empty: show the setting)", "zh": "开或关（不填：查看当前设置）"},
     "discord_cmd_cancel": {"en": "Stop the running job and drop the waiting ones", "zh": "停止当前任务并清空排队任务"},
     "discord_cmd_help": {"en": "What the bot can do", "zh": "机器人能做什么"},
 }

@@ -16,6 +16,7 @@ from bots.console.port import ConsolePort
 from core.pictures.draw import encode
 from core.ports import Button, Picture, Target, Video
 from core.settings import Settings
+from tests.clips import RED, color_clip, near
 from tests.e2e.test_discord import running_bot, with_discord
 from tests.e2e.test_telegram import ANN, world
 from tests.fakes.discord import FakeDiscord
@@ -128,3 +129,64 @@ async def test_the_console_writes_the_picture_and_prints_its_path(tmp_path: Path
     assert caption == "Timeline (1 track)"
     path = Path(line.removeprefix("🖼 "))
     assert path.parent == tmp_path / "pictures" and path.read_bytes() == sent.data
+
+
+# -- end to end: an upload, /status and a render -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def colors(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    return color_clip(tmp_path_factory.mktemp("sent") / "colors.mp4").read_bytes()
+
+
+def first_cell_is_red(data: bytes) -> bool:
+    return near(Image.open(io.BytesIO(data)).convert("RGB").getpixel((16 + 150, 52 + 84)), RED)
+
+
+async def test_telegram_shows_the_footage_the_timeline_and_the_renders_thumbnail(
+        nemo: FakeNemo, tmp_path: Path, colors: bytes) -> None:
+    async with world(nemo, tmp_path) as w:
+        tg = w.tg
+        tg.user_sends(ANN, ANN, video=tg.add_file(colors, name="colors.mp4", mime="video/mp4"))
+        sheet = await tg.wait_for(lambda: next((m for m in tg.chat_log(ANN) if m.kind == "photo"), None))
+        assert (sheet.caption or "").startswith("Uploaded colors.mp4")
+        assert sheet.button_data[:2] == [f"a:export:{ANN}", f"a:status:{ANN}"]
+        assert first_cell_is_red(tg.files[sheet.file_id or ""].data or b"")
+        assert tg.chat_log(ANN)[0].text is not None and tg.chat_log(ANN)[0].text.startswith("✅ Done")
+
+        tg.user_sends(ANN, ANN, "/status")
+        timeline = await tg.wait_for(lambda: next((m for m in tg.chat_log(ANN)[2:] if m.kind == "photo"), None))
+        assert (timeline.caption or "").startswith("Timeline (1 track)")
+
+        nemo.render_plan.content = colors
+        tg.user_sends(ANN, ANN, "/export")
+        await tg.wait_for(lambda: tg.calls_to("sendVideo"))
+        video = tg.last_message(ANN)
+        assert video is not None and video.kind == "video" and video.thumbnail_id is not None
+        thumbnail = Image.open(io.BytesIO(tg.files[video.thumbnail_id].data or b""))
+        assert thumbnail.format == "JPEG" and max(thumbnail.size) <= 320
+        assert video.raw["video"]["thumbnail"]["width"] == thumbnail.width
+
+
+async def test_telegram_pictures_command_is_in_the_menu_and_answers(nemo: FakeNemo, tmp_path: Path) -> None:
+    async with world(nemo, tmp_path) as w:
+        w.tg.user_sends(ANN, ANN, "/pictures on")
+        await w.reply_with(ANN, "Pictures on")
+        assert "pictures" in [c["command"] for c in w.tg.commands['{"type": "default"}|']]
+
+
+async def test_discord_upload_shows_the_contact_sheet_in_the_reply(
+        settings: Settings, dc: FakeDiscord, nemo: FakeNemo, colors: bytes) -> None:
+    nemo.fetch_urls = True  # NEMO takes the attachment's CDN link and fetches the file itself
+    async with running_bot(with_discord(settings, dc), dc):
+        assert "pictures" in {c["name"] for c in dc.registered_commands(dc.guild_id)}
+        iid = dc.invoke_slash("upload", {"video": dc.attachment(colors, "colors.mp4")})
+        await dc.wait_for(lambda: any(m.get("attachments") for m in dc.interaction(iid).followups), timeout=15)
+        record = dc.interaction(iid)
+        assert str(record.original.get("content")).startswith("✅ Done")
+        reply = next(m for m in record.followups if m.get("attachments"))
+        assert str(reply["content"]).startswith("Uploaded colors.mp4")
+        [sheet] = reply["attachments"]
+        assert sheet["content_type"] == "image/jpeg" and sheet["width"] == 1280
+        async with httpx.AsyncClient() as http:
+            assert first_cell_is_red((await http.get(sheet["url"])).content)

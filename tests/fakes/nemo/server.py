@@ -328,10 +328,10 @@ class FakeNemo:
                 return _missing("urls")
             received = []
             for url in urls:
-                size = await self._fetch_size(str(url)) if self.fetch_urls else 0
-                if size is None:
+                fetched = await self._fetch(str(url)) if self.fetch_urls else (0, None)
+                if fetched is None:
                     return _code(4001, f"could not fetch {url}")
-                received.append((urlparse(str(url)).path.rpartition("/")[2] or "remote.mp4", size, None))
+                received.append((urlparse(str(url)).path.rpartition("/")[2] or "remote.mp4", *fetched))
 
         for filename, size, _ in received:
             if file_type(filename) is None:
@@ -365,9 +365,10 @@ class FakeNemo:
                 received.append((part.filename, size, bytes(kept) if size <= CDN_KEEP_LIMIT else None))
         return received or None
 
-    async def _fetch_size(self, url: str) -> int | None:
-        """Download `url`, counting bytes; None when it cannot be fetched."""
+    async def _fetch(self, url: str) -> tuple[int, bytes | None] | None:
+        """Download `url`: its size, and its bytes when small enough to keep; None when it cannot be fetched."""
         size = 0
+        kept = bytearray()
         try:
             async with httpx.AsyncClient(timeout=10, follow_redirects=True) as client:
                 async with client.stream("GET", url) as response:
@@ -375,9 +376,11 @@ class FakeNemo:
                         return None
                     async for chunk in response.aiter_bytes():
                         size += len(chunk)
+                        if size <= CDN_KEEP_LIMIT:
+                            kept += chunk
         except httpx.HTTPError:
             return None
-        return size
+        return size, bytes(kept) if size <= CDN_KEEP_LIMIT else None
 
     def _accept_file(self, session: FakeSession, filename: str, size: int, data: bytes | None = None,
                      ) -> dict[str, Any]:

@@ -173,9 +173,12 @@ def _thumbnail(state: TelegramState, params: JSON, uploads: dict[str, Upload]) -
     """A video's thumbnail: used only when uploaded (multipart), a JPEG under 200 kB and 320 px;
     anything else is ignored, as Telegram does."""
     value = params.get("thumbnail")
-    if not isinstance(value, str) or not value.startswith("attach://"):
+    if isinstance(value, str) and value.startswith("attach://"):
+        upload = uploads.get(value.removeprefix("attach://"))
+    elif value is None:  # the file itself in a part named "thumbnail"
+        upload = uploads.get("thumbnail")
+    else:  # a file_id or a URL: Telegram ignores it
         return None
-    upload = uploads.get(value.removeprefix("attach://"))
     if upload is None or upload.size > THUMBNAIL_LIMIT:
         return None
     found = _image_size(upload.data)

@@ -1,0 +1,137 @@
+"""Pictures: time to draw a timeline picture (goal p99 under 300 ms) and a contact sheet of a 10-minute
+1080p video (goal under 3 s), and their sizes (goal under 300 KB each).
+
+The clip is generated once (30 fps at 6 Mbit/s, a keyframe every 2 s like a phone's encoder, a tone) and kept in the
+temporary directory. The sheet is made cold (a new PictureMaker each round, so nothing is cached) from
+the file on disk and from an HTTP server with ranges (how the bot reads an upload back from the CDN);
+the two sides alternate. The timeline is a 12-cut reel with music and three titles: drawn warm (its
+thumbnails cached, what an edit after the first costs) many times, and cold (one ffmpeg run for the
+thumbnails) a few times. Medians, p99 and spread are printed.
+
+    python bench/pictures.py [--minutes 10] [--size 1920x1080] [--rounds 5] [--draws 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from aiohttp import web
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.measure import percentile  # noqa: E402
+from core.media.ffmpeg import find_ffmpeg  # noqa: E402
+from core.nemo.draft import Draft  # noqa: E402
+from core.pictures import PictureMaker  # noqa: E402
+
+
+def make_clip(minutes: float, size: str) -> Path:
+    path = Path(tempfile.gettempdir()) / "nemobot-bench" / f"pictures-{minutes:g}min-{size}.mp4"
+    if path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    seconds = minutes * 60
+    print(f"generating a {minutes:g} min {size} clip (once)…", flush=True)
+    part = path.with_suffix(".part.mp4")
+    subprocess.run([
+        find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y",
+        "-f", "lavfi", "-i", f"testsrc2=s={size}:r=30:d={seconds}",
+        "-f", "lavfi", "-i", f"sine=f=330:r=44100:d={seconds}",
+        "-c:v", "libx264", "-preset", "ultrafast", "-b:v", "6M", "-maxrate", "8M", "-bufsize", "12M",
+        "-g", "60", "-pix_fmt", "yuv420p",
+        "-c:a", "aac", "-b:a", "96k", "-shortest", str(part),
+    ], check=True)
+    part.rename(path)
+    return path
+
+
+def reel(name: str, minutes: float) -> Draft:
+    cuts = 12
+    span = minutes * 60_000 / cuts
+    video = [{"st": i * 2500, "d": 2500, "m": {"name": name, "in": int(i * span), "speed": 2.0 if i == 5 else 1.0}}
+             for i in range(cuts)]
+    return Draft.parse({"t": [
+        {"tt": 0, "sg": video},
+        {"tt": 1, "sg": [{"st": 0, "d": cuts * 2500, "m": {"title": "Lo-fi", "vol": 0.35}}]},
+        {"tt": 7, "sg": [{"st": 0, "d": 3000, "m": {"text": "Finals 决赛"}},
+                         {"st": 12000, "d": 3000, "m": {"text": "Second half"}},
+                         {"st": 27000, "d": 3000, "m": {"text": "The End"}}]},
+    ]})
+
+
+async def serve(path: Path) -> tuple[web.AppRunner, str]:
+    app = web.Application()
+    app.router.add_get("/clip.mp4", lambda request: web.FileResponse(path))
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    return runner, f"http://127.0.0.1:{port}/clip.mp4"
+
+
+def summary(label: str, seconds: list[float], sizes: list[int]) -> None:
+    ms = [s * 1000 for s in seconds]
+    print(f"{label:<34} median {statistics.median(ms):8.1f} ms  p99 {percentile(ms, 99):8.1f} ms  "
+          f"spread {min(ms):.1f}-{max(ms):.1f} ms  n={len(ms)}  size {max(sizes) / 1024:.0f} KB")
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--size", default="1920x1080")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--draws", type=int, default=200)
+    args = parser.parse_args()
+    clip = make_clip(args.minutes, args.size)
+    runner, url = await serve(clip)
+    try:
+        sheets: dict[str, tuple[list[float], list[int]]] = {"file": ([], []), "http": ([], [])}
+        for _ in range(args.rounds):
+            for side, source in (("file", str(clip)), ("http", url)):  # sides alternate
+                started = time.perf_counter()
+                picture = await PictureMaker().contact_sheet(source, clip.name, "en")
+                elapsed = time.perf_counter() - started
+                if picture is None:
+                    raise SystemExit(f"no contact sheet from {side}")
+                sheets[side][0].append(elapsed)
+                sheets[side][1].append(len(picture.data))
+        print(f"contact sheet of a {args.minutes:g} min {args.size} clip ({clip.stat().st_size / 1e6:.0f} MB), cold:")
+        for side, (seconds, sizes) in sheets.items():
+            summary(f"  from {side}", seconds, sizes)
+
+        draft = reel(clip.name, args.minutes)
+        sources = {clip.name: url}
+        cold: tuple[list[float], list[int]] = ([], [])
+        for _ in range(args.rounds):
+            started = time.perf_counter()
+            picture = await PictureMaker().timeline(draft, "en", sources)
+            cold[0].append(time.perf_counter() - started)
+            cold[1].append(len(picture.data) if picture else 0)
+        warm_maker = PictureMaker()
+        await warm_maker.timeline(draft, "en", sources)  # thumbnails cached from here on
+        warm: tuple[list[float], list[int]] = ([], [])
+        for i in range(args.draws):
+            edited = reel(clip.name, args.minutes)
+            edited.raw["t"][2]["sg"][0]["m"]["text"] = f"Finals {i}"  # a new draft each time: no picture cache
+            started = time.perf_counter()
+            picture = await warm_maker.timeline(Draft.parse(edited.raw), "en", sources)
+            warm[0].append(time.perf_counter() - started)
+            warm[1].append(len(picture.data) if picture else 0)
+        print("timeline picture (12 cuts, music, 3 titles):")
+        summary("  warm (thumbnails cached)", *warm)
+        summary("  cold (one ffmpeg run, over HTTP)", *cold)
+    finally:
+        await runner.cleanup()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
