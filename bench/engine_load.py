@@ -100,7 +100,7 @@ async def _conversation(
         rec = await eng.store.get_render(rid)
         if rec is not None:
             out.latency["export_engine"].append(rec.updated - submitted)
-    except Exception as exc:  # a failed flow is what this bench counts
+    except Exception as exc:  # noqa: BLE001 - a failed flow is what this bench counts
         out.failures.append(f"#{n} {step}: {type(exc).__name__}: {exc}"[:300])
 
 
@@ -109,14 +109,11 @@ async def run_load(
 ) -> LoadResult:
     """N conversations at once against a fresh engine with default settings (in ``data_dir``)."""
     poll = NemoSettings().render_poll_interval if poll is None else poll
-    async with EngineServer(EngineSettings(port=0, data_dir=data_dir)) as eng:
-        async with NemoClient(eng.url) as client:
-            out = LoadResult(conversations, 0.0)
-            started = time.perf_counter()
-            await asyncio.gather(
-                *(_conversation(n, client, eng, clip, poll, out) for n in range(conversations))
-            )
-            out.wall = time.perf_counter() - started
+    async with EngineServer(EngineSettings(port=0, data_dir=data_dir)) as eng, NemoClient(eng.url) as client:
+        out = LoadResult(conversations, 0.0)
+        started = time.perf_counter()
+        await asyncio.gather(*(_conversation(n, client, eng, clip, poll, out) for n in range(conversations)))
+        out.wall = time.perf_counter() - started
     return out
 
 

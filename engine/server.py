@@ -57,6 +57,19 @@ def error_response(code: int, message: str, status: int) -> web.Response:
     return web.json_response({"code": int(code), "message": message, "data": None}, status=status)
 
 
+def failure_event() -> dict[str, Any]:
+    """The last event of a stream whose agent run raised: an ADK error event that names no internals
+    (the exception is in the log). ``INTERNAL_ERROR`` tells the client the request itself was fine."""
+    return {
+        "errorCode": "INTERNAL_ERROR",
+        "errorMessage": "the editor failed before finishing this request",
+        "author": APP_NAME,
+        "turnComplete": True,
+        "id": secrets.token_hex(4),
+        "timestamp": time.time(),
+    }
+
+
 def _session_id() -> str:
     """A numeric session id like NEMO's (a 19-digit time-ordered number)."""
     return str((int(time.time() * 1000) << 22) | secrets.randbits(22))
@@ -348,7 +361,7 @@ class EngineServer:
                     ):
                         await queue.put(("event", event))
             except Exception as exc:
-                log.exception("agent run failed")
+                log.exception("agent run failed in session %s", sid)
                 await queue.put(("error", exc))
             finally:
                 await queue.put(("end", None))
@@ -368,16 +381,7 @@ class EngineServer:
                 if kind == "event":
                     line = "data: " + item.model_dump_json(exclude_none=True, by_alias=True) + "\n\n"
                 else:
-                    details = {
-                        "error_type": type(item).__name__,
-                        "error_message": str(item),
-                        "timestamp": time.time(),
-                    }
-                    line = (
-                        "data: "
-                        + json.dumps({"error": f"{type(item).__name__}: {item}", "error_details": details})
-                        + "\n\n"
-                    )
+                    line = "data: " + json.dumps(failure_event()) + "\n\n"
                 await resp.write(line.encode("utf-8"))
             await resp.write_eof()
         except ConnectionError:
