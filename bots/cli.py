@@ -63,17 +63,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub.add_parser("telegram", help="run the Telegram bot")
     sub.add_parser("discord", help="run the Discord bot")
     sub.add_parser("run", help="run every surface that has a token")
-    engine = sub.add_parser("engine", help="run the local NEMO-compatible engine server")
-    engine.add_argument("engine_args", nargs=argparse.REMAINDER, help="options for the engine (see --help)")
+    # the engine's options (and its --help) are its own: everything after `engine` goes to it
+    sub.add_parser("engine", help="run the local NEMO-compatible engine server", add_help=False)
     demo = sub.add_parser("demo", help="offline demo: sample clip, local engine, highlight reel, MP4")
     demo.add_argument("--out", type=Path, default=Path("var/demo"), help="where to put the clip and database")
     demo.add_argument("--seconds", type=float, default=40.0, help="length of the generated sample clip")
-    args = parser.parse_args(argv)
+    args, rest = parser.parse_known_args(argv)
 
     if args.command == "engine":
         from engine import main as engine_main
 
-        return int(engine_main(args.engine_args) or 0)
+        return int(engine_main((["--config", str(args.config)] if args.config else []) + rest) or 0)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     signal.signal(signal.SIGTERM, _stop_on_sigterm)  # a deploy's stop is as clean as Ctrl-C
     settings = _settings(args)
     setup_logging(settings.bot.log_level, json_lines=settings.bot.log_json, secrets=settings_secrets(settings))

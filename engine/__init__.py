@@ -16,12 +16,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     from pathlib import Path
 
     from core.logs import setup_logging
+    from core.settings import load_section
 
     from .settings import EngineSettings
 
     parser = argparse.ArgumentParser(
         prog="nemobot engine", description="Run the local NEMO-compatible engine"
     )
+    parser.add_argument("--config", type=Path, help="TOML settings file; its [engine] table (default: $NEMOBOT_CONFIG)")
     parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port to listen on (0 = any free port; default 8765)")
     parser.add_argument("--data-dir", type=Path, help="where sessions, media and renders are kept")
@@ -33,8 +35,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--concurrent-renders", type=int)
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args(list(argv) if argv is not None else None)
-    overrides = {k: v for k, v in vars(args).items() if v is not None and k != "log_level"}
-    settings = EngineSettings(**overrides)
+    overrides = {k: v for k, v in vars(args).items() if v is not None and k not in ("log_level", "config")}
+    settings = load_section(EngineSettings, args.config, **overrides)
     setup_logging(args.log_level, secrets=settings.secrets())
 
     from .server import serve_forever
