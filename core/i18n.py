@@ -26,10 +26,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Commands:\n/new: start a fresh timeline\n/mode [name]: editing mode ({modes})\n"
               "/lang en|zh: language\n/status: the timeline\n/pictures on|off: the timeline drawn after each edit\n/credits: your balance\n/export: render the MP4\n"
               "/cancel: stop the running job\nAnything else is an editing instruction. "
-              "Supported files: {formats}, up to 500 MB.",
+              "Supported files: {formats}, up to {limit} MB.",
         "zh": "命令：\n/new：新的时间线\n/mode [名称]：编辑模式（{modes}）\n/lang en|zh：语言\n/status：时间线\n/pictures on|off：每次修改后发时间线图\n"
               "/credits：积分余额\n/export：导出MP4\n/cancel：停止当前任务\n其它内容都会作为编辑指令。"
-              "支持的文件：{formats}，最大500 MB。",
+              "支持的文件：{formats}，最大{limit} MB。",
     },
     "connecting": {"en": "Setting things up…", "zh": "正在准备…"},
     "working": {"en": "⏳ Working… {elapsed}", "zh": "⏳ 处理中… {elapsed}"},
@@ -80,6 +80,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "timeline_empty": {"en": "The timeline is empty: send a video first.", "zh": "时间线是空的：请先发送视频。"},
     "credits": {"en": "Credits: {available} available, {frozen} reserved, {total} in all.",
                 "zh": "积分：可用 {available}，冻结 {frozen}，合计 {total}。"},
+    "credits_unlimited": {"en": "Credits: unlimited (the built-in engine does not count them).",
+                          "zh": "积分：不限（内置引擎不计积分）。"},
     "export_empty": {"en": "There is nothing to export yet: send a video first.",
                      "zh": "还没有可导出的内容：请先发送视频。"},
     "export_started": {"en": "Rendering your video…", "zh": "正在渲染视频…"},

@@ -59,6 +59,8 @@ class RedactingPort:
         self.port = port
         self.platform = port.platform
         self.redact = redactor.redact
+        if hasattr(port, "upload_limit"):
+            self.upload_limit: int = port.upload_limit
 
     async def send(self, target: Target, text: str, buttons: Sequence[Button] = ()) -> MessageRef:
         return await self.port.send(target, self.redact(text), buttons)

@@ -40,6 +40,7 @@ from bots.discord.targets import (
 from core.i18n import say
 from core.ports import Button, MessageRef, Picture, Target, Video
 from core.settings import DiscordSettings
+from core.sizes import megabytes
 
 if TYPE_CHECKING:
     from core.conversation import Core
@@ -92,7 +93,7 @@ def poster_embed(picture: Picture, title: str, url: str) -> discord.Embed:
 
 
 def _mb(size: int) -> str:
-    return f"{size / 1024 / 1024:.0f} MB"
+    return f"{megabytes(size)} MB"
 
 
 class RateLimiter:

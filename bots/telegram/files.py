@@ -23,13 +23,13 @@ from core.nemo.errors import NemoError
 from core.nemo.limits import MIME_EXTENSIONS, extension, is_supported
 from core.nemo.upload import read_file_chunks
 from core.ports import Attachment
+from core.sizes import MB, megabytes
 
 from .sender import Sender
 from .texts import CLOUD_DOWNLOAD_MB
 
 log = logging.getLogger(__name__)
 
-MB = 1024 * 1024
 CLOUD_DOWNLOAD_LIMIT = CLOUD_DOWNLOAD_MB * MB
 CHUNK = 1024 * 1024
 DOWNLOADS = 8  # files fetched at once
@@ -62,7 +62,7 @@ class Media:
 
     @property
     def megabytes(self) -> str:
-        return f"{(self.size or 0) / MB:.0f}"
+        return megabytes(self.size or 0, up=True)
 
 
 def filename_for(kind: str, name: str | None, mime: str | None, unique_id: str) -> str:

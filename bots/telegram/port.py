@@ -19,10 +19,11 @@ from telegram import Bot, InlineKeyboardMarkup, InputFile, Message, ReplyParamet
 from telegram.constants import ChatAction, MessageLimit
 from telegram.error import BadRequest, TelegramError
 
+from core.nemo.limits import MAX_UPLOAD_BYTES
 from core.ports import Button, MessageRef, Picture, Target, Video
 from core.settings import TelegramSettings
 
-from .files import MB, Files
+from .files import CLOUD_DOWNLOAD_LIMIT, MB, Files
 from .keyboard import has_url_buttons, keyboard
 from .pacing import Priority
 from .sender import Sender, not_modified, split_text
@@ -49,6 +50,8 @@ class TelegramPort:
     platform = PLATFORM
 
     def __init__(self, bot: Bot, sender: Sender, files: Files, settings: TelegramSettings) -> None:
+        # what a user can send: the cloud Bot API lets a bot download 20 MB; a self-hosted server, more
+        self.upload_limit = MAX_UPLOAD_BYTES if settings.local_mode else CLOUD_DOWNLOAD_LIMIT
         self.bot = bot
         self.sender = sender
         self.files = files

@@ -9,6 +9,7 @@ from core.i18n import LANGUAGES, pick_language, say
 from core.nemo.limits import SUPPORTED_FORMATS
 from core.ports import Incoming, Target
 from core.routing import Route, find_urls, link_problem
+from core.sizes import megabytes
 from core.skills import find_skill, mode_names, skill_or_default
 
 from .context import Context
@@ -33,7 +34,8 @@ class Commands:
         if command in ("start", "help"):
             key = "welcome" if command == "start" else "help"
             skill = skill_or_default(record.mode or ctx.settings.bot.mode)
-            await ctx.reply(target, say(lang, key, mode=skill.alias, modes=mode_names(), formats=FORMATS),
+            await ctx.reply(target, say(lang, key, mode=skill.alias, modes=mode_names(), formats=FORMATS,
+                                        limit=megabytes(ctx.upload_limit(target))),
                             ctx.main_buttons(lang, target.user_id))
         elif command == "cancel":
             await self.queue.cancel(conv, lang, target)
@@ -88,7 +90,8 @@ class Commands:
         else:
             name = command if len(command) <= 32 else command[:32] + "…"
             await ctx.reply(target, say(lang, "unknown_command", command=name) + "\n\n"
-                            + say(lang, "help", modes=mode_names(), formats=FORMATS))
+                            + say(lang, "help", modes=mode_names(), formats=FORMATS,
+                                  limit=megabytes(ctx.upload_limit(target))))
 
     async def _own_token(self, conv: Conversation, args: str, target: Target, lang: str) -> None:
         """/token: bring your own NEMO token (private chats only; never shown back)."""

@@ -14,6 +14,7 @@ from core.i18n import LANGUAGES, pick_language, say
 from core.metrics import Metrics, error_label
 from core.nemo.client import NemoClient
 from core.nemo.errors import NemoError, NoCredits, StreamDropped
+from core.nemo.limits import MAX_UPLOAD_BYTES
 from core.nemo.session import NemoSession, Tokens
 from core.ports import Button, ChatPort, Incoming, Target
 from core.secrets import Redactor
@@ -73,6 +74,10 @@ class Context:
 
     def port(self, target: Target) -> ChatPort:
         return self.ports[target.platform]
+
+    def upload_limit(self, target: Target) -> int:
+        """The largest file a person can send through the target's surface (and the backend takes)."""
+        return min(getattr(self.port(target), "upload_limit", MAX_UPLOAD_BYTES), MAX_UPLOAD_BYTES)
 
     async def reply(self, target: Target, text: str, buttons: Sequence[Button] = ()) -> None:
         try:

@@ -14,6 +14,7 @@ from core.nemo.errors import NemoError
 from core.nemo.models import RenderStatus
 from core.ports import Button, ChatPort, MessageRef, Target
 from core.renders import job_status_message, job_target, render_buttons, video_of
+from core.sizes import MB, megabytes
 from core.status import StatusMessage
 from core.store.base import RenderJob
 
@@ -75,7 +76,7 @@ async def finish_message(port: ChatPort, target: Target, message: MessageRef | N
 def size_text(size: int | None) -> str:
     if not size:
         return ""
-    return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{max(size // 1024, 1)} KB"
+    return f"{megabytes(size)} MB" if size >= MB else f"{max(size // 1024, 1)} KB"
 
 
 def _ago(created_at: float) -> str:

@@ -69,6 +69,8 @@ class QuickAnswers:
 
 async def credits_reply(conv: Conversation, nemo: NemoSession, lang: str) -> Reply:
     credits = await nemo.authed(lambda t: nemo.client.credits(t, skill=nemo.skill))
+    if credits.unlimited:
+        return Reply(say(lang, "credits_unlimited"))
     return Reply(say(lang, "credits", available=_number(credits.available), frozen=_number(credits.frozen),
                      total=_number(credits.total)))
 

@@ -230,7 +230,8 @@ class NemoClient:
         available = _float(data.get("available")) or 0.0
         frozen = _float(data.get("frozen")) or 0.0
         total = _float(data.get("total"))
-        return Credits(available, frozen, total if total is not None else available + frozen)
+        return Credits(available, frozen, total if total is not None else available + frozen,
+                       unlimited=data.get("unlimited") is True)
 
     async def state(self, token: str, session_id: str, *, skill: str) -> SessionState:
         data = await self._call("GET", f"/api/state/{APP}/me/{session_id}/latest", token=token, skill=skill)

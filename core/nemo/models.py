@@ -43,6 +43,7 @@ class Credits:
     available: float
     frozen: float
     total: float
+    unlimited: bool = False  # the built-in engine does not count (it says so with "unlimited": true)
 
 
 @dataclass(frozen=True, slots=True)

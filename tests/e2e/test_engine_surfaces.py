@@ -14,6 +14,7 @@ from pydantic import SecretStr
 from bots.console.app import run_console
 from bots.telegram.app import running_bot
 from bots.app import running_core
+from core.sizes import MB
 from core.settings import BotSettings, Settings, TelegramSettings
 from engine.probe import probe
 from engine.sample import make_sample_clip
@@ -87,3 +88,30 @@ async def test_a_link_the_engine_cannot_fetch_says_so_not_that_the_service_is_do
     printed = out.getvalue()
     assert "I couldn't fetch the video at that link" in printed
     assert "can't be reached" not in printed and "download failed" not in printed
+
+
+async def test_telegram_on_the_engine_says_unlimited_credits_and_the_surface_size_limit(tmp_path: Path) -> None:
+    async with FakeTelegram() as tg:
+        settings = engine_settings(tmp_path)
+        settings.telegram = TelegramSettings(token=SecretStr(tg.token), api_base_url=tg.base_url,
+                                             file_base_url=tg.base_file_url)
+        async with running_core(settings, engine_dir=tmp_path / "engine", engine_port=0) as core, \
+                running_bot(core, settings, poll_timeout=1, album_window=0.2):
+
+            async def answer(chat: int, starts: str) -> str:
+                found = await tg.wait_for(lambda: [m.text for m in tg.chat_log(chat) if (m.text or "").startswith(starts)])
+                return str(found[-1])
+
+            tg.user_command(7, 7, "/credits")
+            tg.user_command(8, 8, "/credits", language_code="zh-hans")
+            tg.user_command(9, 9, "/help")
+            edge = tg.add_file(size=20 * MB + 40 * 1024, name="edge.mp4", mime="video/mp4")  # 20.04 MB
+            tg.user_sends(9, 9, video=edge)
+            english, chinese = await answer(7, "Credits:"), await answer(8, "积分")
+            help_text = await answer(9, "Commands:")
+            too_big = await answer(9, "“edge.mp4”")
+            await core.idle()
+    assert "unlimited" in english and "999" not in english
+    assert "不限" in chinese and "999" not in chinese
+    assert "up to 20 MB" in help_text and "500 MB" not in help_text     # the cloud Bot API's limit, not NEMO's
+    assert too_big.startswith("“edge.mp4” is 20.1 MB") and "up to 20 MB" in too_big
