@@ -12,6 +12,7 @@ QUICK: dict[str, list[str]] = {
     "sse_pipeline.py": ["--events", "20000", "--rounds", "5"],
     "upload.py": ["--mb", "500", "--rounds", "3"],
     "engine_recipe.py": ["--seconds", "20"],
+    "engine_edits.py": ["--seconds", "6", "--height", "540"],
     "engine_highlights.py": ["--minutes", "3"],
     "demo.py": [],
     "telegram_overhead.py": ["--rounds", "1"],
