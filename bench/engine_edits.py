@@ -75,7 +75,8 @@ async def main_async(seconds: float, height: int, runs: int, edits: list[str]) -
         t0 = time.perf_counter()
         clip = make_sample_clip(d / "clip.mp4", seconds, (width, height))
         print(
-            f"generated {seconds:g} s {width}x{height} clip in {time.perf_counter() - t0:.1f} s; {runs} runs each"
+            f"generated {seconds:g} s {width}x{height} clip in {time.perf_counter() - t0:.1f} s; "
+            f"{runs} runs each"
         )
         srt = d / "lines.srt"
         srt.write_text(srt_text(seconds), encoding="utf-8")
