@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any, Protocol, runtime_checkable
+from urllib.parse import urlsplit
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +118,20 @@ class Video:
     size: int | None = None
     duration: float | None = None
     poster: Picture | None = None
+
+    @property
+    def extension(self) -> str:
+        """The result's file extension, from its link (``mp4``, or ``gif``/``mp3``/``jpg`` for an export as
+        a GIF, the sound or a cover image)."""
+        return PurePosixPath(urlsplit(self.url).path).suffix.lower().lstrip(".") or "mp4"
+
+    @property
+    def kind(self) -> str:
+        """How a chat shows it: ``video``, ``animation``, ``audio`` or ``photo``."""
+        return RESULT_KINDS.get(self.extension, "video")
+
+
+RESULT_KINDS = {"gif": "animation", "mp3": "audio", "jpg": "photo", "jpeg": "photo"}
 
 
 class ChatPort(Protocol):

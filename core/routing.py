@@ -25,9 +25,10 @@ class Route(Enum):
     CHAT = "chat"
 
 
-# Short requests only: "export" routes to the export, "export the intro as a GIF with a title" is an edit.
+# Short requests only: "export" routes to the export, "export the intro as a GIF with a title" is an edit,
+# and so are "export as GIF" / "导出为GIF" (the format is an edit: the next export renders it).
 _EXPORT = re.compile(r"^(please\s+)?(export|download|render)(\s+(it|the video|now|please))*[.!]*$"
-                     r"|send me the (video|mp4|file)|^(导出|下载|渲染)", re.I)
+                     r"|send me the (video|mp4|file)|^(请)?(导出|下载|渲染)(视频|一下|吧)*[。！!.]*$", re.I)
 _CREDITS = re.compile(r"^(my\s+)?(credits?|balance)\b|how many credits|积分|余额", re.I)
 _STATUS = re.compile(r"^(status|show (me )?(the )?(tracks|timeline)|timeline)[?.!]*$|^状态|查看(时间线|轨道)", re.I)
 _UPLOAD = re.compile(r"^(upload|上传)\b", re.I)

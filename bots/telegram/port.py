@@ -187,7 +187,7 @@ class TelegramPort:
             return
         async with self._attach_slots:
             with tempfile.TemporaryDirectory(prefix="nemobot-tg-") as folder:
-                path = Path(folder) / "video.mp4"
+                path = Path(folder) / f"{video.kind}.{video.extension}"
                 size = await self.files.fetch(video.url, path, limit)
                 if not size:
                     return
@@ -196,17 +196,23 @@ class TelegramPort:
                                        tries=1)  # a lost answer to a big upload is not worth a duplicate
 
     async def _send_video(self, chat: int, path: Path, video: Video, target: Target) -> Message:
+        """sendVideo, or sendAnimation / sendAudio / sendPhoto for a GIF, an MP3 or a cover image."""
         duration = int(video.duration) if video.duration else None
-        common: dict[str, Any] = {"supports_streaming": True, "duration": duration,
-                                  "reply_parameters": _reply(target), "write_timeout": UPLOAD_WRITE_TIMEOUT,
+        common: dict[str, Any] = {"reply_parameters": _reply(target), "write_timeout": UPLOAD_WRITE_TIMEOUT,
                                   "read_timeout": 60.0}
-        if video.poster is not None:  # Telegram takes a thumbnail only as an upload, even in local mode
+        if video.kind != "photo":
+            common["duration"] = duration
+        if video.kind == "video":
+            common["supports_streaming"] = True
+        if video.poster is not None and video.kind in ("video", "animation"):
+            # Telegram takes a thumbnail only as an upload, even in local mode
             common["thumbnail"] = InputFile(video.poster.data, filename=video.poster.filename)
+        send = {"animation": self.bot.send_animation, "audio": self.bot.send_audio,
+                "photo": self.bot.send_photo}.get(video.kind, self.bot.send_video)
         if self.settings.local_mode:  # the Bot API server reads the file from our disk
-            return await self.bot.send_video(chat, path, **common)
+            return await send(chat, path, **common)
         fh = await asyncio.to_thread(path.open, "rb")
         try:  # streamed from the open file by httpx, not read into memory
-            return await self.bot.send_video(chat, InputFile(fh, filename=path.name, read_file_handle=False),
-                                             **common)
+            return await send(chat, InputFile(fh, filename=path.name, read_file_handle=False), **common)
         finally:
             await asyncio.to_thread(fh.close)

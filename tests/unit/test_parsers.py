@@ -284,3 +284,13 @@ def test_click_export_always_offers_the_export(text: str, lang: str) -> None:
     result = translate_gui(text, lang)
     assert result.offer_export
     assert "click" not in result.text.lower() and "点击" not in result.text
+
+
+@pytest.mark.parametrize("text", ["export", "Export it please", "导出", "导出视频", "请导出一下。", "下载"])
+def test_a_bare_export_routes_to_the_export(text: str) -> None:
+    assert route(text) is Route.EXPORT
+
+
+@pytest.mark.parametrize("text", ["export as gif", "export it as a GIF", "导出为GIF", "导出成MP3", "导出封面"])
+def test_an_export_in_another_format_is_an_edit(text: str) -> None:
+    assert route(text) is Route.CHAT
