@@ -5,9 +5,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
-from core.nemo.draft import AUDIO, TEXT, VIDEO, Change
+from core.nemo.draft import AUDIO, EFFECTS, TEXT, VIDEO, Change, Draft, Segment, effects_summary, percent
 from core.nemo.limits import SUPPORTED_FORMATS
 
 LANGUAGES = ("en", "zh")
@@ -35,7 +36,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "working": {"en": "⏳ Working… {elapsed}", "zh": "⏳ 处理中… {elapsed}"},
     "step": {"en": "⏳ {step}… {elapsed}", "zh": "⏳ {step}… {elapsed}"},
     "still_working": {"en": "⏳ Still working… {elapsed}", "zh": "⏳ 仍在处理… {elapsed}"},
-    "step_tool": {"en": "applying {name}", "zh": "正在执行 {name}"},
+    "step_tool": {"en": "applying {name}", "zh": "正在应用编辑"},
     "step_thinking": {"en": "thinking", "zh": "思考中"},
     "step_uploading": {"en": "uploading {name}", "zh": "正在上传 {name}"},
     "step_rendering": {"en": "rendering {progress}%", "zh": "正在渲染 {progress}%"},
@@ -244,6 +245,20 @@ VALUE_WORDS = {
     "cover": {"en": "cover image", "zh": "封面图片"},
     "mp4": {"en": "MP4 video", "zh": "MP4视频"},
 }
+TRACK_NAMES = {
+    VIDEO: {"en": "Video", "zh": "视频"},
+    AUDIO: {"en": "BGM", "zh": "背景音乐"},
+    TEXT: {"en": "Title", "zh": "标题"},
+}
+SUMMARY_WORDS = {
+    "track": {"en": "Track", "zh": "轨道"},
+    "timeline": {"en": "Timeline ({count} {noun}): ", "zh": "时间线（{count}条轨道）："},
+    "one_track": {"en": "track", "zh": ""},
+    "tracks": {"en": "tracks", "zh": ""},
+    "empty": {"en": "empty", "zh": "空"},
+    "more": {"en": "+{count} more", "zh": "另有{count}段"},
+    "effects": {"en": "Effects: ", "zh": "效果："},
+}
 
 
 def add_texts(texts: Mapping[str, Mapping[str, str]]) -> None:
@@ -301,6 +316,65 @@ def _value_words(lang: str, value: str) -> str:
         words = [VALUE_WORDS.get(w, {}).get(lang, w) for w in (key, rest)]
         parts.append(f"{words[0]}={words[1]}" if eq else words[0])
     return sep.join(parts)
+
+
+def timeline_summary(draft: Draft, lang: str) -> str:
+    """``Timeline (3 tracks): 1. Video: city timelapse (0-10s) 2. BGM: Lo-fi (0-10s, 35%) ...``"""
+    words = {key: value.get(lang) if lang in value else value["en"] for key, value in SUMMARY_WORDS.items()}
+    tracks = [track for track in draft.tracks if track.segments]
+    noun = words["one_track"] if len(tracks) == 1 else words["tracks"]
+    head = words["timeline"].format(count=len(tracks), noun=noun)
+    if not tracks:
+        return head + words["empty"]
+    parts = []
+    for number, track in enumerate(tracks, 1):
+        shown = [_segment_text(track.kind, seg) for seg in track.segments[:6]]
+        more = len(track.segments) - len(shown)
+        if more > 0:
+            shown.append(words["more"].format(count=more))
+        names = TRACK_NAMES.get(track.kind) if track.kind is not None else None
+        name = names[lang] if names else " ".join(w for w in (words["track"], _kind(track.kind)) if w)
+        parts.append(f"{number}. {name}: {', '.join(shown)}")
+    effects = [(SETTING_WORDS.get(f"{EFFECTS}.{key}") or SETTING_WORDS.get(key) or {}).get(lang, key)
+               + (f" ({_value_words(lang, value)})" if value else "") for key, value in effects_summary(draft)]
+    if effects:
+        parts.append(words["effects"] + ("，" if lang == "zh" else ", ").join(effects))
+    return head + " ".join(parts)
+
+
+def _kind(kind: int | None) -> str:
+    return "" if kind is None else str(kind)
+
+
+def _segment_text(kind: int | None, seg: Segment) -> str:
+    label = seg.label
+    if kind == TEXT:
+        label = f'"{label}"'
+    details = seg.span()
+    if kind == AUDIO and seg.volume is not None:
+        details += f", {percent(seg.volume)}%"
+    return f"{label} ({details})" if label else f"({details})"
+
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|“[^”]*”|‘[^’]*’|「[^」]*」|『[^』]*』|《[^》]*》")
+_LINK = re.compile(r"\b[a-z][a-z0-9+.\-]*://\S*", re.I)
+
+
+def detect_language(text: str) -> str | None:
+    """The language a message is written in, ``zh`` or ``en``; ``None`` when it has no words
+    (emoji, numbers, a bare link). Quoted titles and links do not count when there is other text.
+    Mixed text is Chinese when it has at least two Chinese characters per Latin word (a Chinese
+    word is one to three characters): ``加上标题 Urban Dreams`` is Chinese, ``add the title 你好`` English."""
+    bare = _LINK.sub(" ", text)
+    unquoted = _QUOTED.sub(" ", bare)
+    for candidate in (unquoted, bare):
+        han = len(_HAN.findall(candidate))
+        words = len(_LATIN_WORD.findall(candidate))
+        if han or words:
+            return "zh" if han >= 2 * words else "en"
+    return None
 
 
 def elapsed_text(seconds: float) -> str:

@@ -341,6 +341,10 @@ class EngineServer:
         content = types.Content(role="user", parts=[types.Part(text=text)])
         # "streaming": true asks ADK for partial text chunks (and the model for a streamed answer)
         run_config = RunConfig(streaming_mode=StreamingMode.SSE if body.get("streaming") is True else StreamingMode.NONE)
+        # ADK's state_delta: of it only the conversation's language now (the draft is the tools' alone)
+        delta = body.get("state_delta")
+        said = delta.get(SESSION_LANGUAGE) if isinstance(delta, dict) else None
+        state_delta = {SESSION_LANGUAGE: said} if said in ("en", "zh") else None
 
         resp = web.StreamResponse(
             status=200,
@@ -357,7 +361,8 @@ class EngineServer:
             try:
                 async with self._lock(sid):
                     async for event in self.runner.run_async(
-                        user_id=task.user_id, session_id=sid, new_message=content, run_config=run_config
+                        user_id=task.user_id, session_id=sid, new_message=content, run_config=run_config,
+                        state_delta=state_delta,
                     ):
                         await queue.put(("event", event))
             except Exception as exc:

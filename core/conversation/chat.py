@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 import re
 
-from core.i18n import describe_change, say
-from core.nemo.draft import Draft, draft_changes, timeline_summary
+from core.i18n import describe_change, say, timeline_summary
+from core.nemo.draft import Draft, draft_changes
 from core.metrics import error_label
 from core.nemo.errors import NemoError, StreamDropped, StreamFailed
 from core.nemo.events import StateDelta, Text, ToolCall, paragraphs
@@ -72,11 +72,11 @@ class Chat:
             translated = translate_gui(reply, lang)
             text_out = translated.text
             if translated.show_timeline and latest is not None:
-                text_out += "\n" + timeline_summary(latest)
+                text_out += "\n" + timeline_summary(latest, lang)
         elif latest is not None:
             changes = changes_text(before, latest, lang)
             key = "silent_changes" if changes else "silent_nothing"
-            text_out = say(lang, key, changes=changes, summary=timeline_summary(latest))
+            text_out = say(lang, key, changes=changes, summary=timeline_summary(latest, lang))
         pictures = []
         if latest is not None and ctx.pictures.after_edits(conv) and draft_changes(before, latest):
             status.set_step(say(lang, "step_pictures"))
@@ -102,7 +102,7 @@ class Chat:
         changes = changes_text(before, after, lang)
         kind = "dropped" if isinstance(exc, StreamDropped) else "failed"
         key = f"{kind}_changes" if changes else f"{kind}_nothing"
-        text = say(lang, key, changes=changes, summary=timeline_summary(after))
+        text = say(lang, key, changes=changes, summary=timeline_summary(after, lang))
         await status.finish(restarted(nemo, lang, text), ctx.main_buttons(lang, owner))
 
     async def _draft_before(self, conv: Conversation, nemo: NemoSession) -> Draft:

@@ -59,9 +59,14 @@ class Context:
             return conv
 
     def language(self, conv: Conversation, incoming: Incoming | None = None) -> str:
+        """The conversation's language: chosen with /lang, else the client's locale, else the
+        language the user last wrote in, else the configured default."""
         if conv.record.language in LANGUAGES:
             return conv.record.language  # type: ignore[return-value]
-        return pick_language(incoming.locale if incoming else None, self.settings.bot.language)
+        locale = pick_language(incoming.locale if incoming else None, "")
+        if locale in LANGUAGES:
+            return locale
+        return conv.detected or self.settings.bot.language
 
     def skill(self, conv: Conversation) -> str:
         return skill_or_default(conv.record.mode or self.settings.bot.mode).source

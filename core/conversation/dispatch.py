@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import logging
 
-from core.i18n import say
+from core.i18n import detect_language, say
 from core.nemo.client import NemoClient
 from core.ports import ChatPort, Incoming, Target
 from core.renders import RenderWatcher
@@ -24,9 +24,9 @@ from .delivery import Delivery
 from .export import Exports
 from .queue import JOB_LEASE, OperationQueue
 from .quick import QuickAnswers
-from .state import Operation
+from .state import Conversation, Operation
 from .text import MAX_TEXT, clean_text
-from .upload import Uploads
+from .upload import Uploads, instruction_after_upload
 
 log = logging.getLogger(__name__)
 
@@ -110,9 +110,19 @@ class Core(Context):
 
     # -- entry point ------------------------------------------------------------------------
 
+    @staticmethod
+    def _notice_language(conv: Conversation, incoming: Incoming) -> None:
+        """Remember the language the user writes in (a message without words changes nothing)."""
+        command = (incoming.command or "").lower().lstrip("/")
+        written = incoming.args if command == "edit" else "" if command else incoming.text
+        detected = detect_language(instruction_after_upload(written, bool(incoming.attachments)))
+        if detected is not None:
+            conv.detected = detected
+
     async def handle(self, incoming: Incoming) -> None:
         """Take one user action. Returns once it is answered or queued."""
         conv = await self.conversation(incoming.target)
+        self._notice_language(conv, incoming)
         lang = self.language(conv, incoming)
         target = incoming.target
         action = "button" if incoming.button else "command" if incoming.command else "file" if incoming.attachments else "text"

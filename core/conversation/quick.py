@@ -6,8 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from core.i18n import say
-from core.nemo.draft import timeline_summary
+from core.i18n import say, timeline_summary
 from core.nemo.errors import NemoError
 from core.nemo.session import NemoSession
 from core.ports import Picture, Target
@@ -48,7 +47,7 @@ class QuickAnswers:
         if not state.draft.ready:
             return Reply(say(lang, "timeline_empty"))
         picture = await self.ctx.pictures.timeline(conv, state.draft, lang)
-        return Reply(say(lang, "timeline", summary=timeline_summary(state.draft)),
+        return Reply(say(lang, "timeline", summary=timeline_summary(state.draft, lang)),
                      [picture] if picture is not None else [])
 
     async def _answer(self, conv: Conversation, lang: str, action: Answer, target: Target) -> None:

@@ -167,13 +167,20 @@ class NemoClient:
             raise BadResponse("create session: no session_id in the answer")
         return SessionInfo(session_id=str(data["session_id"]), task_id=str(data.get("task_id", "")), raw=data)
 
-    async def chat(self, token: str, session_id: str, text: str, *, skill: str) -> AsyncGenerator[StreamEvent, None]:
+    async def chat(self, token: str, session_id: str, text: str, *, skill: str,
+                   language: str | None = None) -> AsyncGenerator[StreamEvent, None]:
         """Send one message and yield the typed events of the reply stream.
 
+        ``language``: the conversation's language now, sent as ADK's ``state_delta`` (the
+        session's ``language`` was fixed when it was created; the user may have changed since).
         Raises ``StreamDropped`` if the connection breaks (never resend: read the state) and
         ``StreamTimeout`` past the stream limit.
         """
-        body = {"app_name": APP, "user_id": "me", "session_id": session_id, "new_message": {"parts": [{"text": text}]}}
+        body: dict[str, Any] = {
+            "app_name": APP, "user_id": "me", "session_id": session_id, "new_message": {"parts": [{"text": text}]},
+        }
+        if language:
+            body["state_delta"] = {"language": language}
         deadline = time.monotonic() + self.stream_timeout
         reader = EventReader()
         timeout = httpx.Timeout(self.stream_timeout, connect=15.0)

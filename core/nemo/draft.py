@@ -112,49 +112,15 @@ def _seconds(ms: float) -> str:
     return str(int(value)) if value == int(value) else str(value)
 
 
-TRACK_NAMES = {VIDEO: "Video", AUDIO: "BGM", TEXT: "Title"}
 EFFECTS = "fx"  # the local engine's whole-video effects table (look, rotation, fades ...)
 EFFECT_MS = frozenset({"fade_in", "fade_out", "afade_in", "afade_out"})  # effects whose value is ms
 HIDDEN_KEYS = frozenset({"src"})  # file ids: meaningless to a user
 SETTING_DEFAULTS = {"out": "mp4"}  # what an absent top-level setting means
 
 
-def _track_name(track: Track) -> str:
-    return TRACK_NAMES.get(track.kind, f"Track {track.kind}") if track.kind is not None else "Track"
-
-
-def _percent(volume: float) -> int:
+def percent(volume: float) -> int:
     """A volume as a percentage: 0.35 and 35 both mean 35%."""
     return round(volume * 100 if volume <= 1 else volume)
-
-
-def _segment_text(kind: int | None, seg: Segment) -> str:
-    label = seg.label
-    if kind == TEXT:
-        label = f'"{label}"'
-    details = seg.span()
-    if kind == AUDIO and seg.volume is not None:
-        details += f", {_percent(seg.volume)}%"
-    return f"{label} ({details})" if label else f"({details})"
-
-
-def timeline_summary(draft: Draft) -> str:
-    """``Timeline (3 tracks): 1. Video: city timelapse (0-10s) 2. BGM: Lo-fi (0-10s, 35%) ...``"""
-    tracks = [track for track in draft.tracks if track.segments]
-    if not tracks:
-        return "Timeline (0 tracks): empty"
-    parts = []
-    for number, track in enumerate(tracks, 1):
-        shown = [_segment_text(track.kind, seg) for seg in track.segments[:6]]
-        more = len(track.segments) - len(shown)
-        if more > 0:
-            shown.append(f"+{more} more")
-        parts.append(f"{number}. {_track_name(track)}: {', '.join(shown)}")
-    noun = "track" if len(tracks) == 1 else "tracks"
-    effects = effects_summary(draft)
-    if effects:
-        parts.append("Effects: " + ", ".join(f"{k} ({v})" if v else k for k, v in effects))
-    return f"Timeline ({len(tracks)} {noun}): " + " ".join(parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +156,7 @@ def draft_changes(before: Draft, after: Draft) -> list[Change]:
         if old_seg.span() != seg.span():
             changes.append(Change("changed", kind, seg.label, seg.span(), was=old_seg.span()))
         elif old_seg.volume != seg.volume and seg.volume is not None:
-            changes.append(Change("changed", kind, seg.label, seg.span(), volume=_percent(seg.volume)))
+            changes.append(Change("changed", kind, seg.label, seg.span(), volume=percent(seg.volume)))
         elif dict(old_seg.meta) != dict(seg.meta):
             changes.append(Change("changed", kind, seg.label, seg.span()))
     for kind, seg in unmatched_old:

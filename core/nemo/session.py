@@ -173,7 +173,7 @@ class NemoSession:
             attempts += 1
             sid = await self.session_id()
             token = await self.token()
-            stream = self.client.chat(token, sid, text, skill=self.skill)
+            stream = self.client.chat(token, sid, text, skill=self.skill, language=self.language)
             started = False
             try:
                 async for event in stream:

@@ -144,10 +144,28 @@ async def test_chinese_conversation(core: Core, port: RecordingPort, nemo: FakeN
     assert port.last().startswith("积分：可用")
     await core.handle(Incoming(zh, text="状态", locale="zh-CN"))
     await core.idle()
-    assert port.last().startswith("Timeline (1 track)")
+    assert port.last().startswith("时间线（1条轨道）：1. 视频: clip.mp4")
     await core.handle(Incoming(zh, text="导出", locale="zh-CN"))
     await core.idle()
     assert port.deliveries and port.deliveries[-1][1].startswith("🎬 视频已完成")
+
+
+async def test_without_lang_or_locale_the_language_follows_what_the_user_writes_and_nemo_is_told(
+    core: Core, port: RecordingPort, nemo: FakeNemo
+) -> None:
+    nemo.script_chat(Text("好的。"))
+    await core.handle(text("加上标题 Urban Dreams"))                   # Chinese, with an English title
+    await core.idle()
+    await core.handle(Incoming(ANN, attachments=[clip()]))              # no words: the language stays
+    await core.idle()
+    assert port.last().startswith("已上传 clip.mp4")
+    (created,) = [r for r in nemo.requests if r.path.startswith("/api/tasks/me/with-session/")]
+    assert created.json["language"] == "zh"
+    await core.handle(Incoming(ANN, command="lang", args="en"))
+    await core.handle(text("加音乐"))
+    await core.idle()
+    chats = [r.json for r in nemo.requests if r.path == "/run_sse"]
+    assert [c["state_delta"] for c in chats] == [{"language": "zh"}, {"language": "en"}]   # /lang wins
 
 
 async def test_lang_command_overrides_the_locale(core: Core, port: RecordingPort) -> None:

@@ -83,7 +83,7 @@ async def test_telegram_cuts_the_pauses_with_the_engine_and_sends_the_video(samp
 async def test_a_link_the_engine_cannot_fetch_says_so_not_that_the_service_is_down(tmp_path: Path) -> None:
     out = io.StringIO()
     settings = Settings(bot=BotSettings(backend="engine", db_path=tmp_path / "bot.db"))
-    async with running_core(settings, engine_dir=tmp_path / "engine") as core:
+    async with running_core(settings, engine_dir=tmp_path / "engine", engine_port=0) as core:
         await run_console(core, lines("upload https://video.invalid/clip.mp4"), out, user="tester")
     printed = out.getvalue()
     assert "I couldn't fetch the video at that link" in printed

@@ -13,7 +13,8 @@ import httpx
 import pytest
 
 from core.nemo.client import NemoClient
-from core.nemo.draft import Draft, timeline_summary
+from core.i18n import timeline_summary
+from core.nemo.draft import Draft
 from core.nemo.errors import (
     AuthError,
     ExportBlocked,
@@ -168,7 +169,7 @@ async def test_chat_yields_typed_events_in_order(nemo: FakeNemo, client: NemoCli
     call, result, delta, text = events
     assert (call.id, call.name, call.args) == ("adk-1", "edit_multitrack", {"op": "add_text", "text": "Urban Dreams"})
     assert (result.id, result.response) == ("adk-1", {"ok": True})
-    assert timeline_summary(Draft.parse(delta.delta["draft"])) == (
+    assert timeline_summary(Draft.parse(delta.delta["draft"]), "en") == (
         'Timeline (2 tracks): 1. Video: city timelapse (0-10s) 2. Title: "Urban Dreams" (0-3s)'
     )
     assert text == TextEvent("Title added. Click Export when you are ready.")
@@ -281,9 +282,9 @@ async def test_chat_default_reply_updates_the_draft(nemo: FakeNemo, client: Nemo
     events = await collect(client.chat(token, sid, "add some background music", skill=SKILL))
 
     (delta,) = [e for e in events if isinstance(e, StateDelta)]
-    assert timeline_summary(Draft.parse(delta.delta["draft"])) == "Timeline (1 track): 1. BGM: Lo-fi (0-10s, 35%)"
+    assert timeline_summary(Draft.parse(delta.delta["draft"]), "en") == "Timeline (1 track): 1. BGM: Lo-fi (0-10s, 35%)"
     state = await client.state(token, sid, skill=SKILL)
-    assert timeline_summary(state.draft) == "Timeline (1 track): 1. BGM: Lo-fi (0-10s, 35%)"
+    assert timeline_summary(state.draft, "en") == "Timeline (1 track): 1. BGM: Lo-fi (0-10s, 35%)"
 
 
 # -- uploads --------------------------------------------------------------------------------------
@@ -307,7 +308,7 @@ async def test_upload_files_streams_each_file_whole(nemo: FakeNemo, client: Nemo
     assert files[0].cdn_url.startswith(nemo.url) and files[0].duration == 10.0
     assert (files[0].width, files[0].height) == (1920, 1080)
     state = await client.state(token, sid, skill=SKILL)
-    assert timeline_summary(state.draft) == "Timeline (2 tracks): 1. Video: clip.mp4 (0-10s) 2. BGM: song.mp3 (0-30s)"
+    assert timeline_summary(state.draft, "en") == "Timeline (2 tracks): 1. Video: clip.mp4 (0-10s) 2. BGM: song.mp3 (0-30s)"
     assert [info["filename"] for info in state.video_infos] == ["clip.mp4", "song.mp3"]
 
 
@@ -380,7 +381,7 @@ async def test_state_parses_the_draft(nemo: FakeNemo, client: NemoClient) -> Non
 
     assert state.draft.ready
     assert state.draft.raw == DRAFT
-    assert timeline_summary(state.draft) == (
+    assert timeline_summary(state.draft, "en") == (
         'Timeline (2 tracks): 1. Video: city timelapse (0-10s) 2. Title: "Urban Dreams" (0-3s)'
     )
     assert state.raw["session_id"] == sid

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from core.i18n import describe_change
-from core.nemo.draft import Draft, draft_changes, timeline_summary
+from core.i18n import timeline_summary
+from core.nemo.draft import Draft, draft_changes
 
 SEED_DRAFT: dict[str, Any] = {
     "t": [
@@ -31,7 +32,7 @@ def changes(before: Any, after: Any, lang: str = "en") -> list[str]:
 def test_the_seeds_example_summary() -> None:
     draft = Draft.parse(SEED_DRAFT)
 
-    assert timeline_summary(draft) == SEED_SUMMARY
+    assert timeline_summary(draft, "en") == SEED_SUMMARY
     assert draft.ready
     assert draft.duration_ms == 10000
 
@@ -60,7 +61,7 @@ def test_unknown_keys_are_kept() -> None:
     assert draft.raw["t"][0]["sg"][0]["fx"] == ["blur"]
     (segment,) = draft.tracks[0].segments
     assert segment.meta["lut"] == "warm"
-    assert timeline_summary(draft) == "Timeline (1 track): 1. Video: a.mp4 (0-4s)"
+    assert timeline_summary(draft, "en") == "Timeline (1 track): 1. Video: a.mp4 (0-4s)"
     assert raw == original  # parsing never edits what NEMO sent
 
 
@@ -78,7 +79,7 @@ def test_segments_follow_each_other_unless_they_say_where_they_start() -> None:
         ]
     }
 
-    assert timeline_summary(Draft.parse(raw)) == (
+    assert timeline_summary(Draft.parse(raw), "en") == (
         'Timeline (2 tracks): 1. Video: intro (0-5s), middle (5-7.5s) 2. Title: "Hello" (6-8s), "Bye" (9-10s)'
     )
 
@@ -86,13 +87,13 @@ def test_segments_follow_each_other_unless_they_say_where_they_start() -> None:
 def test_durations_and_metadata_may_sit_in_m() -> None:
     raw = {"t": [{"tt": 1, "sg": [{"m": {"name": "song.mp3", "d": "12000", "vol": 80}}]}]}
 
-    assert timeline_summary(Draft.parse(raw)) == "Timeline (1 track): 1. BGM: song.mp3 (0-12s, 80%)"
+    assert timeline_summary(Draft.parse(raw), "en") == "Timeline (1 track): 1. BGM: song.mp3 (0-12s, 80%)"
 
 
 def test_long_tracks_are_shortened() -> None:
     raw = {"t": [{"tt": 0, "sg": [{"d": 1000, "m": {"title": f"c{i}"}} for i in range(9)]}]}
 
-    summary = timeline_summary(Draft.parse(raw))
+    summary = timeline_summary(Draft.parse(raw), "en")
 
     assert summary == (
         "Timeline (1 track): 1. Video: c0 (0-1s), c1 (1-2s), c2 (2-3s), c3 (3-4s), c4 (4-5s), c5 (5-6s), +3 more"
@@ -102,7 +103,7 @@ def test_long_tracks_are_shortened() -> None:
 def test_empty_tracks_are_not_counted_and_an_empty_draft_is_not_ready() -> None:
     draft = Draft.parse({"t": [{"tt": 0, "sg": []}, {"tt": 1}]})
 
-    assert timeline_summary(draft) == "Timeline (0 tracks): empty"
+    assert timeline_summary(draft, "en") == "Timeline (0 tracks): empty"
     assert not draft.ready and draft.duration_ms == 0
 
 
@@ -137,7 +138,7 @@ def test_empty_tracks_are_not_counted_and_an_empty_draft_is_not_ready() -> None:
 def test_odd_drafts_still_summarise(raw: Any, summary: str) -> None:
     draft = Draft.parse(raw)
 
-    assert timeline_summary(draft) == summary
+    assert timeline_summary(draft, "en") == summary
     assert draft.raw is raw
 
 
@@ -186,7 +187,7 @@ def test_a_volume_given_in_percent_reads_the_same_in_the_summary_and_the_change(
     before = {"t": [{"tt": 1, "sg": [{"d": 10000, "m": {"title": "Lo-fi", "volume": 35}}]}]}
     after = {"t": [{"tt": 1, "sg": [{"d": 10000, "m": {"title": "Lo-fi", "volume": 60}}]}]}
 
-    assert timeline_summary(Draft.parse(after)) == "Timeline (1 track): 1. BGM: Lo-fi (0-10s, 60%)"
+    assert timeline_summary(Draft.parse(after), "en") == "Timeline (1 track): 1. BGM: Lo-fi (0-10s, 60%)"
     assert changes(before, after) == ["changed music 'Lo-fi' 0-10s (volume 60%)"]
 
 
@@ -287,4 +288,6 @@ def test_a_watermark_change_names_the_corner_not_the_file_id() -> None:
 
 def test_the_summary_lists_the_effects_and_the_export_format() -> None:
     raw = _with(SEED_DRAFT, fx={"look": "sepia", "loudnorm": True}, out={"format": "mp3"})
-    assert timeline_summary(Draft.parse(raw)).endswith("Effects: look (sepia), loudnorm, out (mp3)")
+    assert timeline_summary(Draft.parse(raw), "en").endswith(
+        "Effects: look (sepia), loudness normalisation, export format (MP3 audio)")
+    assert timeline_summary(Draft.parse(raw), "zh").endswith("效果：滤镜 (怀旧棕褐)，响度统一，导出格式 (MP3音频)")

@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.nemo.client import parse_render_status
-from core.nemo.draft import Change, Draft, draft_changes, timeline_summary
+from core.i18n import timeline_summary
+from core.nemo.draft import Change, Draft, draft_changes
 from core.nemo.envelope import unwrap
 from core.nemo.errors import NemoError, StreamFailed
 from core.nemo.events import (
@@ -208,7 +209,7 @@ def draft_objects(scalars: st.SearchStrategy[Any] | None = None) -> st.SearchStr
 def test_drafts_parse_summarise_and_compare_without_raising(a: Any, b: Any) -> None:
     before, after = Draft.parse(a), Draft.parse(b)
     for draft in (before, after):
-        summary = timeline_summary(draft)
+        summary = timeline_summary(draft, "en")
         assert summary.startswith("Timeline (")
         assert draft.ready == (summary != "Timeline (0 tracks): empty")
         assert draft.duration_ms >= 0
