@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
@@ -78,10 +80,31 @@ async def serve(path: Path) -> tuple[web.AppRunner, str]:
     return runner, f"http://127.0.0.1:{port}/clip.mp4"
 
 
-def summary(label: str, seconds: list[float], sizes: list[int]) -> None:
-    ms = [s * 1000 for s in seconds]
-    print(f"{label:<34} median {statistics.median(ms):8.1f} ms  p99 {percentile(ms, 99):8.1f} ms  "
-          f"spread {min(ms):.1f}-{max(ms):.1f} ms  n={len(ms)}  size {max(sizes) / 1024:.0f} KB")
+def cpu() -> float:
+    """CPU seconds of this process and its finished children (ffmpeg): on a shared machine the wall
+    time says how busy the others are, the CPU time what a picture costs."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+Samples = tuple[list[float], list[float], list[int]]  # wall seconds, CPU seconds, bytes
+
+
+def summary(label: str, samples: Samples) -> None:
+    ms = [s * 1000 for s in samples[0]]
+    print(f"{label:<34} median {statistics.median(ms):7.1f} ms  p99 {percentile(ms, 99):7.1f} ms  "
+          f"spread {min(ms):.1f}-{max(ms):.1f} ms  CPU median {statistics.median(samples[1]) * 1000:7.1f} ms  "
+          f"n={len(ms)}  size {max(samples[2]) / 1024:.0f} KB")
+
+
+async def timed(samples: Samples, make: Any) -> None:
+    wall, used = time.perf_counter(), cpu()
+    picture = await make
+    samples[0].append(time.perf_counter() - wall)
+    samples[1].append(cpu() - used)
+    if picture is None:
+        raise SystemExit("a picture could not be made")
+    samples[2].append(len(picture.data))
 
 
 async def main() -> None:
@@ -94,41 +117,29 @@ async def main() -> None:
     clip = make_clip(args.minutes, args.size)
     runner, url = await serve(clip)
     try:
-        sheets: dict[str, tuple[list[float], list[int]]] = {"file": ([], []), "http": ([], [])}
+        sheets: dict[str, Samples] = {"file": ([], [], []), "http": ([], [], [])}
         for _ in range(args.rounds):
             for side, source in (("file", str(clip)), ("http", url)):  # sides alternate
-                started = time.perf_counter()
-                picture = await PictureMaker().contact_sheet(source, clip.name, "en")
-                elapsed = time.perf_counter() - started
-                if picture is None:
-                    raise SystemExit(f"no contact sheet from {side}")
-                sheets[side][0].append(elapsed)
-                sheets[side][1].append(len(picture.data))
+                await timed(sheets[side], PictureMaker().contact_sheet(source, clip.name, "en"))
         print(f"contact sheet of a {args.minutes:g} min {args.size} clip ({clip.stat().st_size / 1e6:.0f} MB), cold:")
-        for side, (seconds, sizes) in sheets.items():
-            summary(f"  from {side}", seconds, sizes)
+        for side, samples in sheets.items():
+            summary(f"  from {side}", samples)
 
         draft = reel(clip.name, args.minutes)
         sources = {clip.name: url}
-        cold: tuple[list[float], list[int]] = ([], [])
+        cold: Samples = ([], [], [])
         for _ in range(args.rounds):
-            started = time.perf_counter()
-            picture = await PictureMaker().timeline(draft, "en", sources)
-            cold[0].append(time.perf_counter() - started)
-            cold[1].append(len(picture.data) if picture else 0)
+            await timed(cold, PictureMaker().timeline(draft, "en", sources))
         warm_maker = PictureMaker()
         await warm_maker.timeline(draft, "en", sources)  # thumbnails cached from here on
-        warm: tuple[list[float], list[int]] = ([], [])
+        warm: Samples = ([], [], [])
         for i in range(args.draws):
             edited = reel(clip.name, args.minutes)
             edited.raw["t"][2]["sg"][0]["m"]["text"] = f"Finals {i}"  # a new draft each time: no picture cache
-            started = time.perf_counter()
-            picture = await warm_maker.timeline(Draft.parse(edited.raw), "en", sources)
-            warm[0].append(time.perf_counter() - started)
-            warm[1].append(len(picture.data) if picture else 0)
+            await timed(warm, warm_maker.timeline(Draft.parse(edited.raw), "en", sources))
         print("timeline picture (12 cuts, music, 3 titles):")
-        summary("  warm (thumbnails cached)", *warm)
-        summary("  cold (one ffmpeg run, over HTTP)", *cold)
+        summary("  warm (thumbnails cached)", warm)
+        summary("  cold (one ffmpeg run, over HTTP)", cold)
     finally:
         await runner.cleanup()
 
