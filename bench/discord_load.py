@@ -10,7 +10,10 @@ added on top of the deliberate status throttle, which is not counted); peak RSS;
 stand-in answered (none are forced) and the most bot-token requests in any second (Discord's global
 limit is 50/s; interaction webhooks are not counted against it).
 
-    python bench/discord_load.py [--n 1000] [--status-interval 5] [--poll 2]
+Every setting is at its default (status every 5 s, render poll 30 s); the stand-in enforces Discord's
+3 s interaction deadline, its per-route buckets and its global limit, and answers 429 on its own.
+
+    python bench/discord_load.py [--n 1000]
 """
 
 from __future__ import annotations
@@ -54,19 +57,19 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms"
 
 
-async def run(n: int, status_interval: float, poll: float) -> int:
+async def run(n: int) -> int:
     stage = await asyncio.create_subprocess_exec(
         sys.executable, str(HERE / "discord_stage.py"), "--serve", "--users", str(n),
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
     try:
-        return await measure(stage, n, status_interval, poll)
+        return await measure(stage, n)
     finally:
         if stage.returncode is None:
             stage.kill()
             await stage.wait()
 
 
-async def measure(stage: asyncio.subprocess.Process, n: int, status_interval: float, poll: float) -> int:
+async def measure(stage: asyncio.subprocess.Process, n: int) -> int:
     assert stage.stdout is not None and stage.stdin is not None
     addresses = json.loads(await stage.stdout.readline())
     env = addresses["env"]
@@ -76,8 +79,8 @@ async def measure(stage: asyncio.subprocess.Process, n: int, status_interval: fl
     timed = Timed(DiscordPort, ("send", "edit", "deliver"))
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(
-            bot=BotSettings(backend="cloud", db_path=Path(tmp) / "bot.db", status_interval=status_interval),
-            nemo=NemoSettings(base_url=addresses["nemo"], render_poll_interval=poll, request_timeout=120.0),
+            bot=BotSettings(backend="cloud", db_path=Path(tmp) / "bot.db"),
+            nemo=NemoSettings(base_url=addresses["nemo"]),
             discord=DiscordSettings(token=SecretStr(env["DISCORD_TOKEN"]), api_base_url=env["DISCORD_API_BASE_URL"],
                                     gateway_url=env["DISCORD_GATEWAY_URL"],
                                     dev_guilds=json.loads(env["DISCORD_DEV_GUILDS"])),
@@ -101,21 +104,25 @@ async def measure(stage: asyncio.subprocess.Process, n: int, status_interval: fl
     await stage.stdin.drain()
     await stage.wait()
 
-    ok = result["all_edits"] and result["all_exports"] and not any(timed.failures.values())
-    print(f"users: {n} (status interval {status_interval} s, render poll {poll} s)")
+    ok = (result["all_edits"] and result["all_exports"] and not any(timed.failures.values())
+          and result["unacknowledged"] == 0)
+    print(f"users: {n} (default settings: status every {settings.bot.status_interval:g} s, render poll "
+          f"{settings.nemo.render_poll_interval:g} s)")
     print(f"  /edit  final replies: {result['edits_final']}/{n} in {result['edit_phase_seconds']} s "
           f"({result['edit_progress_edits']} edits of the original responses)")
     print(f"  /export done + link + file: {result['exports_done']}/{n}, {result['links_with_file']}/{n} "
           f"in {result['export_phase_seconds']} s")
     print(f"  interaction -> deferred:     p50 {ms(result['ack_p50'])}, p99 {ms(result['ack_p99'])}, "
-          f"max {ms(result['ack_max'])} (Discord wants < 3 s)")
+          f"max {ms(result['ack_max'])} (Discord wants < 3 s; the stand-in refuses later ones); "
+          f"never acknowledged: {result['unacknowledged']}")
     print(f"  interaction -> first status: p50 {ms(result['first_status_p50'])}, "
           f"p99 {ms(result['first_status_p99'])}")
     for name in timed.latency:
         values = timed.latency[name]
         print(f"  port.{name:<7} core call -> Discord answer: p50 {ms(percentile(values, 50))}, "
               f"p99 {ms(percentile(values, 99))} ({len(values)} calls, {timed.failures[name]} failed)")
-    print(f"  REST calls: {result['rest_calls']} {result['status_counts']}; 429s: {result['count_429']}; "
+    print(f"  REST calls: {result['rest_calls']} {result['status_counts']}; 429s (none scripted): "
+          f"{result['count_429']} {result['refusals_by_scope']}; "
           f"bot-token calls: {result['bot_token_calls']} (peak {result['bot_token_peak_per_second']}/s)")
     print(f"  CDN downloads by the bot: {result['cdn_downloads']} (NEMO took the signed URLs)")
     print(f"  RSS: {ready_rss:.0f} MB when connected, peak {peak:.0f} MB; bot CPU {cpu:.1f} s "
@@ -129,11 +136,8 @@ async def measure(stage: asyncio.subprocess.Process, n: int, status_interval: fl
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=1000, help="users, each an /edit and an /export")
-    parser.add_argument("--status-interval", type=float, default=5.0,
-                        help="the core's status throttle (s; 5 is the bot's default)")
-    parser.add_argument("--poll", type=float, default=2.0, help="render poll interval (s; the default is 30)")
     args = parser.parse_args()
-    return asyncio.run(run(args.n, args.status_interval, args.poll))
+    return asyncio.run(run(args.n))
 
 
 if __name__ == "__main__":

@@ -123,6 +123,8 @@ async def main() -> None:
             "first_status_p50": percentile(first_status, 50), "first_status_p99": percentile(first_status, 99),
             "rest_calls": len(dc.calls), "status_counts": {str(k): v for k, v in sorted(statuses.items())},
             "count_429": dc.count_429, "bot_token_calls": len(bot_token_calls),
+            "unacknowledged": sum(1 for i in edits + exports if dc.interaction(i).deferred_at is None),
+            "refusals_by_scope": dict(Counter(scope for _, _, scope in dc.rest.limits.refusals)),
             "bot_token_peak_per_second": peak_rate(bot_token_calls),
             "cdn_downloads": len(dc.cdn_calls),
             "renders": len(nemo.renders),

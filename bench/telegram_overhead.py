@@ -1,16 +1,22 @@
-"""Per-message overhead of the nemobot Telegram bot against a bare python-telegram-bot echo bot, on the
-same stand-in, in one run.
+"""Per-message overhead of the nemobot Telegram bot against bare python-telegram-bot echo bots, on the same
+strict stand-in (Telegram's flood limits enforced), in one run, every nemobot setting at its default
+(its flood limit of 20 messages a minute per user included).
 
-Workload: C chats at once, each sending K text messages one after another (the next one when the
-answer to the previous one is recorded by the stand-in); latency is from ``user_sends`` to the answer
-recorded, measured in the stand-in's process (``telegram_stage.py``), so both bots are timed by the
-same clock through the same long poll. The echo bot answers every text with a fixed text (the help
-text, with the same three buttons). nemobot answers:
+Workload: C chats at once, each sending K text messages, the next one ``--think`` seconds after the
+answer to the previous one (3 s: under the default per-user limit and Telegram's per-chat rate, so
+no side is slowed by a limit and latency is the bots' own). Latency is from ``user_sends`` to the
+answer recorded, measured in the stand-in's process (``telegram_stage.py``), so every bot is timed
+by the same clock through the same long poll. The echo bots answer every text with a fixed text
+(the help text, with the same three buttons):
+  echo, PTB defaults         httpx, one update at a time (``concurrent_updates`` off)
+  echo, as nemobot           aiohttp with nemobot's connection pool, updates handled concurrently
+nemobot answers:
   /help     the core's help text (no backend call): the surface + core dispatch
   credits   one FakeNemo call (GET /api/credits/...), then the answer
-Rounds alternate echo and nemobot; medians over rounds are printed.
+Each round runs every side once, in an order that alternates from round to round; medians over the
+rounds are printed, with the spread (lowest-highest round).
 
-    python bench/telegram_overhead.py [--chats 10] [--messages 30] [--rounds 3]
+    python bench/telegram_overhead.py [--chats 20] [--messages 5] [--think 3] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -50,7 +56,7 @@ def next_chats(n: int) -> list[int]:
     return [next(_chat_ids) for _ in range(n)]
 
 
-async def echo_round(stage: Stage, chats: int, messages: int, transport: str = "httpx") -> dict[str, Any]:
+async def echo_round(stage: Stage, chats: int, messages: int, think: float, as_nemobot: bool) -> dict[str, Any]:
     async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.message is not None
         await update.message.reply_text(HELP, reply_markup=KEYBOARD)
@@ -58,8 +64,9 @@ async def echo_round(stage: Stage, chats: int, messages: int, transport: str = "
     info = stage.info
     builder = ApplicationBuilder().token(info["token"]).base_url(info["base_url"]).base_file_url(
         info["file_base_url"])
-    if transport == "aiohttp":  # the same networking backend as nemobot's
+    if as_nemobot:  # the same networking backend and concurrency as nemobot's
         builder = builder.request(AiohttpRequest(IN_FLIGHT)).get_updates_request(AiohttpRequest(1, read_timeout=10))
+        builder = builder.concurrent_updates(True)
     app = builder.build()
     app.add_handler(MessageHandler(filters.TEXT, answer))
     async with app:
@@ -67,73 +74,83 @@ async def echo_round(stage: Stage, chats: int, messages: int, transport: str = "
         assert app.updater is not None
         await app.updater.start_polling(poll_interval=0.0, timeout=10)
         try:
-            return await stage.run(cmd="overhead", chats=next_chats(chats), messages=messages, text="/help")
+            return await stage.run(cmd="overhead", chats=next_chats(chats), messages=messages, text="/help",
+                                   think=think)
         finally:
             await app.updater.stop()
             await app.stop()
 
 
-async def nemobot_round(stage: Stage, chats: int, messages: int, db: Path) -> dict[str, dict[str, Any]]:
+async def nemobot_round(stage: Stage, chats: int, messages: int, think: float, db: Path) -> dict[str, dict[str, Any]]:
     info = stage.info
     settings = Settings(
-        bot=BotSettings(backend="cloud", db_path=db, rate_per_minute=0),
-        nemo=NemoSettings(base_url=info["nemo"], request_timeout=30.0),
+        bot=BotSettings(backend="cloud", db_path=db),
+        nemo=NemoSettings(base_url=info["nemo"]),
         telegram=TelegramSettings(token=SecretStr(info["token"]), api_base_url=info["base_url"],
                                   file_base_url=info["file_base_url"]),
     )
-    async with running_core(settings) as core, running_bot(core, settings, poll_timeout=10):
+    async with running_core(settings) as core, running_bot(core, settings):
         results = {}
         for text in ("/help", "credits"):
-            results[text] = await stage.run(cmd="overhead", chats=next_chats(chats), messages=messages, text=text)
+            results[text] = await stage.run(cmd="overhead", chats=next_chats(chats), messages=messages, text=text,
+                                            think=think)
         await core.idle()
         return results
 
 
-async def run(chats: int, messages: int, rounds: int) -> None:
+SIDES = ("echo, PTB defaults", "echo, as nemobot", "nemobot")
+
+
+async def run(chats: int, messages: int, think: float, rounds: int) -> None:
     logging.basicConfig(level=logging.WARNING)
     stage = Stage()
-    echo: list[dict[str, Any]] = []
-    echo_aiohttp: list[dict[str, Any]] = []
-    bot: dict[str, list[dict[str, Any]]] = {"/help": [], "credits": []}
+    results: dict[str, list[dict[str, Any]]] = {"echo, PTB defaults": [], "echo, as nemobot": [],
+                                                "nemobot /help": [], "nemobot credits (+1 NEMO call)": []}
     try:
-        await echo_round(stage, 2, 3)  # warm up both sides once
         with tempfile.TemporaryDirectory() as tmp:
-            await nemobot_round(stage, 2, 3, Path(tmp) / "warm.db")
+            await echo_round(stage, 2, 2, think, False)  # warm up every side once
+            await nemobot_round(stage, 2, 2, think, Path(tmp) / "warm.db")
             for n in range(rounds):
-                echo.append(await echo_round(stage, chats, messages))
-                echo_aiohttp.append(await echo_round(stage, chats, messages, "aiohttp"))
-                for text, result in (await nemobot_round(stage, chats, messages, Path(tmp) / f"{n}.db")).items():
-                    bot[text].append(result)
+                order = SIDES[n % len(SIDES):] + SIDES[:n % len(SIDES)]  # alternate who goes first
+                for side in order:
+                    if side == "nemobot":
+                        both = await nemobot_round(stage, chats, messages, think, Path(tmp) / f"{n}.db")
+                        results["nemobot /help"].append(both["/help"])
+                        results["nemobot credits (+1 NEMO call)"].append(both["credits"])
+                    else:
+                        results[side].append(await echo_round(stage, chats, messages, think,
+                                                              side == "echo, as nemobot"))
     finally:
         stage.close()
 
-    def med(results: list[dict[str, Any]], key: str) -> float:
-        return statistics.median(r[key] for r in results)
+    def med(side: str, key: str) -> float:
+        return statistics.median(r[key] for r in results[side])
 
-    n = chats * messages
-    print(f"Telegram per-message overhead: {chats} chats x {messages} messages, closed loop, {rounds} rounds "
-          "(medians); latency = user_sends -> answer recorded by the stand-in")
-    base = med(echo, "mean")
-    same = med(echo_aiohttp, "mean")
-    rows = [("bare PTB echo (PTB defaults: httpx)", echo), ("bare PTB echo (aiohttp, as nemobot)", echo_aiohttp),
-            ("nemobot /help", bot["/help"]), ("nemobot credits (+1 NEMO call)", bot["credits"])]
-    for label, results in rows:
-        print(f"  {label:36} mean {med(results, 'mean') * 1000:6.2f} ms  p50 {med(results, 'p50') * 1000:6.2f} ms  "
-              f"p99 {med(results, 'p99') * 1000:6.2f} ms  {n / med(results, 'wall'):5.0f} msg/s  "
-              f"ratio {med(results, 'mean') / base:.2f}")
-    print(f"  overhead ratio, mean latency of nemobot /help: {med(bot['/help'], 'mean') / base:.2f} against the "
-          f"default echo bot (target <= 1.25), {med(bot['/help'], 'mean') / same:.2f} against an echo bot on the "
-          f"same transport; with one NEMO call (credits): {med(bot['credits'], 'mean') / base:.2f} / "
-          f"{med(bot['credits'], 'mean') / same:.2f}")
+    def spread(side: str, key: str) -> str:
+        values = [r[key] * 1000 for r in results[side]]
+        return f"{min(values):.1f}-{max(values):.1f}"
+
+    print(f"Telegram per-message overhead: {chats} chats x {messages} messages, {think:g} s between a chat's "
+          f"messages, {rounds} rounds alternating the sides (medians, spread = lowest-highest round); latency = "
+          "user_sends -> answer recorded by the stand-in")
+    base, same = med("echo, PTB defaults", "mean"), med("echo, as nemobot", "mean")
+    for side in results:
+        print(f"  {side:32} mean {med(side, 'mean') * 1000:6.2f} ms ({spread(side, 'mean')})  "
+              f"p50 {med(side, 'p50') * 1000:6.2f} ms  p99 {med(side, 'p99') * 1000:6.2f} ms "
+              f"({spread(side, 'p99')})")
+    for side in ("nemobot /help", "nemobot credits (+1 NEMO call)"):
+        print(f"  {side}: mean latency {med(side, 'mean') / base:.2f}x the echo bot with PTB's defaults, "
+              f"{med(side, 'mean') / same:.2f}x the echo bot with nemobot's transport and concurrency")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--chats", type=int, default=10)
-    parser.add_argument("--messages", type=int, default=30)
+    parser.add_argument("--chats", type=int, default=20)
+    parser.add_argument("--messages", type=int, default=5)
+    parser.add_argument("--think", type=float, default=3.0, help="seconds between a chat's messages")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    asyncio.run(run(args.chats, args.messages, args.rounds))
+    asyncio.run(run(args.chats, args.messages, args.think, args.rounds))
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ their own (so the bot process's CPU and RSS are the bot's). Used by ``telegram_o
 
 Protocol (``--serve``): prints one JSON line with the stand-ins' addresses, then reads one JSON command
 a line from stdin and answers each with one JSON line:
-  {"cmd": "overhead", "chats": [..], "messages": K, "text": "/help"}   closed loop, K messages a chat
+  {"cmd": "overhead", "chats": [..], "messages": K, "text": "/help", "think": s}   closed loop, K messages
+                                           a chat, each s seconds after the previous answer
   {"cmd": "load", "chats": [..]}           video + caption (streamed edit), then "export", in every chat
   {"cmd": "stop"}
 """
@@ -85,11 +86,15 @@ def max_in_window(times: list[float], window: float = 1.0) -> int:
     return best
 
 
-async def overhead(tg: FakeTelegram, watch: Watch, chats: list[int], messages: int, text: str) -> dict[str, Any]:
+async def overhead(tg: FakeTelegram, watch: Watch, chats: list[int], messages: int, text: str,
+                   think: float) -> dict[str, Any]:
+    """Each chat sends ``messages`` texts, the next one ``think`` seconds after the answer."""
     latencies: list[float] = []
 
     async def one_chat(chat: int) -> None:
-        for _ in range(messages):
+        for n in range(messages):
+            if n:
+                await asyncio.sleep(think)
             before = len(watch.sent[chat])
             started = time.perf_counter()
             tg.user_sends(chat, chat, text)
@@ -149,6 +154,7 @@ async def load(tg: FakeTelegram, nemo: FakeNemo, watch: Watch, chats: list[int])
     lost = [c for c in tg.calls if c.method in SENDS | EDITS and c.status not in (200, 400)]
     not_modified = sum(1 for c in edit_calls if c.status == 400)
     per_chat_peak = max((max_in_window(watch.times[c]) for c in chats), default=0)
+    gaps = status_gaps(watch, chats)
     all_times = sorted(watch.all_times)
     seconds = (all_times[-1] - all_times[0]) if len(all_times) > 1 else 1.0
     return {
@@ -157,9 +163,24 @@ async def load(tg: FakeTelegram, nemo: FakeNemo, watch: Watch, chats: list[int])
         "status_edits_mean": statistics.fmean(edits) if edits else 0, "edit_calls": len(edit_calls),
         "edits_not_modified": not_modified, "lost_calls": len(lost), "count_429": tg.count_429,
         "per_chat_peak_per_s": per_chat_peak, "global_peak_per_s": max_in_window(all_times),
+        "flood_refusals": len(tg.flood.refusals),
+        "status_gap": {"p50": percentile(gaps, 50), "p99": percentile(gaps, 99), "n": len(gaps)},
         "global_mean_per_s": len(all_times) / max(seconds, 1e-9),
         "timings": {k: {"p50": percentile(v, 50), "p99": percentile(v, 99)} for k, v in timings.items()},
     }
+
+
+def status_gaps(watch: Watch, chats: list[int]) -> list[float]:
+    """Seconds between the visible updates of each status message (its sending, then each edit)."""
+    gaps: list[float] = []
+    for chat in chats:
+        shown: dict[int, list[float]] = defaultdict(list)
+        for (method, result), at in zip(watch.sent[chat], watch.times[chat]):
+            if method in ("sendMessage", "editMessageText") and isinstance(result, dict):
+                shown[result["message_id"]].append(at)
+        for times in shown.values():
+            gaps.extend(b - a for a, b in zip(times, times[1:]))
+    return gaps
 
 
 class Lag:
@@ -195,7 +216,8 @@ async def serve() -> None:
             if command["cmd"] == "stop":
                 return
             if command["cmd"] == "overhead":
-                result = await overhead(tg, watch, command["chats"], command["messages"], command["text"])
+                result = await overhead(tg, watch, command["chats"], command["messages"], command["text"],
+                                        command.get("think", 0.0))
             elif command["cmd"] == "load":
                 result = await load(tg, nemo, watch, command["chats"])
             else:
