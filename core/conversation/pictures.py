@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PICTURE_TIMEOUT = 30.0  # ffmpeg's time for one picture's frames; past it, the answer goes without
+PICTURE_TIMEOUT = 15.0  # ffmpeg's time for one picture's frames; past it, the answer goes without
 SHEETS_PER_UPLOAD = 4  # an album of more files shows the first four
 ON, OFF = ("on", "true", "yes", "1", "开", "开启", "打开"), ("off", "false", "no", "0", "关", "关闭")
 

@@ -11,6 +11,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "pic_loudness": {"en": "loudness", "zh": "响度"},
     "pic_timeline_header": {"en": "Timeline  ·  {duration}  ·  {tracks}", "zh": "时间线  ·  {duration}  ·  {tracks}"},
     "pic_tracks": {"en": "{count} tracks", "zh": "{count} 条轨道"},
+    "pic_track_one": {"en": "1 track", "zh": "1 条轨道"},
     "pic_track_video": {"en": "Video", "zh": "视频"},
     "pic_track_audio": {"en": "Music", "zh": "音乐"},
     "pic_track_text": {"en": "Titles", "zh": "字幕"},

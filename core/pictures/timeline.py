@@ -99,7 +99,7 @@ def timeline_picture(draft: Draft, lang: str, thumbnails: Mapping[SegmentKey, Im
     draw = ImageDraw.Draw(image)
     layout = TimelineLayout()
     seconds = draft.duration_ms / 1000
-    count = say(lang, "pic_tracks", count=len(tracks))
+    count = say(lang, "pic_track_one") if len(tracks) == 1 else say(lang, "pic_tracks", count=len(tracks))
     label(draw, (16, 12), say(lang, "pic_timeline_header", duration=clock(seconds), tracks=count), 22, WIDTH - 32)
     if not tracks or draft.duration_ms <= 0:
         label(draw, (LEFT, TOP + 16), say(lang, "pic_empty"), 18, WIDTH - LEFT - RIGHT, MUTED)
