@@ -70,8 +70,11 @@ def reel(name: str, minutes: float) -> Draft:
 
 
 async def serve(path: Path) -> tuple[web.AppRunner, str]:
+    async def clip(request: web.Request) -> web.FileResponse:
+        return web.FileResponse(path)  # with ranges, as a CDN serves it
+
     app = web.Application()
-    app.router.add_get("/clip.mp4", lambda request: web.FileResponse(path))
+    app.router.add_get("/clip.mp4", clip)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

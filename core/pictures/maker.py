@@ -14,8 +14,10 @@ import json
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
 from typing import TypeVar
 
+import httpx
 from PIL import Image
 
 from core.media.probe import probe
@@ -35,6 +37,10 @@ POSTER_BOX = (320, 320)  # Telegram's limit for a video's thumbnail
 POSTER_AT = 1 / 3  # of the video: past a fade-in or a title card
 MUSIC_BUCKETS = 400
 CACHE_SIZE = 64
+# the loudness strip needs the whole file's audio, and ffmpeg reads a whole MP4 to get it: over a link
+# only for files up to this size (frames need only a few ranges); a bigger file's sheet has no strip
+REMOTE_LOUDNESS_MAX = 64 * 1024 * 1024
+SIZE_TIMEOUT = 5.0
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -61,6 +67,26 @@ class _Cache(OrderedDict[K, V]):
         return value
 
 
+def _remote(source: str) -> bool:
+    return source.startswith(("http://", "https://"))
+
+
+async def size_of(source: str) -> int | None:
+    """The size of a file or a link (its Content-Length), ``None`` when it cannot be told."""
+    if not _remote(source):
+        try:
+            return (await asyncio.to_thread(Path(source).stat)).st_size
+        except OSError:
+            return None
+    try:
+        async with httpx.AsyncClient(timeout=SIZE_TIMEOUT, follow_redirects=True) as client:
+            response = await client.head(source)
+    except httpx.HTTPError:
+        return None
+    length = response.headers.get("content-length", "")
+    return int(length) if response.status_code < 400 and length.isdigit() else None
+
+
 def _draft_key(draft: Draft) -> str:
     raw = json.dumps(draft.raw, sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(raw.encode()).hexdigest()
@@ -81,12 +107,12 @@ class PictureMaker:
         """The footage at a glance: frames with their times, duration, size, loudness."""
 
         async def make() -> Picture:
-            info = await probe(source, self.ffmpeg, timeout=self.timeout)
+            info, size = await asyncio.gather(probe(source, self.ffmpeg, timeout=self.timeout), size_of(source))
             box = cell_size(info)
             wanted = [FrameAt(source, t, box) for t in frame_times(info.duration, info.file_type)]
-            got = await grab(wanted, loudness_of=source if info.has_audio else None,
-                             buckets=LOUDNESS_BUCKETS if info.has_audio else 0, ffmpeg=self.ffmpeg,
-                             timeout=self.timeout)
+            loud = info.has_audio and (not _remote(source) or (size is not None and size <= REMOTE_LOUDNESS_MAX))
+            got = await grab(wanted, loudness_of=source if loud else None, buckets=LOUDNESS_BUCKETS if loud else 0,
+                             ffmpeg=self.ffmpeg, timeout=self.timeout)
             frames, times = distinct(got.frames, got.times)
             return await asyncio.to_thread(
                 lambda: encode(contact_sheet(name, info, frames, times, got.loudness, lang)[0], "footage"))

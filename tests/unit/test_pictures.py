@@ -251,3 +251,29 @@ def test_clock() -> None:
 
 def test_an_empty_panel_is_not_a_frame() -> None:
     assert not any(near(PANEL, c) for c in (RED, GREEN, BLUE))
+
+
+async def test_a_big_file_behind_a_link_gets_a_sheet_without_the_loudness_strip(
+        clip: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from aiohttp import web
+
+    from core.pictures import maker
+
+    async def serve(request: web.Request) -> web.FileResponse:
+        return web.FileResponse(clip)
+
+    app = web.Application()
+    app.router.add_get("/colors.mp4", serve)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    url = f"http://127.0.0.1:{runner.addresses[0][1]}/colors.mp4"
+    try:
+        small = opened(await PictureMaker().contact_sheet(url, "colors.mp4", "en"))  # type: ignore[arg-type]
+        monkeypatch.setattr(maker, "REMOTE_LOUDNESS_MAX", clip.stat().st_size - 1)
+        big = opened(await PictureMaker().contact_sheet(url, "colors.mp4", "en"))  # type: ignore[arg-type]
+    finally:
+        await runner.cleanup()
+
+    assert big.height < small.height  # the same grid, no strip under it
+    assert near(big.getpixel((16 + 150, HEADER + 84)), RED)
