@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import signal
 import sys
 from collections.abc import Sequence
@@ -12,6 +13,8 @@ from pathlib import Path
 
 from core.logs import setup_logging
 from core.settings import Settings, settings_secrets
+
+log = logging.getLogger("nemobot")
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -51,7 +54,9 @@ async def _surfaces(settings: Settings, names: Sequence[str]) -> None:
 
 
 def _stop_on_sigterm(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
+    # Ctrl-C's way: asyncio.run's SIGINT handler cancels the main task, so every part stops in order
+    # (raising KeyboardInterrupt here instead would land in whatever callback runs, PTB's polling say)
+    signal.raise_signal(signal.SIGINT)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -92,6 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 names = [n for n in names if getattr(settings, n).token is not None]
             asyncio.run(_surfaces(settings, names))
     except KeyboardInterrupt:
+        log.info("nemobot %s stopped", args.command)
         return 130
     return 0
 

@@ -35,7 +35,8 @@ def setup_logging(level: str = "INFO", *, json_lines: bool = False, secrets: Ite
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level.upper())
-    for noisy in ("httpx", "httpcore", "aiohttp.access", "discord.gateway", "telegram.ext.Updater"):
+    for noisy in ("httpx", "httpcore", "aiohttp.access", "discord.gateway", "telegram.ext.Updater",
+                  "telegram.ext.Application"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
     return redactor
 

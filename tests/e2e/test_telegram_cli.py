@@ -72,3 +72,23 @@ async def test_killed_during_a_render_the_restarted_bot_delivers_to_the_group(ne
         assert restarted.returncode in (0, 130), err.decode()[-2000:]
         assert "Traceback" not in err.decode() and tg.token not in err.decode()
         assert sum("Your video is ready" in (m.text or "") for m in tg.chat_log(GROUP)) == 1
+
+
+async def test_sigterm_stops_the_polling_bot_with_one_info_line(nemo: FakeNemo, tmp_path: Path) -> None:
+    async with FakeTelegram() as tg:
+        bot = await start_bot(tg, nemo, tmp_path / "bot.db")
+        try:
+            tg.user_command(ANN, ANN, "/help")
+            await tg.wait_for(lambda: any("Commands:" in (m.text or "") for m in tg.chat_log(ANN)), 30)
+            bot.send_signal(signal.SIGTERM)
+            _, err = await asyncio.wait_for(bot.communicate(), 20)
+        finally:
+            if bot.returncode is None:
+                bot.kill()
+                await bot.wait()
+    log = err.decode()
+    assert bot.returncode == 130, log[-2000:]                    # as Ctrl-C
+    assert "Traceback" not in log and "CRITICAL" not in log and "ERROR" not in log, log[-2000:]
+    assert [line for line in log.splitlines() if "stop" in line] == [line for line in log.splitlines()
+                                                                   if line.endswith("INFO nemobot: nemobot telegram stopped")]
+    assert log.count("INFO nemobot: nemobot telegram stopped") == 1, log[-2000:]
