@@ -43,7 +43,10 @@ seconds.
 After editing, say in one or two short sentences what changed, in the user's language. If the request is
 not an edit you can do, list what you can do: keep or cut time ranges, cut pauses, aspect 9:16/1:1/16:9,
 titles and text, background music from an uploaded audio file, speed, fades, transitions, mute and volume,
-join clips, compress to a file size, highlight reels, an example clip, video prompt generation, undo."""
+join clips, compress to a file size, highlight reels, an example clip, video prompt generation, colour looks
+and brightness/contrast/saturation, reverse, rotate and flip, zoom, loop, resolution and frame rate, sound
+fades, loudness and denoise, subtitles from an uploaded .srt, a logo watermark, export as GIF, MP3 or a
+cover image, undo."""
 
 
 def build_tool_functions(tools: EditTools, langs: dict[str, str]) -> list[Any]:
@@ -143,6 +146,74 @@ def build_tool_functions(tools: EditTools, langs: dict[str, str]) -> list[Any]:
         """Undo the last edits."""
         return await _do("undo", {"steps": steps}, tool_context)
 
+    async def set_look(name: str, tool_context: ToolContext) -> dict:
+        """Colour look: bw (black and white), warm, cool, sepia, vintage or vivid; none removes it."""
+        return await _do("look", {"name": name}, tool_context)
+
+    async def adjust_picture(
+        tool_context: ToolContext, brightness: float = 0.0, contrast: float = 0.0, saturation: float = 0.0
+    ) -> dict:
+        """Relative steps that add up: brightness +0.1 brighter, -0.1 darker; contrast and saturation
+        +0.2 more, -0.2 less."""
+        steps = {"brightness": brightness, "contrast": contrast, "saturation": saturation}
+        return await _do("adjust", {k: v for k, v in steps.items() if v}, tool_context)
+
+    async def reverse(tool_context: ToolContext) -> dict:
+        """Play the video (and its sound) backwards; again plays it forwards."""
+        return await _do("reverse", {}, tool_context)
+
+    async def rotate(degrees: int, tool_context: ToolContext) -> dict:
+        """Rotate the picture clockwise by 90, 180 or 270 degrees."""
+        return await _do("rotate", {"degrees": degrees}, tool_context)
+
+    async def flip(tool_context: ToolContext, axis: str = "horizontal") -> dict:
+        """Mirror the picture: horizontal (left-right) or vertical (upside down)."""
+        return await _do("flip", {"axis": axis}, tool_context)
+
+    async def zoom(tool_context: ToolContext, factor: float = 1.3, mode: str = "punch") -> dict:
+        """Zoom on the centre: mode punch (fixed) or kenburns (slowly from 1 to factor); factor 1 removes it."""
+        return await _do("zoom", {"factor": factor, "mode": mode}, tool_context)
+
+    async def loop_video(times: int, tool_context: ToolContext) -> dict:
+        """Play the whole video this many times in a row."""
+        return await _do("loop", {"times": times}, tool_context)
+
+    async def set_resolution(height: int, tool_context: ToolContext) -> dict:
+        """Export at this resolution (the short side in pixels: 480, 720, 1080)."""
+        return await _do("resolution", {"height": height}, tool_context)
+
+    async def set_frame_rate(fps: float, tool_context: ToolContext) -> dict:
+        """Export at this frame rate (1-60 fps)."""
+        return await _do("fps", {"fps": fps}, tool_context)
+
+    async def fade_sound(tool_context: ToolContext, fade_in: float = 0.0, fade_out: float = 1.0) -> dict:
+        """Fade the sound in at the start and out at the end (seconds; 0 for none)."""
+        return await _do("audio_fade", {"in": fade_in or None, "out": fade_out or None}, tool_context)
+
+    async def normalize_loudness(tool_context: ToolContext) -> dict:
+        """Even out the loudness (EBU R128, -16 LUFS)."""
+        return await _do("loudnorm", {}, tool_context)
+
+    async def denoise_voice(tool_context: ToolContext) -> dict:
+        """Reduce background noise under voices."""
+        return await _do("denoise", {}, tool_context)
+
+    async def add_subtitles(tool_context: ToolContext) -> dict:
+        """Burn in the subtitles of the uploaded .srt file."""
+        return await _do("subtitles", {}, tool_context)
+
+    async def add_watermark(
+        tool_context: ToolContext, corner: str = "bottom-right", opacity: float = 0.8, size: float = 0.15
+    ) -> dict:
+        """Put the uploaded image (a logo) in a corner (top-left, top-right, bottom-left, bottom-right) at an
+        opacity (0-1) and a size (fraction of the video width)."""
+        return await _do("watermark", {"corner": corner, "opacity": opacity, "size": size}, tool_context)
+
+    async def export_as(format: str, tool_context: ToolContext, at: float = -1.0) -> dict:
+        """What the next export makes: mp4, gif, mp3 (the sound only) or cover (a JPEG frame at `at` seconds,
+        or a good frame when at is -1)."""
+        return await _do("output", {"format": format, "at": at if at >= 0 else None}, tool_context)
+
     return [
         keep_range,
         cut_range,
@@ -160,6 +231,21 @@ def build_tool_functions(tools: EditTools, langs: dict[str, str]) -> list[Any]:
         example_clip,
         generate_video_prompt,
         undo,
+        set_look,
+        adjust_picture,
+        reverse,
+        rotate,
+        flip,
+        zoom,
+        loop_video,
+        set_resolution,
+        set_frame_rate,
+        fade_sound,
+        normalize_loudness,
+        denoise_voice,
+        add_subtitles,
+        add_watermark,
+        export_as,
     ]
 
 
