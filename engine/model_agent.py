@@ -171,7 +171,7 @@ def build_tool_functions(tools: EditTools, langs: dict[str, str]) -> list[Any]:
         return await _do("flip", {"axis": axis}, tool_context)
 
     async def zoom(tool_context: ToolContext, factor: float = 1.3, mode: str = "punch") -> dict:
-        """Zoom on the centre: mode punch (fixed) or kenburns (slowly from 1 to factor); factor 1 removes it."""
+        """Zoom on the centre: mode punch (fixed) or kenburns (slowly from 1 to factor); 1 removes it."""
         return await _do("zoom", {"factor": factor, "mode": mode}, tool_context)
 
     async def loop_video(times: int, tool_context: ToolContext) -> dict:
