@@ -143,7 +143,8 @@ async def test_a_model_that_never_answers_times_out_cleanly(
 
 
 async def test_the_model_reaches_the_new_edits(api: Api, llm: FakeOpenAI, tmp_path: Path) -> None:
-    llm.script(call(("set_look", {"name": "bw"}), ("rotate", {"degrees": 90})), text("Black and white, upright."))
+    looks = call(("set_look", {"name": "bw"}), ("rotate", {"degrees": 90}))
+    llm.script(looks, text("Black and white, upright."))
     s = await api.chat(FRIEND)
     assert [c["name"] for c in s.calls] == ["set_look", "rotate"]
     assert {"reverse", "zoom", "add_watermark", "export_as"} <= set(llm.requests[0].tools)
