@@ -24,14 +24,28 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
-async def _console(settings: Settings) -> None:
+def _interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def _log_file(settings: Settings, command: str) -> Path | None:
+    """Where logs go: the setting, else stderr; a console in a terminal keeps the screen for the talk."""
+    if settings.bot.log_file is not None:
+        return settings.bot.log_file
+    if command == "console" and _interactive():
+        return settings.bot.db_path.parent / "console.log"
+    return None
+
+
+async def _console(settings: Settings, log_file: Path | None) -> None:
     from bots.console.app import run_console, stdin_lines
     from bots.app import running_core
 
     async with running_core(settings) as core:
-        tty = sys.stdin.isatty() and sys.stdout.isatty()
+        tty = _interactive()
         if tty:
-            print("nemobot console: type an instruction, /upload PATH to send a file, /help, /quit.")
+            print("nemobot console: type an instruction, /upload PATH to send a file, /help, /quit."
+                  + (f" (log: {log_file})" if log_file else ""))
         await run_console(core, stdin_lines(), sys.stdout, tty=tty)
 
 
@@ -83,10 +97,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     signal.signal(signal.SIGTERM, _stop_on_sigterm)  # a deploy's stop is as clean as Ctrl-C
     settings = _settings(args)
-    setup_logging(settings.bot.log_level, json_lines=settings.bot.log_json, secrets=settings_secrets(settings))
+    log_file = _log_file(settings, args.command)
+    setup_logging(settings.bot.log_level, json_lines=settings.bot.log_json, secrets=settings_secrets(settings),
+                  path=log_file)
     try:
         if args.command == "console":
-            asyncio.run(_console(settings))
+            asyncio.run(_console(settings, log_file))
         elif args.command == "demo":
             from bots.demo import run_demo
 

@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 from collections.abc import Iterable
+from pathlib import Path
 
 from core.secrets import Redactor
 
@@ -23,10 +24,17 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(data, ensure_ascii=False)
 
 
-def setup_logging(level: str = "INFO", *, json_lines: bool = False, secrets: Iterable[str] = ()) -> Redactor:
-    """Log to stderr through the redactor; returns it so more secrets can be added."""
+def setup_logging(level: str = "INFO", *, json_lines: bool = False, secrets: Iterable[str] = (),
+                  path: Path | None = None) -> Redactor:
+    """Log to stderr (or to the file at ``path``) through the redactor; returns it so more secrets can
+    be added."""
     redactor = Redactor(secrets)
-    handler = logging.StreamHandler(sys.stderr)
+    handler: logging.Handler
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(path, encoding="utf-8")
+    else:
+        handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(redactor)
     handler.setFormatter(JsonFormatter() if json_lines else logging.Formatter(
         "%(asctime)s %(levelname)s %(name)s: %(message)s"))

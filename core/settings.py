@@ -98,6 +98,7 @@ class BotSettings(Section):
     pictures: bool = False  # the timeline drawn after each edit, unless a conversation said /pictures on|off
     log_level: str = "INFO"
     log_json: bool = False
+    log_file: Path | None = None  # default: stderr; the console in a terminal: console.log beside db_path
     metrics_port: int | None = None
     metrics_host: str = "127.0.0.1"
     operators: list[str] = Field(default_factory=list)

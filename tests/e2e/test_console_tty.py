@@ -53,3 +53,27 @@ async def test_a_terminal_sees_one_status_line_rewritten_in_place(nemo: FakeNemo
     assert b"\r\x1b[2K" in edit                       # the status line was rewritten, not repeated
     assert b"applying edit_multitrack" in edit and b"[Cancel]" in edit
     assert bot.returncode == 0
+
+
+async def test_log_lines_stay_out_of_the_terminal(nemo: FakeNemo, tmp_path: Path) -> None:
+    nemo.script_chat(ToolCall("edit_multitrack", {"op": "trim"}), Sleep(0.6), Text("Trimmed."))
+    master, slave = pty.openpty()
+    os.set_blocking(master, False)
+    bot = subprocess.Popen([sys.executable, "-m", "bots.cli", "console"], cwd=ROOT, env=bot_env(nemo, tmp_path / "b.db"),
+                           stdin=slave, stdout=slave, stderr=slave)  # one terminal, as a person runs it
+    os.close(slave)
+    try:
+        banner = await read_until(master, b"/quit.", 20)
+        os.write(master, b"trim the start\n")
+        shown = banner + await read_until(master, b"Trimmed.", 20)
+        os.write(master, b"/quit\n")
+        await asyncio.to_thread(bot.wait, 20)
+    finally:
+        bot.kill()
+        os.close(master)
+    log = (tmp_path / "console.log").read_text()
+    assert "INFO" in log and "NEMO token" in log             # the operator's lines went to the file ...
+    assert b" INFO " not in shown and b"core." not in shown  # ... and none into the conversation
+    assert str(tmp_path / "console.log").encode() in banner  # the banner says where they are
+    status = shown[shown.rindex(b"trim the start"):]
+    assert b"[Cancel]" in status and b"Trimmed." in status
