@@ -117,6 +117,17 @@ class Translation:
     text: str
     offer_export: bool = False
     show_timeline: bool = False
+    choices: tuple[str, ...] = ()  # instructions offered one per line as '• say “…”': buttons that send them
+
+
+SAY = "say:"  # a button action that sends the words after it as the user's instruction
+_CHOICE = re.compile(r"^\s*[•·\-*]\s*(?:say|说)\s*[“\"]([^”\"\n]{1,200})[”\"]\s*$", re.MULTILINE | re.IGNORECASE)
+
+
+def choices_in(text: str) -> tuple[str, ...]:
+    """The instructions a backend reply offers as '• say “…”' lines (the built-in engine asks a question
+    or offers the closest edits this way), in order, each once."""
+    return tuple(dict.fromkeys(m.group(1).strip() for m in _CHOICE.finditer(text) if m.group(1).strip()))
 
 
 _CLICK_EXPORT = re.compile(r"(click|press|tap|hit)\s+(the\s+)?[\"'“\[]?export[\"'”\]]?(\s+button)?|点击\s*[“\"]?导出[”\"]?(按钮)?", re.I)
@@ -147,4 +158,4 @@ def translate_gui(text: str, lang: str) -> Translation:
     out = _put_hint(_OPEN, out, lambda m: say(lang, "gui_open_hint"))
     out = _put_hint(_DRAG, out, lambda m: say(lang, "gui_drag_hint"))
     out = _put_hint(_CLICK, out, lambda m: say(lang, "gui_click_hint", action=m.group("name").strip().lower()))
-    return Translation(out.strip(), offer_export=offer_export, show_timeline=show)
+    return Translation(out.strip(), offer_export=offer_export, show_timeline=show, choices=choices_in(text))

@@ -22,11 +22,13 @@ from typing import Any, Protocol
 import discord
 
 from core.ports import Button
+from core.routing import SAY
 
 ACTIONS = ("export", "status", "credits", "cancel", "help", "new")
 PREFIX = "nb"
 _ACTIONS_RE = "|".join(ACTIONS)
-OWNED_TEMPLATE = rf"{PREFIX}:(?P<action>{_ACTIONS_RE}):(?P<owner>[0-9]{{1,20}})"
+# an action, or a choice the backend offered: "say:<words>" (the words may hold colons)
+OWNED_TEMPLATE = rf"{PREFIX}:(?P<action>{_ACTIONS_RE}|{SAY}[^\n]{{1,90}}?):(?P<owner>[0-9]{{1,20}})"
 _SHARED = re.compile(rf"{PREFIX}:(?P<action>{_ACTIONS_RE})")
 _OWNED = re.compile(OWNED_TEMPLATE)
 _STYLES = {"export": discord.ButtonStyle.primary, "cancel": discord.ButtonStyle.danger}
@@ -112,6 +114,9 @@ def _view(buttons: tuple[Button, ...]) -> discord.ui.View | None:
             items.append(discord.ui.Button(label=label, url=button.url, style=discord.ButtonStyle.link))
         elif button.action in ACTIONS and button.owner.isdigit():
             items.append(OwnedAction(button.action, button.owner, label))
+        elif (button.action or "").startswith(SAY) and button.owner.isdigit() and _OWNED.fullmatch(
+                owned_id(button.action or "", button.owner)) and len(owned_id(button.action or "", button.owner)) <= 100:
+            items.append(OwnedAction(button.action or "", button.owner, label))  # longer: it stays in the text
         elif button.action in ACTIONS:
             items.append(discord.ui.Button(label=label, custom_id=shared_id(button.action),
                                            style=_STYLES.get(button.action, discord.ButtonStyle.secondary)))

@@ -1,7 +1,7 @@
 """Inline keyboards: the core's ``Button`` values as Telegram buttons, and callback data back.
 
-Callback data is ``a:<action>:<owner>`` for a core action and ``m:<mode>:<owner>`` for a mode
-choice (``/start`` offers them). It holds no state: the owner is the user id who may press it, so
+Callback data is ``a:<action>:<owner>`` for a core action (``a:say:<words>:<owner>`` for a choice
+the backend offered) and ``m:<mode>:<owner>`` for a mode choice (``/start`` offers them). It holds no state: the owner is the user id who may press it, so
 a press by anyone else is refused before the core sees it. Telegram allows 1-64 bytes.
 """
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from core.ports import Button
-from core.routing import is_public_url
+from core.routing import SAY, is_public_url
 from core.skills import SKILLS, find_skill
 
 CALLBACK_DATA_LIMIT = 64  # bytes
@@ -42,13 +42,11 @@ def parse_press(data: str | None) -> Press | None:
     """The press behind callback data, or None when it is forged or stale (unknown action/mode)."""
     if not data or len(data.encode()) > CALLBACK_DATA_LIMIT:
         return None
-    parts = data.split(":")
-    if len(parts) != 3:
+    kind, _, rest = data.partition(":")
+    value, _, owner = rest.rpartition(":")  # a "say:" value may hold colons itself ("keep 0:05 to 0:12")
+    if not value or (owner and not owner.lstrip("-").isdigit()):
         return None
-    kind, value, owner = parts
-    if owner and not owner.lstrip("-").isdigit():
-        return None
-    if kind == ACTION and value in ACTIONS:
+    if kind == ACTION and (value in ACTIONS or (value.startswith(SAY) and value[len(SAY):].strip())):
         return Press(kind, value, owner)
     if kind == MODE and find_skill(value) is not None:
         return Press(kind, value, owner)
@@ -65,7 +63,11 @@ def _button(button: Button) -> InlineKeyboardButton | None:
         # host: "Wrong HTTP URL"); such a link stays in the message text only.
         return InlineKeyboardButton(button.label, url=button.url) if is_public_url(button.url) else None
     if button.action:
-        return InlineKeyboardButton(button.label, callback_data=callback_data(ACTION, button.action, button.owner))
+        try:
+            data = callback_data(ACTION, button.action, button.owner)
+        except ValueError:  # a choice too long for Telegram's 64 bytes: it stays in the message text
+            return None
+        return InlineKeyboardButton(button.label, callback_data=data)
     return None
 
 

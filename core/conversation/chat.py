@@ -16,7 +16,8 @@ from core.metrics import error_label
 from core.nemo.errors import NemoError, StreamDropped, StreamFailed
 from core.nemo.events import StateDelta, Text, ToolCall, paragraphs
 from core.nemo.session import NemoSession
-from core.routing import translate_gui
+from core.ports import Button
+from core.routing import SAY, translate_gui
 from core.status import StatusMessage
 
 from .context import Context, restarted
@@ -68,9 +69,11 @@ class Chat:
                     return
         if latest is not None:
             await self.remember(conv, latest)
+        buttons = ctx.main_buttons(lang, owner)
         if reply:
             translated = translate_gui(reply, lang)
             text_out = translated.text
+            buttons = [Button(choice, action=SAY + choice, owner=owner) for choice in translated.choices] + buttons
             if translated.show_timeline and latest is not None:
                 text_out += "\n" + timeline_summary(latest, lang)
         elif latest is not None:
@@ -82,8 +85,7 @@ class Chat:
             status.set_step(say(lang, "step_pictures"))
             picture = await ctx.pictures.timeline(conv, latest, lang)
             pictures = [picture] if picture is not None else []
-        await ctx.pictures.finish(status, restarted(nemo, lang, text_out), ctx.main_buttons(lang, owner), pictures,
-                                  lang)
+        await ctx.pictures.finish(status, restarted(nemo, lang, text_out), buttons, pictures, lang)
 
     async def _after_error(self, conv: Conversation, nemo: NemoSession, before: Draft, exc: NemoError,
                            status: StatusMessage, lang: str) -> None:

@@ -11,7 +11,7 @@ from core.i18n import detect_language, say
 from core.nemo.client import NemoClient
 from core.ports import ChatPort, Incoming, Target
 from core.renders import RenderWatcher
-from core.routing import Route, find_urls, link_problem, route
+from core.routing import SAY, Route, find_urls, link_problem, route
 from core.secrets import RedactingPort
 from core.settings import Settings
 from core.store.base import Store
@@ -136,10 +136,15 @@ class Core(Context):
             if incoming.button_owner and incoming.button_owner != target.user_id:
                 await self.notify(target, say(lang, "not_yours"))
                 return
-            if incoming.button.lower().lstrip("/") not in BUTTON_ACTIONS:  # forged, or from an old layout
+            pressed = incoming.button
+            if pressed.startswith(SAY) and pressed[len(SAY):].strip():
+                # a choice the backend offered (an answer to its question): sent as the user's words
+                incoming = Incoming(target, text=pressed[len(SAY):], locale=incoming.locale)
+            elif pressed.lower().lstrip("/") not in BUTTON_ACTIONS:  # forged, or from an old layout
                 await self.notify(target, say(lang, "stale_button"))
                 return
-            incoming = Incoming(target, command=incoming.button, locale=incoming.locale)
+            else:
+                incoming = Incoming(target, command=pressed, locale=incoming.locale)
         command = (incoming.command or "").lower().lstrip("/")
         text = clean_text(incoming.text)
         args = clean_text(incoming.args)

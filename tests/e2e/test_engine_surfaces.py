@@ -115,3 +115,25 @@ async def test_telegram_on_the_engine_says_unlimited_credits_and_the_surface_siz
     assert "不限" in chinese and "999" not in chinese
     assert "up to 20 MB" in help_text and "500 MB" not in help_text     # the cloud Bot API's limit, not NEMO's
     assert too_big.startswith("“edge.mp4” is 20.1 MB") and "up to 20 MB" in too_big
+
+
+async def test_telegram_asks_keep_or_cut_with_buttons_and_a_press_applies_the_choice(
+        sample: Path, tmp_path: Path) -> None:
+    async with FakeTelegram() as tg:
+        settings = engine_settings(tmp_path)
+        settings.telegram = TelegramSettings(token=SecretStr(tg.token), api_base_url=tg.base_url,
+                                             file_base_url=tg.base_file_url)
+        async with running_core(settings, engine_dir=tmp_path / "engine", engine_port=0) as core, \
+                running_bot(core, settings, poll_timeout=1, album_window=0.2):
+            video = tg.add_file(path=sample, name="talk.mp4", mime="video/mp4")
+            tg.user_sends(7, 7, caption="cut 5 seconds", video=video)
+            await tg.wait_for(lambda: any(d.startswith("a:say:") for m in tg.chat_log(7) for d in m.button_data),
+                              timeout=60)
+            question = next(m for m in tg.chat_log(7) if any(d.startswith("a:say:") for d in m.button_data))
+            assert "from the start or from the end" in (question.text or "")
+            assert question.button_data[:2] == ["a:say:cut the first 5 seconds:7", "a:say:cut the last 5 seconds:7"]
+            tg.user_presses(7, 7, question.message_id, "a:say:cut the last 5 seconds:7")
+            await tg.wait_for(lambda: any("now 15 s" in (m.text or "") for m in tg.chat_log(7)), timeout=60)
+            await core.idle(timeout=30)
+        done = next(m.text or "" for m in tg.chat_log(7) if "now 15 s" in (m.text or ""))
+    assert "Cut 15-20 s" in done  # the end went, as pressed; nothing was cut before the answer
