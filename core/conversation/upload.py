@@ -54,12 +54,14 @@ class Uploads:
                 await self.ctx.store.add_upload(conv.record.key, f.filename, f.cdn_url, None)
             uploaded.extend((f.filename, f.cdn_url) for f in files)
         instruction = instruction_after_upload(incoming.text, bool(incoming.attachments))
-        if instruction:
+        status.set_step(say(lang, "step_pictures"))
+        sheets = await self.ctx.pictures.sheets(uploaded, lang)
+        if instruction:  # the footage first, then the edit the caption asked for
+            for sheet in sheets:
+                await self.ctx.pictures.show(incoming.target, sheet)
             await self.chat.run(conv, nemo, instruction, status, lang)
             return
         text = say(lang, "uploaded", names=", ".join(name for name, _ in uploaded) or "?")
-        status.set_step(say(lang, "step_pictures"))
-        sheets = await self.ctx.pictures.sheets(uploaded, lang)
         await self.ctx.pictures.finish(status, restarted(nemo, lang, text),
                                        self.ctx.main_buttons(lang, incoming.target.user_id), sheets, lang)
 

@@ -62,6 +62,18 @@ async def test_an_upload_answers_with_the_contact_sheet_captioned_by_the_answer(
     assert near(drawn.getpixel((16 + 150, 52 + 84)), RED)  # the first frame, in the first cell
 
 
+async def test_a_video_with_an_instruction_shows_the_footage_then_runs_the_edit(
+        core: Core, port: RecordingPort, nemo: FakeNemo, colors: bytes) -> None:
+    nemo.script_chat(Text("Cut the pauses."))
+    await core.handle(Incoming(ANN, text="cut the pauses", attachments=[attachment(colors)]))
+    await core.idle()
+
+    status, sheet = port.messages[-2:]
+    assert sheet.picture is not None and sheet.picture.filename == "footage.jpg" and sheet.text == ""
+    assert status.text.startswith("Cut the pauses.")  # the status message ends in the edit's answer
+    assert nemo.chat_messages == ["cut the pauses"]
+
+
 async def test_footage_that_cannot_be_drawn_still_gets_its_answer(core: Core, port: RecordingPort) -> None:
     await upload(core, b"\x00\x00\x00\x18ftypmp42" + b"v" * 1000)
 
