@@ -70,7 +70,7 @@ def setting(context: str) -> dict[str, Any]:
     length = float(ctx.get("len", 20))
     media: list[dict[str, Any]] = []
     if "nofootage" not in ctx:
-        media.append({"id": "f1", "filename": "clip.mp4", "file_type": "video", "duration": length})
+        media.append({"id": "f1", "filename": "clip.mp4", "file_type": "video", "duration": length, "has_audio": True})
     media.append({"id": "m1", "filename": "song.mp3", "file_type": "audio", "duration": 60.0})
     if "logo" in ctx:
         media.append({"id": "i1", "filename": "logo.png", "file_type": "image"})
@@ -126,3 +126,27 @@ def test_the_corpus_is_large_and_bilingual() -> None:
 def test_phrasing(row: Row) -> None:
     ok, got = understood(row, run(row))
     assert ok, f"line {row.line}: {row.text!r} expected {row.expect}, got {got}"
+
+
+SRT = b"1\n00:00:00,500 --> 00:00:02,000\nHello\n"
+
+
+async def test_every_effect_the_corpus_asks_for_is_one_the_engine_applies() -> None:
+    # the contract between the planner (words -> ops) and the tools (ops -> draft): names and arguments
+    from engine.effect_ops import EFFECT_OPS, apply_effect
+
+    async def read_file(file_id: str) -> bytes | None:
+        return SRT if file_id == "s1" else None
+
+    tried = set()
+    for row in ROWS:
+        s = setting(row.context)
+        p = run(row)
+        media = s["media"]
+        d = dr.ensure_footage(s["draft"] or dr.empty_draft(), media)
+        for op in p.ops:
+            if op.name in EFFECT_OPS:
+                done = await apply_effect(op.name, dict(op.args), d, media, read_file)  # a refusal raises
+                assert done.en and done.zh, (row.text, op)
+                tried.add(op.name)
+    assert tried == set(EFFECT_OPS)
