@@ -48,6 +48,7 @@ class Grab:
     frames: list[Image.Image | None]
     times: list[float]
     loudness: list[float] = field(default_factory=list)
+    audio_seconds: float = 0.0  # how long the audio the loudness covers is
 
 
 class FramesUnavailable(RuntimeError):
@@ -98,10 +99,12 @@ async def grab(wanted: Sequence[FrameAt], *, loudness_of: str | None = None, buc
             path = out / f"f{i}.bmp"
             frames.append(_load(path) if path.exists() else None)
         times = _shown_times(stderr, [w.seconds for w in wanted])
-        loud = loudness(out / "audio.raw", buckets) if buckets > 0 and loudness_of else []
+        raw = out / "audio.raw"
+        loud = loudness(raw, buckets) if buckets > 0 and loudness_of else []
+        audio_seconds = raw.stat().st_size / 2 / LOUDNESS_RATE if loud else 0.0
     if wanted and not any(frames) and not loud:
         raise FramesUnavailable("ffmpeg could not read the media")
-    return Grab(frames, times, loud)
+    return Grab(frames, times, loud, audio_seconds)
 
 
 async def _run(args: list[str], timeout: float) -> str:

@@ -27,7 +27,7 @@ from core.pictures.frames import GRAB_TIMEOUT, FrameAt, FramesUnavailable, grab
 from core.pictures.sheet import LOUDNESS_BUCKETS, cell_size, contact_sheet, distinct, frame_times
 from core.pictures.strip import cell_size as strip_cell
 from core.pictures.strip import highlights_strip, picked_moments
-from core.pictures.timeline import SegmentKey, source_span, timeline_picture
+from core.pictures.timeline import SegmentKey, music_window, source_span, timeline_picture
 from core.ports import Picture
 
 log = logging.getLogger(__name__)
@@ -101,7 +101,7 @@ class PictureMaker:
         self.timeout = timeout
         self._pictures: _Cache[tuple[str, ...], Picture] = _Cache(cache_size)
         self._frames: _Cache[tuple[str, float, tuple[int, int]], Image.Image] = _Cache(cache_size * 8)
-        self._loudness: _Cache[str, list[float]] = _Cache(cache_size)
+        self._loudness: _Cache[str, tuple[list[float], float]] = _Cache(cache_size)  # values, seconds
 
     async def contact_sheet(self, source: str, name: str, lang: str) -> Picture | None:
         """The footage at a glance: frames with their times, duration, size, loudness."""
@@ -196,8 +196,15 @@ class PictureMaker:
         if not wanted and not music:
             return {}, {}
         loud_source = next((src for src in music.values() if self._loudness.take(src) is None), None)
+        if loud_source is not None and _remote(loud_source):
+            size = await size_of(loud_source)
+            loud_source = loud_source if size is not None and size <= REMOTE_LOUDNESS_MAX else None
         thumbs = await self._frames_for(wanted, THUMB_BOX, loud_source)
-        loudness = {k: self._loudness.take(src) or [] for k, src in music.items()}
+        loudness: dict[SegmentKey, list[float]] = {}
+        for key, src in music.items():
+            known = self._loudness.take(src)
+            if known is not None:
+                loudness[key] = music_window(draft.tracks[key[0]].segments[key[1]], *known)
         return thumbs, {k: v for k, v in loudness.items() if v}
 
     async def _frames_for(self, wanted: Mapping[K, tuple[str, float]], box: tuple[int, int],
@@ -230,5 +237,5 @@ class PictureMaker:
             for key in missing[(src, t)]:
                 found[key] = frame
         if loudness_of is not None and got.loudness:
-            self._loudness.keep(loudness_of, got.loudness)
+            self._loudness.keep(loudness_of, (got.loudness, got.audio_seconds))
         return found

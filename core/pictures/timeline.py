@@ -83,6 +83,24 @@ def row_height(track: Track) -> int:
     return ROW_HEIGHT.get(track.kind, OTHER_HEIGHT) if track.kind is not None else OTHER_HEIGHT
 
 
+def music_window(segment: Segment, values: Sequence[float], seconds: float, points: int = 240) -> list[float]:
+    """The loudness of the part of its source a music segment plays (from its ``in``, looped when it
+    says ``loop``), from the loudness of the whole source (``values`` over ``seconds``)."""
+    if not values or seconds <= 0:
+        return []
+    start = segment.meta.get("in")
+    offset = float(start) / 1000 if isinstance(start, (int, float)) and not isinstance(start, bool) else 0.0
+    length = segment.duration_ms / 1000 * speed_of(segment)
+    loop = bool(segment.meta.get("loop"))
+    out = []
+    for i in range(points):
+        at = offset + length * i / points
+        if loop:
+            at %= seconds
+        out.append(values[min(int(at / seconds * len(values)), len(values) - 1)] if at < seconds else 0.0)
+    return out
+
+
 def drawn_tracks(draft: Draft) -> list[tuple[int, Track]]:
     return [(i, track) for i, track in enumerate(draft.tracks) if track.segments]
 

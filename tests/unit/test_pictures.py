@@ -215,6 +215,21 @@ async def test_music_is_a_loudness_band_at_its_volume(clip: Path) -> None:
     assert height(1.0) > 3 * max(height(3.0), 1)
 
 
+def test_a_music_segment_shows_the_part_of_its_source_it_plays() -> None:
+    from core.nemo.draft import Segment
+    from core.pictures.timeline import music_window
+
+    whole = [0.0] * 5 + [1.0] * 5  # ten seconds: quiet, then loud
+    second_half = Segment(0, 4000, {"in": 5000})
+    looped = Segment(0, 20000, {"loop": True})
+    too_long = Segment(0, 20000, {})
+
+    assert set(music_window(second_half, whole, 10.0, points=8)) == {1.0}
+    assert music_window(looped, whole, 10.0, points=4) == [0.0, 1.0, 0.0, 1.0]
+    assert music_window(too_long, whole, 10.0, points=4)[2:] == [0.0, 0.0]  # silence after its end
+    assert music_window(second_half, [], 0.0) == []
+
+
 # -- highlights and the poster ----------------------------------------------------------------------------
 
 
