@@ -292,7 +292,7 @@ def describe_change(lang: str, change: Change) -> str:
     if change.kind is None:
         what = SETTING_WORDS.get(change.label, {}).get(lang, change.label)
     else:
-        what = CHANGE_KINDS.get(change.kind, {}).get(lang, f"track {change.kind}")
+        what = CHANGE_KINDS.get(change.kind, {}).get(lang) or f"{SUMMARY_WORDS['track'][lang].lower()} {change.kind}"
         if change.label:
             what += f" '{change.label}'"
     words = [verb, what]
