@@ -38,6 +38,7 @@ from core.nemo.events import ToolCall as ToolCallEvent
 from core.nemo.events import ToolResult as ToolResultEvent
 from core.nemo.limits import MAX_UPLOAD_BYTES
 from core.nemo.upload import UploadSource
+from tests.fakes.media import MP4_BYTES, MediaHost
 from tests.fakes.nemo import (
     Comment,
     Drop,
@@ -354,11 +355,23 @@ async def _never() -> AsyncIterator[bytes]:
 async def test_upload_urls_sends_the_documented_json(nemo: FakeNemo, client: NemoClient) -> None:
     token, sid = await login(client)
 
-    files = await client.upload_urls(token, sid, ["https://example.com/media/beach.mov"], skill=SKILL)
+    async with MediaHost({"/media/beach.mov": MP4_BYTES}) as host:
+        url = host.url_of("/media/beach.mov")
+        files = await client.upload_urls(token, sid, [url], skill=SKILL)
 
     (request,) = hits(nemo, "POST", "/api/upload-video/")
-    assert request.json == {"urls": ["https://example.com/media/beach.mov"], "source_type": "url"}
+    assert request.json == {"urls": [url], "source_type": "url"}
     assert [(f.filename, f.file_type) for f in files] == [("beach.mov", "video")]
+
+
+async def test_a_url_nemo_cannot_fetch_is_an_unsupported_file_with_the_fetch_error(
+    nemo: FakeNemo, client: NemoClient
+) -> None:
+    token, sid = await login(client)
+    async with MediaHost({}) as host:
+        with pytest.raises(UnsupportedFile) as caught:
+            await client.upload_urls(token, sid, [host.url_of("/gone.mp4")], skill=SKILL)
+    assert "HTTP 404" in caught.value.message
 
 
 # -- credits and state ------------------------------------------------------------------------------
@@ -481,7 +494,8 @@ async def test_every_request_carries_the_three_attribution_headers(
     clip.write_bytes(b"x" * 100)
     await collect(client.chat(token, sid, "add a title 'Hi'", skill=SKILL))
     await client.upload_files(token, sid, [UploadSource.from_path(clip)], skill=SKILL)
-    await client.upload_urls(token, sid, ["https://example.com/b.mp4"], skill=SKILL)
+    async with MediaHost({"/b.mp4": MP4_BYTES}) as host:
+        await client.upload_urls(token, sid, [host.url_of("/b.mp4")], skill=SKILL)
     await client.credits(token, skill=SKILL)
     state = await client.state(token, sid, skill=SKILL)
     render_id = await client.submit_render(token, sid, state.draft.raw, skill=SKILL)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.fakes.media import MP4_BYTES, MediaHost
 from tests.fakes.nemo import (
     Comment, Drop, EmptyData, ErrorEvent, ErrorLine, FakeNemo, Heartbeat, Partial, RenderPlan, SetDraft,
     Sleep, Text, ToolCall, ToolResult,
@@ -73,9 +75,14 @@ async def test_token_session_and_default_chat_follow_the_documented_shapes(
 
     lines = await chat_lines(client, headers, sid, 'add the title "Urban Dreams"')
 
-    assert all(line == "" or line.startswith("data: {") for line in lines)
+    assert all(line == "" or line.startswith("data:") for line in lines)
     assert lines[1::2] == [""] * (len(lines) // 2)  # a blank line after every event
-    call, result, text = events(lines)
+    # while it works: a heartbeat and an empty data line, as NEMO's gateway sends them
+    assert 'data: {"type":"heartbeat"}' in lines and "data:" in lines
+    call, result, *chunks, text = [e for e in events(lines) if "content" in e]
+    assert len(chunks) >= 2 and all(c["partial"] is True for c in chunks)  # streamed, then the whole text
+    assert "".join(c["content"]["parts"][0]["text"] for c in chunks) == text["content"]["parts"][0]["text"]
+    assert "partial" not in text
     assert {"invocationId", "author", "id", "timestamp"} <= call.keys() and call["author"] == "nemo_agent"
     function_call = call["content"]["parts"][0]["functionCall"]
     function_response = result["content"]["parts"][0]["functionResponse"]
@@ -187,9 +194,11 @@ async def test_upload_counts_streamed_bytes_and_extends_the_draft(
     bad = await client.post(f"/api/upload-video/nemo_agent/me/{sid}", files={"files": ("a.exe", b"MZ")},
                             headers=headers)
     assert bad.json()["code"] == 4001
-    by_url = await client.post(f"/api/upload-video/nemo_agent/me/{sid}",
-                               json={"urls": ["https://example.com/v/demo.mov"], "source_type": "url"},
-                               headers=headers)
+    async with MediaHost({"/v/demo.mov": MP4_BYTES}) as host:
+        by_url = await client.post(f"/api/upload-video/nemo_agent/me/{sid}",
+                                   json={"urls": [host.url_of("/v/demo.mov")], "source_type": "url"},
+                                   headers=headers)
+        assert host.fetched == ["/v/demo.mov"]  # really downloaded
     assert by_url.json()["data"]["files"][0]["filename"] == "demo.mov"
     nemo.max_upload_bytes = 1000
     big = await client.post(f"/api/upload-video/nemo_agent/me/{sid}", files={"files": ("b.mp4", b"0" * 1001)},
@@ -324,3 +333,56 @@ async def test_fetch_urls_downloads_or_answers_4001() -> None:
             assert fetched.json()["code"] == 0
             assert nemo.sessions[sid].video_infos[0]["filename"] == "src.mp4"
             assert unreachable.json()["code"] == 4001
+            assert unreachable.json()["message"].endswith(": HTTP 404 Not Found")  # the fetch's own error
+
+
+async def test_about_a_third_of_unscripted_edits_close_silently_the_same_ones_every_run(
+    nemo: FakeNemo, client: httpx.AsyncClient
+) -> None:
+    headers, sid = await login(client)
+    silent: list[int] = []
+    for n in range(40):
+        before = nemo.sessions[sid].draft
+        lines = await chat_lines(client, headers, sid, f"add the title 'T{n}'")
+        texts = [e for e in events(lines) if "content" in e]
+        assert nemo.sessions[sid].draft != before  # every edit changes the state
+        if not texts:
+            silent.append(n)
+            assert [line for line in lines if line] and all(
+                line in ('data: {"type":"heartbeat"}', "data:") for line in lines if line)
+    assert 6 <= len(silent) <= 18  # about 30% of 40
+    async with FakeNemo(static_tokens={"nmv_usr_t"}) as again, httpx.AsyncClient(base_url=again.url) as other:
+        h = {"Authorization": "Bearer nmv_usr_t"}
+        sid2 = (await other.post("/api/tasks/me/with-session/nemo_agent", json={}, headers=h)).json()["data"][
+            "session_id"]
+        repeat = [n for n in range(40)
+                  if not [e for e in events(await chat_lines(other, h, sid2, f"add the title 'T{n}'"))
+                          if "content" in e]]
+    assert repeat == silent
+
+
+async def test_a_render_takes_time_in_proportion_to_the_video_however_often_it_is_polled(
+    nemo: FakeNemo, client: httpx.AsyncClient
+) -> None:
+    headers, sid = await login(client)
+    headers |= ATTRIBUTION
+    short = {"t": [{"tt": 0, "sg": [{"d": 2000, "m": {}}]}]}    # 2 s of video: 0.4 s at 0.2x
+    for rid, draft in (("short", short), ("long", VIDEO_DRAFT)):
+        await client.post("/api/render/proxy/lambda", headers=headers,
+                          json={"id": rid, "sessionId": sid, "draft": draft, "output": {}})
+    for _ in range(10):  # polled fast: the count of polls does not finish it, only time does
+        for rid in ("short", "long"):
+            status = (await client.get(f"/api/render/proxy/lambda/{rid}", headers=headers)).json()["data"]
+            render = nemo.renders[rid]
+            if status["status"] == "completed":
+                assert time.monotonic() - render.started >= render.seconds
+    await asyncio.sleep(nemo.renders["short"].seconds)
+    short_now = (await client.get("/api/render/proxy/lambda/short", headers=headers)).json()["data"]
+    long_now = (await client.get("/api/render/proxy/lambda/long", headers=headers)).json()["data"]
+    assert short_now["status"] == "completed"
+    assert long_now["status"] == "processing" and 0 < long_now["progress"] < 100
+    assert nemo.renders["long"].seconds == pytest.approx(nemo.renders["short"].seconds * draft_len(VIDEO_DRAFT) / 2)
+
+
+def draft_len(draft: dict[str, Any]) -> float:
+    return max(sum(seg["d"] for seg in track["sg"]) for track in draft["t"]) / 1000

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
-from .editor import draft_has_content
+from .editor import draft_has_content, draft_seconds
 from .script import RenderPlan
 
 TERMINAL = frozenset({"completed", "failed", "cancelled"})
@@ -24,9 +25,15 @@ class Render:
     progress: int = 0
     polls: int = 0
     error: str | None = None
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def seconds(self) -> float:
+        """How long this render takes when timed (the plan's speed times the draft's length)."""
+        return self.plan.speed * draft_seconds(self.draft)
 
     def advance(self) -> None:
-        """Move one poll forward."""
+        """Answer one status poll: move on by polls (a scripted `steps`) or by elapsed time."""
         if self.status in TERMINAL:
             return
         self.polls += 1
@@ -37,9 +44,15 @@ class Render:
         done = self.polls - plan.pending_polls  # polls past the pending phase
         if done <= 0:
             return
-        if plan.stuck or done <= plan.steps:
-            self.status = "processing"
-            self.progress = round(100 * min(done, plan.steps) / (plan.steps + 1))
+        if plan.steps is None:
+            elapsed, total = time.monotonic() - self.started, self.seconds
+            finished = elapsed >= total and not plan.stuck
+            fraction = min(elapsed / total, 0.99) if total > 0 else 0.99
+        else:
+            finished = done > plan.steps and not plan.stuck
+            fraction = min(done, plan.steps) / (plan.steps + 1)
+        if not finished:
+            self.status, self.progress = "processing", round(100 * fraction)
         elif plan.fail:
             self.status, self.error = "failed", plan.error
         else:

@@ -124,13 +124,17 @@ DEFAULT_CONTENT: bytes = (
 class RenderPlan:
     """How a render created from now on behaves when polled.
 
-    Each status poll advances it: `pending_polls` polls answer `pending`, the next `steps` polls answer
-    `processing` with rising progress, the poll after that `completed` (or `failed` when `fail`).
-    `stuck` keeps it processing forever. `url_location` is the path of the MP4 URL from the body root;
-    `shape` is "envelope" (`{"success":true,"data":{…}}`) or "top" (`{"taskId",…,"output":{…}}`).
+    By default a render takes time, as NEMO's do: `speed` seconds per second of the draft's video
+    (0.2: a 10 s clip renders in 2 s), reported as `processing` with progress by elapsed time, then
+    `completed` (or `failed` when `fail`), however often it is polled. A test that scripts `steps`
+    counts polls instead: the next `steps` polls answer `processing` with rising progress, the poll
+    after that ends it. Either way the first `pending_polls` polls answer `pending`, and `stuck` keeps it
+    processing forever. `url_location` is the path of the MP4 URL from the body root; `shape` is
+    "envelope" (`{"success":true,"data":{…}}`) or "top" (`{"taskId",…,"output":{…}}`).
     """
 
-    steps: int = 3
+    steps: int | None = None
+    speed: float = 0.2
     fail: bool = False
     shape: Literal["envelope", "top"] = "envelope"
     url_location: UrlLocation = "data.outputUrl"

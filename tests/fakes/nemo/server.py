@@ -20,7 +20,7 @@ from urllib.parse import quote, urlparse
 import httpx
 from aiohttp import BodyPartReader, web
 
-from .editor import AUDIO, VIDEO, default_reply, file_type, with_segment
+from .editor import AUDIO, VIDEO, default_reply, file_type, silent_close, with_segment
 from .render import Render, Unsatisfiable, byte_range
 from .script import RenderPlan, Step
 from .sse import ChatStream
@@ -71,11 +71,13 @@ class FakeNemo:
         strict_token_rate: bool = False,
         static_tokens: Iterable[str] = (),
         session_error_style: Literal["http", "code"] = "http",
-        fetch_urls: bool = False,
+        fetch_urls: bool = True,
         max_upload_bytes: int = 500 * 1024 * 1024,
         chat_cost: int = 1,
         credits: int = 100,
         render_plan: RenderPlan | None = None,
+        seed: int = 0,
+        silent_share: float = 0.3,
     ) -> None:
         self.host = host
         self.port = port
@@ -87,6 +89,8 @@ class FakeNemo:
         self.chat_cost = chat_cost
         self.default_credits = credits
         self.render_plan = render_plan or RenderPlan()
+        self.seed = seed
+        self.silent_share = silent_share
 
         self.requests: list[Recorded] = []
         self.chat_messages: list[str] = []
@@ -301,7 +305,12 @@ class FakeNemo:
             return _code(2001)
         token.credits -= self.chat_cost
         self.chat_messages.append(texts[0])
-        steps = self._scripts.popleft() if self._scripts else default_reply(texts[0], session.draft)
+        if self._scripts:
+            steps = self._scripts.popleft()
+        else:
+            silent = silent_close(self.seed, self.silent_share, texts[0], session.unscripted_edits)
+            session.unscripted_edits += 1
+            steps = default_reply(texts[0], session.draft, silent=silent)
 
         response = web.StreamResponse(headers=_SSE_HEADERS)
         await response.prepare(request)
@@ -329,8 +338,8 @@ class FakeNemo:
             received = []
             for url in urls:
                 fetched = await self._fetch(str(url)) if self.fetch_urls else (0, None)
-                if fetched is None:
-                    return _code(4001, f"could not fetch {url}")
+                if isinstance(fetched, str):
+                    return _code(4001, f"could not fetch {url}: {fetched}")
                 received.append((urlparse(str(url)).path.rpartition("/")[2] or "remote.mp4", *fetched))
 
         for filename, size, _ in received:
@@ -365,21 +374,24 @@ class FakeNemo:
                 received.append((part.filename, size, bytes(kept) if size <= CDN_KEEP_LIMIT else None))
         return received or None
 
-    async def _fetch(self, url: str) -> tuple[int, bytes | None] | None:
-        """Download `url`: its size, and its bytes when small enough to keep; None when it cannot be fetched."""
+    async def _fetch(self, url: str) -> tuple[int, bytes | None] | str:
+        """Download `url`: its size, and its bytes when small enough to keep; or why it could not be
+        fetched (the HTTP status or the connection error, as a fetching server reports it)."""
         size = 0
         kept = bytearray()
         try:
             async with httpx.AsyncClient(timeout=10, follow_redirects=True) as client:
                 async with client.stream("GET", url) as response:
                     if response.status_code >= 400:
-                        return None
+                        return f"HTTP {response.status_code} {response.reason_phrase}".strip()
                     async for chunk in response.aiter_bytes():
                         size += len(chunk)
                         if size <= CDN_KEEP_LIMIT:
                             kept += chunk
-        except httpx.HTTPError:
-            return None
+                        if size > self.max_upload_bytes:
+                            break  # too large: answered 4002 like an upload
+        except httpx.HTTPError as exc:
+            return f"{type(exc).__name__}: {exc}"[:200] if str(exc) else type(exc).__name__
         return size, bytes(kept) if size <= CDN_KEEP_LIMIT else None
 
     def _accept_file(self, session: FakeSession, filename: str, size: int, data: bytes | None = None,

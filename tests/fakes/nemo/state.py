@@ -69,6 +69,7 @@ class FakeSession:
     draft: dict[str, Any] = field(default_factory=lambda: {"t": []})
     video_infos: list[dict[str, Any]] = field(default_factory=list)
     generated_media: list[dict[str, Any]] = field(default_factory=list)
+    unscripted_edits: int = 0  # how many chat messages the default editor answered
 
 
 @dataclass
