@@ -76,7 +76,7 @@ def quote_mark(i: int) -> str:
     return "\ue000" + chr(0xE100 + i)
 
 
-Result = Op | Question | Note | None
+Result = Op | list[Op] | Question | Note | None
 Builder = Callable[[Clause, re.Match[str]], Result]
 
 
@@ -118,6 +118,11 @@ def _amount(c: Clause, base: float) -> float:
 # -- undo, repeat -----------------------------------------------------------------------------------------
 def _undo(c: Clause, m: re.Match[str]) -> Result:
     steps = slots.count(c.low) or (2 if re.search(r"\btwice\b|两步|两次", c.low) else 1)
+    if re.search(
+        r"\b(?:everything|all(?: of it| the (?:edits|changes))?|start over|from scratch)\b|全部|所有|重新开始|从头",
+        c.low,
+    ):
+        steps = 20
     n = re.search(r"(\d{1,2})\s*(?:steps|edits|changes|步)", c.low)
     if n:
         steps = int(n.group(1))
@@ -179,8 +184,8 @@ _TARGET = w(
     r"\bcap (?:it )?at\b|\bunder\b|\bmax(?:imum)?\b|\bno (?:longer|more) than\b|\bat most\b|\blong\b|\blength\b|"
     r"\bduration\b|剪成|剪到|缩短|控制在|以内|之内|时长|长度|改成|变成|做成|弄成|剪为|最多|不超过"
 )
-_FIRST = w(r"\bfirst\b|\bopening\b|\bbeginning\b|\bstart\b|\bintro\b|\bbegin\b|前\s*$|开头|头")
-_LAST = w(r"\blast\b|\bfinal\b|\bending\b|\bend\b|\boutro\b|最后|末尾|结尾|后\s*$|最后面|尾")
+_FIRST = w(r"\bfirst\b|\bopening\b|\bbeginning\b|\bstart\b|\bintro\b|\bbegin\b|前面?\s*$|开头|头")
+_LAST = w(r"\blast\b|\bfinal\b|\bending\b|\bend\b|\boutro\b|最后|末尾|结尾|后面?\s*$|最后面|尾")
 _FROM_END = w(
     r"^\s*(?:off|from|at|of)\s+(?:the\s+)?(?:very\s+)?(?:end|ending|back|tail|outro)\b|^\s*(?:in\s+)?the end"
 )
@@ -192,9 +197,13 @@ _ONWARDS = w(
 )
 _BEFORE = w(r"^\s*(?:之前|以前|前面|前的)")
 _AFTER_WORD = w(
-    r"\b(?:after|past|beyond|from|starting at|starting from|start (?:it |the video )?(?:at|from)|begin (?:it )?(?:at|from))\s*$|从\s*(?:第\s*)?$"
+    r"\b(?:after|past|beyond|from|starting at|starting from|start (?:it |the video )?(?:at|from)|begin (?:it )?(?:at|from))"
+    r"\s*(?:the\s*)?$|从\s*(?:第\s*)?$"
 )
-_BEFORE_WORD = w(r"\b(?:before|until|till|up to)\s*$")
+_BEFORE_WORD = w(
+    r"\b(?:before|until|till|up to|up until)\s*(?:the\s*)?$"
+    r"|\b(?:end|stop|finish|cut off|cut it off|ends?)\s*(?:it|the video|the clip|this)?\s*(?:at|by|after)\s*(?:the\s*)?$"
+)
 _RANGE_SEP = w(r"\s*(?:-|–|—|~|to|until|till|through|thru|and|到|至|－|-->)\s*(?:第\s*)?")
 
 
@@ -258,6 +267,20 @@ def _trim(c: Clause, m: re.Match[str]) -> Result:
         return None
     total = c.total
     ts = c.times()
+    ends = [t for t in ts if t.explicit]
+    if (
+        ends
+        and total
+        and re.search(
+            r"掐头去尾|头尾|首尾|两头|\bboth ends\b|\beach end\b|\b(?:start|beginning) and (?:the )?end\b",
+            c.low,
+        )
+    ):
+        secs = ends[0].seconds  # "掐头去尾各2秒", "2 s off both ends": two cuts, the end's first
+        return [
+            Op("cut_range", {"start": _r(max(0.0, total - secs)), "end": _r(total)}),
+            Op("cut_range", {"start": 0.0, "end": _r(secs)}),
+        ]
     frac = slots.fraction(c.low)
     rng = _range(c, ts)
     if rng is not None:
@@ -415,6 +438,7 @@ def _level(c: Clause) -> float | None:
     return p if p is not None else slots.fraction_number(c.low)
 
 
+_MUSIC_WORDS = w(r"\bmusic\b|\bbgm\b|\bsoundtrack\b|\bsong\b|背景音乐|配乐|音乐|背景乐")
 _VOLUME_WORDS = w(
     r"\d{1,4}(?:\.\d{1,3})?\s?%|\bvolume\b|音量|\blouder\b|\bquieter\b|\bsofter\b|调大|调小|大一点|小一点|大声|小声"
 )
@@ -463,6 +487,13 @@ def _unmute(c: Clause, m: re.Match[str]) -> Result:
 
 def _volume(c: Clause, m: re.Match[str]) -> Result:
     vol = _level(c)
+    if (
+        vol is not None
+        and _MUSIC_WORDS.search(c.whole)
+        and not re.search(r"原声|original|clip|video|视频", c.low)
+    ):
+        c.claim_all(w(r"\d{1,4}(?:\.\d{1,3})?\s?%"))
+        return Op("music_volume", {"volume": _r(_clamp(vol, 0.0, 4.0))})  # "add music, volume 20%"
     down = re.search(r"quieter|softer|\bdown\b|\blower\b|调小|小声|小一点|小点|降低|减小", c.low)
     if vol is not None and re.search(
         r"\bby\s*\d|louder|quieter|softer|调大|调小|大一点|小一点|提高|降低", c.low
@@ -521,6 +552,12 @@ def _speed(c: Clause, m: re.Match[str]) -> Result:
     if p := slots.percent(low):
         c.claim_all(w(r"\d{1,4}(?:\.\d{1,3})?\s?%"))
         return Op("speed", {"factor": _r(_clamp(p, 0.25, 4.0))})
+    times = re.search(
+        r"(\d{1,2}(?:\.\d{1,3})?)\s*(?:times|x)\s*(?:faster|quicker|as fast|slower|as slow)", low
+    )
+    if times:
+        v = float(times.group(1))
+        return Op("speed", {"factor": _r(_clamp(1 / v if slow else v, 0.25, 4.0))}) if v > 0 else None
     if re.search(r"\bslow[- ]?mo(?:tion)?\b|慢动作|慢镜头", low):
         return Op("speed", {"factor": 0.5})
     if re.search(r"\btime-?lapse\b|延时", low):
@@ -528,10 +565,15 @@ def _speed(c: Clause, m: re.Match[str]) -> Result:
     if re.search(r"\bnormal speed\b|\breal ?time\b|\boriginal speed\b|正常速度|原速|恢复速度", low):
         return Op("speed", {"factor": 1.0})
     bit = bool(re.search(r"\b(?:a (?:little )?bit|slightly|a little|a tad)\b|一点|一些|稍微|有点|点", low))
+    lot = bool(re.search(r"\b(?:a lot|lots|way|much|really|super)\b|很多|非常|超级|大幅", low))
     if slow:
-        return Op("speed", {"factor": _r(_clamp(c.speed * (0.8 if bit else 0.75), 0.25, 4.0))})
+        return Op(
+            "speed", {"factor": _r(_clamp(c.speed * (0.8 if bit else 0.5 if lot else 0.75), 0.25, 4.0))}
+        )
     if re.search(r"\bfast|\bspeed|\bquick|\bup\b|快|加速", low):
-        return Op("speed", {"factor": _r(_clamp(c.speed * (1.25 if bit else 1.5), 0.25, 4.0))})
+        return Op(
+            "speed", {"factor": _r(_clamp(c.speed * (1.25 if bit else 2.0 if lot else 1.5), 0.25, 4.0))}
+        )
     n = re.search(r"(\d{1,2}(?:\.\d{1,3})?)", low)
     if n:
         return Op("speed", {"factor": _r(_clamp(float(n.group(1)), 0.25, 4.0))})
@@ -597,14 +639,15 @@ def _aspect(c: Clause, m: re.Match[str]) -> Result:
     if a is not None:
         aspect, s, e = a
         c.claim(s, e)
+    elif re.search(
+        r"\bshorts\b|\breels?\b|\bstor(?:y|ies)\b|\btik ?tok\b|\bvertical\b|\bportrait\b|竖|抖音|快手|小红书|视频号",
+        c.low,
+    ):
+        aspect = "9:16"  # before "youtube": YouTube Shorts are vertical
+    elif re.search(r"square|方|feed|post", c.low):
+        aspect = "1:1"
     else:
-        word = m.group(0).lower()
-        if re.search(r"square|方|feed|post", word):
-            aspect = "1:1"
-        elif re.search(r"landscape|horizontal|wide|youtube|横|宽|b站", word):
-            aspect = "16:9"
-        else:
-            aspect = "9:16"
+        aspect = "16:9"
     fit = "blur" if _FIT_BLUR.search(c.whole) else "crop"
     return Op("set_aspect", {"aspect": aspect, "fit": fit})
 
@@ -612,7 +655,7 @@ def _aspect(c: Clause, m: re.Match[str]) -> Result:
 LOOKS = (
     (
         "bw",
-        r"\bblack (?:and|&|n) white\b|\bb ?& ?w\b|\bb/w\b|\bbw\b|\bgr[ae]y ?scale\b|\bmonochrome\b|\bmono\b|\bno colou?rs?\b|\bcolou?rless\b|\bnoir\b|黑白|灰度|去色",
+        r"\bblack (?:and|&|n) white\b|\bb ?& ?w\b|\bb/w\b|\bbw\b|\bgr[ae]y ?scale\b|\bmonochrome\b|\bmono\b|\bno colou?rs?\b|\bcolou?rless\b|\bnoir\b|黑白|灰度|去色|灰色|灰调",
     ),
     ("sepia", r"\bsepia\b|怀旧|老照片|棕褐"),
     (
@@ -762,9 +805,11 @@ _HEIGHTS = {
 
 
 def _resolution(c: Clause, m: re.Match[str]) -> Result:
-    n = re.search(r"(?<!\d)(\d{3,4})\s?p\b|(?<!\d)(\d{3,4})\s?[pP]", c.low)
+    n = re.search(
+        r"(?<!\d)(\d{3,4})\s?p\b|(?<!\d)(\d{3,4})\s?[pP]|(?:resolution|分辨率)\D{0,6}(\d{3,4})(?!\d)", c.low
+    )
     if n:
-        h = int(n.group(1) or n.group(2))
+        h = int(n.group(1) or n.group(2) or n.group(3))
         c.claim(n.start(), n.end())
     else:
         word = next(
@@ -1134,7 +1179,7 @@ EDITS: tuple[Edit, ...] = (
     Edit(
         "speed",
         w(
-            r"\bspeed\b|\bfaster\b|\bslower\b|\bfast\b|放慢|变慢|调慢|放快|变快|调快|\bslow[- ]?mo(?:tion)?\b|\btime-?lapse\b|\bspeed (?:it )?up\b|\bslow (?:it |this |the video )?down\b|\bfast[- ]?forward\b|\bquicker\b|\bspeedup\b|\bslow\b|\d\s?x\b|\bx\s?\d|加速|减速|慢放|快放|慢动作|倍速|快进|快一点|慢一点|快点|慢点|再快|再慢|速度|延时|\d\s?倍(?!.{0,3}(?:大|放大|音量))|慢镜头"
+            r"\bspeed\b|\bfaster\b|\bslower\b|\bfast\b|慢速|快速|放慢|变慢|调慢|放快|变快|调快|\bslow[- ]?mo(?:tion)?\b|\btime-?lapse\b|\bspeed (?:it )?up\b|\bslow (?:it |this |the video )?down\b|\bfast[- ]?forward\b|\bquicker\b|\bspeedup\b|\bslow\b|\d\s?x\b|\bx\s?\d|加速|减速|慢放|快放|慢动作|倍速|快进|快一点|慢一点|快点|慢点|再快|再慢|速度|延时|\d\s?倍(?!.{0,3}(?:大|放大|音量))|慢镜头"
         ),
         _speed,
         "2x speed",
@@ -1145,7 +1190,7 @@ EDITS: tuple[Edit, ...] = (
     Edit(
         "reverse",
         w(
-            r"\breverse\b|\breversed\b|\bbackwards?\b|\bin reverse\b|\brewind (?:effect|it)\b|\bplay it back ?wards\b|倒放|倒着放|倒序|反向播放|倒播|倒过来放|回放效果"
+            r"\breverse\b|\breversed\b|\bbackwards?\b|\bin reverse\b|\brewind (?:effect|it)\b|\bplay it back ?wards\b|倒放|倒着放|倒着播|倒序|反向播放|倒播|倒过来放|回放效果"
         ),
         _reverse,
         "reverse the video",
@@ -1178,7 +1223,7 @@ EDITS: tuple[Edit, ...] = (
     Edit(
         "join",
         w(
-            r"\bjoin\b|\bmerge\b|\bcombine\b|\bconcat(?:enate)?\b|\bstitch\b|\bput (?:them|the clips|it all|everything) together\b|\ball (?:the )?clips\b|合并|拼接|连接起来|串起来|合成一个|接在一起|连起来|拼在一起|合在一起"
+            r"\bjoin\b|\bmerge\b|\bcombine\b|\bconcat(?:enate)?\b|\bstitch\b|\bput (?:them|the clips|it all|everything) together\b|\ball (?:the )?clips\b|合并|拼接|连接起来|串起来|合成一个|接在一起|连起来|拼在一起|合在一起|合起来|放一起|拼一起"
         ),
         _join,
         "join the clips",
@@ -1230,7 +1275,7 @@ EDITS: tuple[Edit, ...] = (
     Edit(
         "rotate",
         w(
-            r"\brotat|\bturn (?:it |the video )?(?:90|180|270|sideways|upside[- ]?down|left|right|clockwise)|\bupside[- ]?down\b|\bsideways\b|\bclockwise\b|旋转|转90|转180|转270|转一下|倒过来|颠倒|顺时针|逆时针|转个方向"
+            r"\brotat|\bturn (?:it |the video )?(?:90|180|270|sideways|upside[- ]?down|left|right|clockwise)|\bupside[- ]?down\b|\bsideways\b|\bclockwise\b|旋转|转90|转180|转270|(?<!翻)转一下|倒过来|颠倒|顺时针|逆时针|转个方向"
         ),
         _rotate,
         "rotate it 90 degrees",

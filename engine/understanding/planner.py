@@ -123,7 +123,9 @@ def _read(c: Clause, offset: int) -> list[tuple[int, Result]]:
         if not m:
             continue
         r = edit.build(c, m)
-        if r is not None:
+        if isinstance(r, list):
+            found.extend((offset + m.start(), op) for op in r)
+        elif r is not None:
             found.append((offset + m.start(), r))
             if isinstance(r, Op) and r.name == "undo":
                 return found
@@ -253,6 +255,10 @@ def _plan(
             continue
         if ops and r == ops[-1]:
             continue  # said twice ("too dark, brighten it up")
+        added = next((i for i, op in enumerate(ops) if op.name == "add_music"), None)
+        if r.name == "music_volume" and added is not None:  # "add music, volume 20%": one edit
+            ops[added] = Op("add_music", {**ops[added].args, **r.args})
+            continue
         if (
             ops
             and r.name == ops[-1].name

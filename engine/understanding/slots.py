@@ -70,6 +70,7 @@ _TIME = re.compile(
     rf"(?P<clock>(?<![\d.:])\d{{1,3}}:\d{{2}}(?::\d{{2}})?(?:\.\d{{1,3}})?(?![\d:]))"
     rf"|(?P<half_a>\bhalf an? (?:minute|min|hour)\b)"
     rf"|(?P<a_unit>\b(?:a|an|one) (?P<a_u>minute|min|hour|second|sec)\b(?P<a_half> and a half)?)"
+    rf"|(?:(?<=first )|(?<=last )|(?<=final ))(?P<o_u>second|minute)\b"
     rf"|(?P<num>(?<![\d.])(?:{_NUM}|半))(?P<half_pre> and a half| and half)?\s?-?\s?(?P<unit>{_UNIT})(?![a-z])"
     rf"(?P<half> and a half|半)?"
     rf"(?:\s?(?:and\s)?(?P<num2>\d{{1,3}}(?:\.\d{{1,3}})?)(?![\d.:])\s?(?P<unit2>seconds?|secs?|s|秒钟|秒)?(?![a-z]))?"
@@ -109,6 +110,8 @@ def times(s: str) -> list[Time]:
             explicit = True
         elif m.group("half_a"):
             secs, explicit = 0.5 * _unit_seconds(m.group("half_a").split()[-1]), True
+        elif m.group("o_u"):  # "the first second", "the last minute"
+            secs, explicit = _unit_seconds(m.group("o_u")), True
         elif m.group("a_unit"):
             secs = _unit_seconds(m.group("a_u")) * (1.5 if m.group("a_half") else 1.0)
             explicit = True
