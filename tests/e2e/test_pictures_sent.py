@@ -190,3 +190,9 @@ async def test_discord_upload_shows_the_contact_sheet_in_the_reply(
         assert sheet["content_type"] == "image/jpeg" and sheet["width"] == 1280
         async with httpx.AsyncClient() as http:
             assert first_cell_is_red((await http.get(sheet["url"])).content)
+
+        status = dc.invoke_slash("status")  # the deferred "thinking…" response becomes the picture
+        await dc.wait_for(lambda: (dc.interaction(status).original or {}).get("attachments"), timeout=15)
+        original = dc.interaction(status).original
+        assert str(original["content"]).startswith("Timeline (1 track)")
+        assert original["attachments"][0]["filename"] == "timeline.jpg"
