@@ -95,6 +95,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "lang_set": {"en": "Language: English.", "zh": "语言：中文。"},
     "lang_unknown": {"en": "Say /lang en or /lang zh.", "zh": "请输入 /lang en 或 /lang zh。"},
     "new_session": {"en": "Fresh start: a new, empty timeline.", "zh": "已重新开始：新的空白时间线。"},
+    "fresh_from_files": {"en": "Starting a fresh timeline from {names}.", "zh": "用 {names} 开始新的时间线。"},
     "unknown_command": {"en": "I don't know the command /{command}.", "zh": "没有 /{command} 这个命令。"},
     "url_not_http": {"en": "I can only fetch http:// or https:// links. Send the file itself, or a public web link.",
                      "zh": "只能获取 http:// 或 https:// 链接。请直接发送文件，或发送公开的网页链接。"},

@@ -84,8 +84,10 @@ class Commands:
             if not args and not incoming.attachments:
                 await ctx.reply(target, say(lang, "empty_message"))
                 return
+            # a file given with /edit is the footage to edit: the upload starts a fresh timeline from it
             kind = Route.UPLOAD if incoming.attachments else Route.CHAT
             await self.queue.enqueue(conv, Operation(kind, Incoming(target, args, attachments=incoming.attachments,
+                                                                    command="edit" if incoming.attachments else None,
                                                                     locale=incoming.locale)))
         else:
             name = command if len(command) <= 32 else command[:32] + "…"

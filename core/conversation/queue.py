@@ -13,6 +13,7 @@ import logging
 
 from core.i18n import say
 from core.nemo.errors import NemoError, SessionNotFound
+from core.nemo.upload import safe_filename
 from core.ports import Button, Target
 from core.routing import Route
 from core.status import StatusMessage
@@ -143,6 +144,10 @@ class OperationQueue:
                 await nemo.new_session()
                 await status.finish(say(lang, "new_session"), ctx.main_buttons(lang, owner))
             elif op.kind is Route.UPLOAD:
+                if incoming.command == "edit":  # /edit with a video: that video is what gets edited
+                    await nemo.new_session()
+                    names = ", ".join(safe_filename(a.filename) for a in incoming.attachments)
+                    await ctx.reply(incoming.target, say(lang, "fresh_from_files", names=names[:200]))
                 await self.uploads.run(conv, nemo, incoming, status, lang)
             elif op.kind is Route.EXPORT:
                 await self.exports.run(conv, nemo, incoming, status, lang)

@@ -297,3 +297,19 @@ async def test_the_allowlist_refuses_others_ephemerally_in_their_language(
         record = dc.interaction(iid)
         assert record.ephemeral and content(record.original) == say("zh", "discord_not_allowed")
         assert not nemo.requests
+
+
+async def test_edit_with_a_video_starts_a_fresh_timeline_from_it(
+    settings: Settings, dc: FakeDiscord, nemo: FakeNemo
+) -> None:
+    nemo.script_chat(ToolCall("edit_multitrack", {"op": "cut"}), Text("Cut the pauses."))
+    async with running_bot(with_discord(settings, dc), dc):
+        first = dc.invoke_slash("upload", {"video": dc.attachment(CLIP, "first.mp4")})
+        await dc.wait_for(final(dc, first, "Uploaded first.mp4"), timeout=15)
+        edit = dc.invoke_slash("edit", {"prompt": "cut the pauses", "video": dc.attachment(CLIP, "second.mp4")})
+        await dc.wait_for(final(dc, edit, "Cut the pauses."), timeout=15)
+        said = [content(m) for m in dc.interaction(edit).followups]
+    assert "Starting a fresh timeline from second.mp4." in said
+    uploads = [r.path for r in nemo.requests if r.path.startswith("/api/upload-video/")]
+    assert len(uploads) == 2 and uploads[0] != uploads[1]   # the second video went to a new, empty session
+    assert len(nemo.sessions) == 2

@@ -11,11 +11,11 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from bots.app import running_core
 from bots.console.app import run_console
 from bots.telegram.app import running_bot
-from bots.app import running_core
-from core.sizes import MB
 from core.settings import BotSettings, Settings, TelegramSettings
+from core.sizes import MB
 from engine.probe import probe
 from engine.sample import make_sample_clip
 from tests.fakes.telegram import FakeTelegram
