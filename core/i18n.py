@@ -88,6 +88,15 @@ TEXTS: dict[str, dict[str, str]] = {
     "export_started": {"en": "Rendering your video…", "zh": "正在渲染视频…"},
     "export_done": {"en": "🎬 Your video is ready: {url}", "zh": "🎬 视频已完成：{url}"},
     "export_done_size": {"en": "🎬 Your video is ready ({size}): {url}", "zh": "🎬 视频已完成（{size}）：{url}"},
+    "export_ready": {"en": "🎬 Your video is ready.", "zh": "🎬 视频已完成。"},
+    "export_ready_size": {"en": "🎬 Your video is ready ({size}).", "zh": "🎬 视频已完成（{size}）。"},
+    "export_too_big": {"en": "🎬 Your video is ready, but at {size} it is over the {limit} I can send here, and it "
+                             "has no public link. Press “{button}” for a version re-encoded to fit.",
+                       "zh": "🎬 视频已完成，但它有{size}，超过了这里可发送的{limit}，而且没有公开链接。"
+                             "点“{button}”获取重新压缩到限额内的版本。"},
+    "links_howto": {"en": "(Links to videos appear here once the bot's operator sets a public address for them: "
+                          "NEMOBOT_ENGINE_PUBLIC_BASE_URL, see the README.)",
+                    "zh": "（机器人管理员设置视频的公开地址后，这里会显示视频链接：NEMOBOT_ENGINE_PUBLIC_BASE_URL，见 README。）"},
     "mode_set": {"en": "Mode: {mode}.", "zh": "模式：{mode}。"},
     "mode_list": {"en": "Mode: {mode}. Choose one: {modes}.", "zh": "当前模式：{mode}。可选：{modes}。"},
     "mode_unknown": {"en": "I don't know the mode “{mode}”. Choose one: {modes}.",
@@ -134,6 +143,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "button_credits": {"en": "Credits", "zh": "积分"},
     "button_cancel": {"en": "Cancel", "zh": "取消"},
     "button_open": {"en": "Open video", "zh": "打开视频"},
+    "button_smaller": {"en": "Smaller version", "zh": "较小的版本"},
     "gui_export_hint": {"en": "say “export” (or press Export)", "zh": "说“导出”（或点“导出”按钮）"},
     "gui_drag_hint": {"en": "tell me the change in words", "zh": "用文字告诉我要改什么"},
     "gui_click_hint": {"en": "say “{action}”", "zh": "发送“{action}”"},

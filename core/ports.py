@@ -135,9 +135,13 @@ RESULT_KINDS = {"gif": "animation", "mp3": "audio", "jpg": "photo", "jpeg": "pho
 
 
 class ChatPort(Protocol):
-    """What a surface does for the core. Calls may raise; the core logs and goes on."""
+    """What a surface does for the core. Calls may raise; the core logs and goes on.
+
+    ``local``: its people read on this machine, so loopback and private links open for them (the
+    console); for a chat platform only links to public hosts do."""
 
     platform: str
+    local: bool
 
     async def send(self, target: Target, text: str, buttons: Sequence[Button] = ()) -> MessageRef:
         """Send a new message."""
@@ -148,8 +152,15 @@ class ChatPort(Protocol):
         that now holds the text: a surface may move it (Discord past the token's lifetime)."""
         ...
 
-    async def deliver(self, target: Target, text: str, video: Video, buttons: Sequence[Button] = ()) -> None:
-        """Send a finished video: the link always, the file itself where it fits."""
+    async def deliver(self, target: Target, text: str, video: Video | None, buttons: Sequence[Button] = (),
+                      status: MessageRef | None = None) -> None:
+        """Hand over a finished job in as few messages as the surface allows: ``text`` and ``buttons``
+        replace the ``status`` message (or come as a new one), and the file of ``video`` goes with
+        them where it fits. ``video`` is None when only the text is to be shown."""
+        ...
+
+    def upload_limit(self, target: Target) -> int | None:
+        """The largest file in bytes the bot can send to ``target``; None when there is no limit."""
         ...
 
     async def send_picture(self, target: Target, picture: Picture, caption: str = "",

@@ -68,8 +68,9 @@ class RedactingPort:
     async def edit(self, message: MessageRef, text: str, buttons: Sequence[Button] = ()) -> MessageRef:
         return await self.port.edit(message, self.redact(text), buttons)
 
-    async def deliver(self, target: Target, text: str, video: Video, buttons: Sequence[Button] = ()) -> None:
-        await self.port.deliver(target, self.redact(text), video, buttons)
+    async def deliver(self, target: Target, text: str, video: Video | None, buttons: Sequence[Button] = (),
+                      status: MessageRef | None = None) -> None:
+        await self.port.deliver(target, self.redact(text), video, buttons, status)
 
     async def send_picture(self, target: Target, picture: Picture, caption: str = "",
                            buttons: Sequence[Button] = ()) -> MessageRef:

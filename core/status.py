@@ -79,6 +79,10 @@ class StatusMessage:
         if action:
             self.action = action
 
+    async def refresh(self) -> None:
+        """Show the current text now instead of at the next tick (a first sign of progress)."""
+        await self._show(self.text(), self.buttons)
+
     async def _tick(self) -> None:
         next_action = 0.0
         while True:

@@ -27,10 +27,11 @@ class Shown:
 
 class RecordingPort:
     platform = "test"
+    local = True  # like the console: links on this machine open for whoever reads it
 
     def __init__(self) -> None:
         self.messages: list[Shown] = []
-        self.deliveries: list[tuple[Target, str, Video]] = []
+        self.deliveries: list[tuple[Target, str, Video | None]] = []
         self.notices: list[str] = []
         self._ids = itertools.count(1)
         self.changed = asyncio.Event()
@@ -42,7 +43,10 @@ class RecordingPort:
         return message
 
     async def edit(self, message: MessageRef, text: str, buttons: Sequence[Button] = ()) -> MessageRef:
-        shown = next(m for m in self.messages if m.id == message.id)
+        shown = next((m for m in self.messages if m.id == message.id), None)
+        if shown is None:  # sent before a restart, by the port of the previous run
+            shown = Shown(message.id, message.target, [])
+            self.messages.append(shown)
         shown.texts.append(text)
         shown.buttons = list(buttons)
         self.changed.set()
@@ -59,9 +63,17 @@ class RecordingPort:
         """Every picture sent, in order."""
         return [m.picture for m in self.messages if m.picture is not None]
 
-    async def deliver(self, target: Target, text: str, video: Video, buttons: Sequence[Button] = ()) -> None:
+    async def deliver(self, target: Target, text: str, video: Video | None, buttons: Sequence[Button] = (),
+                      status: MessageRef | None = None) -> None:
+        if status is not None:
+            await self.edit(status, text, buttons)
+        else:
+            await self.send(target, text, buttons)
         self.deliveries.append((target, text, video))
         self.changed.set()
+
+    def upload_limit(self, target: Target) -> int | None:
+        return None
 
     async def working(self, target: Target, action: str) -> None:
         return None

@@ -18,6 +18,7 @@ class ConsolePort:
     """On a terminal the status line is rewritten in place; in a pipe each new text is a line."""
 
     platform = PLATFORM
+    local = True  # the person reads on this machine: the engine's loopback links open
 
     def __init__(self, out: TextIO, *, tty: bool = False, pictures: Path | None = None) -> None:
         self.out = out
@@ -60,7 +61,12 @@ class ConsolePort:
             self._write(self._render(text, buttons), message.id if self.tty and text.startswith("⏳") else None)
         return message
 
-    async def deliver(self, target: Target, text: str, video: Video, buttons: Sequence[Button] = ()) -> None:
+    async def deliver(self, target: Target, text: str, video: Video | None, buttons: Sequence[Button] = (),
+                      status: MessageRef | None = None) -> None:
+        """The result in place of the status line (the file stays where the link points)."""
+        if status is not None:
+            await self.edit(status, text, buttons)
+            return
         if self.tty and self._live is not None:
             self.out.write("\n")
             self._live = None
@@ -78,6 +84,9 @@ class ConsolePort:
         text = f"{caption}\n🖼 {path}" if caption else f"🖼 {path}"
         self._write(self._render(text, buttons))
         return message
+
+    def upload_limit(self, target: Target) -> int | None:
+        return None
 
     async def working(self, target: Target, action: str) -> None:
         return None

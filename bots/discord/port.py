@@ -123,6 +123,7 @@ class DiscordPort:
     """What the core asks of Discord; one per client."""
 
     platform = PLATFORM
+    local = False  # people read on their own devices: only links to public hosts open
 
     def __init__(self, client: discord.Client, core: Core, settings: DiscordSettings) -> None:
         self.client = client
@@ -210,13 +211,18 @@ class DiscordPort:
                 return await self._post(target, content, view)
         raise ValueError(f"not a Discord message reference: {kind!r}")
 
-    async def deliver(self, target: Target, text: str, video: Video, buttons: Sequence[Button] = ()) -> None:
-        """The link always (in the text and a link button); the MP4 attached when it fits."""
+    def upload_limit(self, target: Target) -> int | None:
+        return upload_limit(target)
+
+    async def deliver(self, target: Target, text: str, video: Video | None, buttons: Sequence[Button] = (),
+                      status: MessageRef | None = None) -> None:
+        """The result text (and buttons) in place of the status message, the MP4 after it when it
+        fits; with no status message, both in one message."""
         view = build_view(buttons)
         limit = upload_limit(target)
         path: Path | None = None
         too_big = False
-        if self.attach_video and video.url:
+        if video is not None and self.attach_video and video.url:
             if video.size is not None and video.size > limit:
                 too_big = True
             else:
@@ -229,10 +235,15 @@ class DiscordPort:
             lang = await self._language(target)
             text = f"{text}\n{say(lang, 'discord_link_only', limit=_mb(limit))}"
         content = fit(text)
-        filename = PurePosixPath(urlparse(video.url).path).name or "video.mp4"
-        poster = video.poster
-        link_only = (picture_file(poster), poster_embed(poster, filename, video.url)) if poster else (None, None)
+        filename = (PurePosixPath(urlparse(video.url).path).name if video is not None else "") or "video.mp4"
+        poster = video.poster if video is not None else None
+        link_only = (picture_file(poster), poster_embed(poster, filename, video.url)) if poster and video else (None, None)
         try:
+            if status is not None:
+                await self.edit(status, content, buttons)
+                if path is None and link_only[0] is None:
+                    return
+                content, view = "", None  # the file (or the poster) follows the result it belongs to
             try:
                 if path is not None:
                     await self._send_result(target, content, view, path_file(path, filename))
@@ -241,8 +252,9 @@ class DiscordPort:
             except discord.HTTPException as exc:
                 if path is None or exc.status != 413:
                     raise
-                log.info("the MP4 did not fit after all (413); sending the link only")
-                await self._send_result(target, content, view, *link_only)
+                log.info("the MP4 did not fit after all (413); the result stands without it")
+                if status is None:
+                    await self._send_result(target, content, view, *link_only)
         finally:
             if path is not None:
                 path.unlink(missing_ok=True)

@@ -48,6 +48,7 @@ class TelegramPort:
     """What the core calls to talk in Telegram chats."""
 
     platform = PLATFORM
+    local = False  # people read on their phones: only links to public hosts open
 
     def __init__(self, bot: Bot, sender: Sender, files: Files, settings: TelegramSettings) -> None:
         # what a user can send: the cloud Bot API lets a bot download 20 MB; a self-hosted server, more
@@ -107,11 +108,15 @@ class TelegramPort:
             await self._send_text(target, part, buttons if index == len(parts) else (), None, reply=False)
         return message
 
-    async def deliver(self, target: Target, text: str, video: Video, buttons: Sequence[Button] = ()) -> None:
-        """The link always (raises if even that fails, so the core tries again); then the MP4
-        itself where it fits. A failed attachment is logged only: the link is already there."""
-        await self.send(target, text, buttons)
-        if not self.settings.attach_video or not video.url:
+    async def deliver(self, target: Target, text: str, video: Video | None, buttons: Sequence[Button] = (),
+                      status: MessageRef | None = None) -> None:
+        """The result text in place of the status message (raises if even that fails, so the core
+        tries again); then the MP4 itself where it fits. A failed attachment is logged only."""
+        if status is not None:
+            await self.edit(status, text, buttons)
+        else:
+            await self.send(target, text, buttons)
+        if video is None or not self.settings.attach_video or not video.url:
             return
         try:
             await self._attach(target, video)
@@ -134,6 +139,9 @@ class TelegramPort:
         if not fits:
             await self._send_text(target, caption, buttons, None, reply=False)
         return MessageRef(target, str(sent.message_id), {"photo": True})
+
+    def upload_limit(self, target: Target) -> int | None:
+        return self.settings.upload_limit_mb * MB
 
     async def working(self, target: Target, action: str) -> None:
         """A chat action, best effort: skipped while the chat's lane is busy (or waiting out a 429)
@@ -180,7 +188,7 @@ class TelegramPort:
                                           send(keyboard(buttons, modes_for=modes_for, with_urls=False)))
 
     async def _attach(self, target: Target, video: Video) -> None:
-        limit = self.settings.upload_limit_mb * MB
+        limit = self.upload_limit(target) or 0
         if video.size is not None and video.size > limit:
             log.info("render of %d bytes is over the %d MB upload limit: link only", video.size,
                      self.settings.upload_limit_mb)

@@ -13,6 +13,7 @@ from core.sizes import megabytes
 from core.skills import find_skill, mode_names, skill_or_default
 
 from .context import Context
+from .delivery import SMALLER
 from .queue import OperationQueue
 from .quick import QuickAnswers
 from .state import Conversation, Operation
@@ -70,9 +71,9 @@ class Commands:
             await self.quick.credits(conv, lang, target)
         elif command == "status":
             await self.quick.status(conv, lang, target)
-        elif command in ("export", "new", "upload"):
-            kind = {"export": Route.EXPORT, "new": Route.CHAT, "upload": Route.UPLOAD}[command]
-            op = Operation(kind, Incoming(target, args, command="new" if command == "new" else None,
+        elif command in ("export", SMALLER, "new", "upload"):
+            kind = {"export": Route.EXPORT, SMALLER: Route.EXPORT, "new": Route.CHAT, "upload": Route.UPLOAD}[command]
+            op = Operation(kind, Incoming(target, args, command=command if command in ("new", SMALLER) else None,
                                           attachments=incoming.attachments, locale=incoming.locale))
             if kind is Route.UPLOAD and not incoming.attachments:
                 refused = link_problem(args) or (None if find_urls(args) else "upload_nothing")

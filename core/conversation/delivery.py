@@ -9,10 +9,11 @@ import time
 from collections.abc import Sequence
 from dataclasses import replace
 
-from core.i18n import elapsed_text, say
+from core.i18n import say
 from core.nemo.errors import NemoError
 from core.nemo.models import RenderStatus
-from core.ports import Button, ChatPort, MessageRef, Target
+from core.ports import Button, ChatPort, MessageRef, Target, Video
+from core.routing import is_public_url
 from core.renders import job_status_message, job_target, render_buttons, video_of
 from core.sizes import MB, megabytes
 from core.status import StatusMessage
@@ -23,6 +24,7 @@ from .context import Context
 log = logging.getLogger(__name__)
 
 PORT_WAIT = 120.0
+SMALLER = "smaller"  # the button action: export again, re-encoded under the surface's upload limit
 
 
 class Delivery:
@@ -49,14 +51,11 @@ class Delivery:
             text = ctx.error_text(error, lang) if error else say(lang, "error_render_failed", detail="?")
             await finish_message(port, target, message, text, [])
             return
-        size = size_text(result.size)
-        key = "export_done_size" if size else "export_done"
-        text = say(lang, key, url=result.url, size=size)
         ctx.metrics.renders.observe(max(time.time() - job.created_at, 0.0))
-        await finish_message(port, target, message, say(lang, "done", elapsed=_ago(job.created_at)), [])
-        video = video_of(result)
-        video = replace(video, poster=await ctx.pictures.poster(video.url, video.duration))
-        await port.deliver(target, text, video, render_buttons(lang, target.user_id, result.url))
+        text, video, buttons = result_message(port, target, lang, result)
+        if video is not None:
+            video = replace(video, poster=await ctx.pictures.poster(video.url, video.duration))
+        await port.deliver(target, text, video, buttons, message)
 
 
 async def finish_message(port: ChatPort, target: Target, message: MessageRef | None, text: str,
@@ -73,11 +72,27 @@ async def finish_message(port: ChatPort, target: Target, message: MessageRef | N
             await port.send(target, text, buttons)
 
 
+def result_message(port: ChatPort, target: Target, lang: str,
+                   result: RenderStatus) -> tuple[str, Video | None, list[Button]]:
+    """What a finished render shows: its link only where it opens for the people of ``port`` (a
+    public host, or any host for a surface on this machine), else the file alone; a file over the
+    surface's limit with no link to open gets the button for a version that fits."""
+    url = result.url or ""
+    size = size_text(result.size)
+    limit = port.upload_limit(target)
+    if port.local or is_public_url(url):
+        text = say(lang, "export_done_size" if size else "export_done", url=url, size=size)
+        return text, video_of(result), render_buttons(lang, target.user_id, url)
+    if limit is not None and result.size is not None and result.size > limit:
+        button = say(lang, "button_smaller")
+        text = say(lang, "export_too_big", size=size, limit=size_text(limit), button=button)
+        buttons = [Button(button, action=SMALLER, owner=target.user_id)]
+        return f"{text}\n{say(lang, 'links_howto')}", None, buttons + render_buttons(lang, target.user_id, None)
+    text = say(lang, "export_ready_size" if size else "export_ready", size=size)
+    return text, video_of(result), render_buttons(lang, target.user_id, None)
+
+
 def size_text(size: int | None) -> str:
     if not size:
         return ""
     return f"{megabytes(size)} MB" if size >= MB else f"{max(size // 1024, 1)} KB"
-
-
-def _ago(created_at: float) -> str:
-    return elapsed_text(max(time.time() - created_at, 0))

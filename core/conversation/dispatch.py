@@ -20,7 +20,7 @@ from core.throttle import RateLimiter
 from .chat import Chat
 from .commands import Commands
 from .context import Context
-from .delivery import Delivery
+from .delivery import SMALLER, Delivery
 from .export import Exports
 from .queue import JOB_LEASE, OperationQueue
 from .quick import QuickAnswers
@@ -30,7 +30,7 @@ from .upload import Uploads, instruction_after_upload
 
 log = logging.getLogger(__name__)
 
-BUTTON_ACTIONS = frozenset({"export", "status", "credits", "cancel", "new", "help", "start"})
+BUTTON_ACTIONS = frozenset({"export", "status", "credits", "cancel", "new", "help", "start", SMALLER})
 
 
 class Core(Context):

@@ -16,10 +16,11 @@ from core.status import StatusMessage
 from core.store.base import RenderJob
 
 from .context import Context
-from .delivery import Delivery
+from .delivery import SMALLER, Delivery
 from .state import Conversation
 
 log = logging.getLogger(__name__)
+SMALLER_SHARE = 0.97  # of the surface's limit a smaller version aims at
 
 
 class Exports:
@@ -42,8 +43,13 @@ class Exports:
         if strip is not None:
             await self.ctx.pictures.show(incoming.target, strip)
         status.set_step(say(lang, "step_rendering", progress=0), "upload_video")
+        max_bytes = None
+        if incoming.command == SMALLER:  # the file did not fit this surface: re-encoded to its limit
+            limit = self.ctx.ports[incoming.target.platform].upload_limit(incoming.target)
+            max_bytes = int(limit * SMALLER_SHARE) if limit else None
         render_id = await nemo.call(
-            lambda t, s: nemo.client.submit_render(t, s, state.draft.raw, skill=nemo.skill), retry_on_new_session=False)
+            lambda t, s: nemo.client.submit_render(t, s, state.draft.raw, skill=nemo.skill, max_bytes=max_bytes),
+            retry_on_new_session=False)
         job = RenderJob(
             id=render_id, conversation=conv.record.key, session_id=conv.record.session_id or "",
             skill=nemo.skill, target=incoming.target.to_json(),
@@ -53,8 +59,14 @@ class Exports:
         await self.renders.add(job)
         conv.render_id = render_id
 
+        shown_progress = False
+
         async def progress(update: RenderStatus) -> None:
+            nonlocal shown_progress
             status.set_step(say(lang, "step_rendering", progress=int(update.progress)))
+            if update.progress >= 1 and not shown_progress:  # the first real percentage: now, not at the next tick
+                shown_progress = True
+                await status.refresh()
             moved = status.message.to_json() if status.message else None
             if moved != job.status_message:  # the surface moved it (Discord, past the token's life)
                 job.status_message = moved

@@ -247,12 +247,17 @@ class NemoClient:
         infos = state.get("video_infos")
         return SessionState(Draft.parse(state.get("draft")), raw=data, video_infos=infos if isinstance(infos, list) else [])
 
-    async def submit_render(self, token: str, session_id: str, draft: Any, *, skill: str, render_id: str | None = None) -> str:
+    async def submit_render(self, token: str, session_id: str, draft: Any, *, skill: str, render_id: str | None = None,
+                            max_bytes: int | None = None) -> str:
+        """Start a render; ``max_bytes`` asks for a file re-encoded to fit (the local engine's
+        ``output.maxBytes``; NEMO's cloud ignores it)."""
         render_id = render_id or f"render_{int(time.time() * 1000)}_{uuid.uuid4().hex[:6]}"
+        output: dict[str, Any] = {"format": "mp4", "quality": "high"}
+        if max_bytes is not None:
+            output["maxBytes"] = int(max_bytes)
         data = await self._call(
             "POST", "/api/render/proxy/lambda", token=token, skill=skill,
-            json_body={"id": render_id, "sessionId": session_id, "draft": draft,
-                       "output": {"format": "mp4", "quality": "high"}},
+            json_body={"id": render_id, "sessionId": session_id, "draft": draft, "output": output},
         )
         if isinstance(data, dict):
             nested = data.get("data")

@@ -87,7 +87,12 @@ def final(dc: FakeDiscord, iid: int, prefix: str) -> Any:
 
 
 def delivered(messages: list[JSON]) -> JSON | None:
-    return next((m for m in messages if "/files/" in content(m)), None)
+    """The message that carries the rendered MP4."""
+    return next((m for m in messages if any(a["filename"].endswith(".mp4") for a in m.get("attachments") or [])),
+                None)
+
+
+READY = "🎬 Your video is ready"
 
 
 async def test_edit_with_a_video_streams_progress_then_export_sends_link_and_file(
@@ -116,11 +121,11 @@ async def test_edit_with_a_video_streams_progress_then_export_sends_link_and_fil
         record = dc.interaction(export)
         assert record.deferred
         assert any("rendering" in content(m) for m in record.original_edits)
-        assert content(record.original).startswith("✅ Done")
+        assert content(record.original).startswith(READY)                  # the status became the result
+        assert "http" not in content(record.original)                       # a loopback link opens nowhere
+        assert not [u for u in link_buttons(record.original) if "/files/" in u]
         result = delivered(record.followups)
-        assert result is not None
-        url = next(u for u in link_buttons(result) if "/files/" in u)
-        assert url in content(result)                                       # the link, in text and a button
+        assert result is not None and len(record.followups) == 1
         files = result["attachments"]
         assert [a["size"] for a in files] == [len(DEFAULT_CONTENT)] and files[0]["filename"].endswith(".mp4")
         assert not [c for c in dc.calls if c.status >= 400]
@@ -139,9 +144,9 @@ async def test_a_job_that_outlives_the_interaction_token_finishes_in_a_bot_messa
             export = dc.invoke_slash("export")
             await dc.wait_for(lambda: delivered(dc.channel_messages()), timeout=20)
             result = delivered(dc.channel_messages())
-            assert result is not None and result["attachments"]          # link and file, with the bot token
+            assert result is not None and result["attachments"]          # the file, with the bot token
             messages = dc.channel_messages()
-            assert any(content(m).startswith("✅ Done") for m in messages)  # the status moved and finished
+            assert any(content(m).startswith(READY) for m in messages)  # the status moved and became the result
             assert content(dc.interaction(export).original) == say("en", "discord_moved")
             assert not dc.interaction(export).followups
             assert not [c for c in dc.calls if c.status >= 400]            # never used an expired token
@@ -206,11 +211,11 @@ async def test_a_render_that_finishes_while_the_bot_is_down_is_delivered_after_a
     async with running_bot(with_discord(settings, dc), dc):  # a new process on the same database
         if token_expired:  # the token is refused: status and result go out with the bot token
             await dc.wait_for(lambda: delivered(dc.channel_messages()), timeout=15)
-            assert any(content(m).startswith("✅ Done") for m in dc.channel_messages())
+            assert any(content(m).startswith(READY) for m in dc.channel_messages())
             assert delivered(dc.channel_messages())["attachments"]  # type: ignore[index]
         else:  # the stored interaction token still works: the same status message, then a follow-up
             await dc.wait_for(lambda: delivered(dc.interaction(export).followups), timeout=15)
-            assert content(dc.interaction(export).original).startswith("✅ Done")
+            assert content(dc.interaction(export).original).startswith(READY)
             assert not dc.channel_messages()
     assert len(nemo.renders) == 1
 
