@@ -159,8 +159,8 @@ class ChatPort(Protocol):
         them where it fits. ``video`` is None when only the text is to be shown."""
         ...
 
-    def upload_limit(self, target: Target) -> int | None:
-        """The largest file in bytes the bot can send to ``target``; None when there is no limit."""
+    def send_limit(self, target: Target) -> int | None:
+        """The largest file in bytes the bot can send to ``target`` (not what it can receive); None: no limit."""
         ...
 
     async def send_picture(self, target: Target, picture: Picture, caption: str = "",

@@ -72,7 +72,7 @@ class RecordingPort:
         self.deliveries.append((target, text, video))
         self.changed.set()
 
-    def upload_limit(self, target: Target) -> int | None:
+    def send_limit(self, target: Target) -> int | None:
         return None
 
     async def working(self, target: Target, action: str) -> None:

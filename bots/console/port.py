@@ -85,7 +85,7 @@ class ConsolePort:
         self._write(self._render(text, buttons))
         return message
 
-    def upload_limit(self, target: Target) -> int | None:
+    def send_limit(self, target: Target) -> int | None:
         return None
 
     async def working(self, target: Target, action: str) -> None:

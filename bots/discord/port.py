@@ -211,7 +211,7 @@ class DiscordPort:
                 return await self._post(target, content, view)
         raise ValueError(f"not a Discord message reference: {kind!r}")
 
-    def upload_limit(self, target: Target) -> int | None:
+    def send_limit(self, target: Target) -> int | None:
         return upload_limit(target)
 
     async def deliver(self, target: Target, text: str, video: Video | None, buttons: Sequence[Button] = (),

@@ -140,7 +140,7 @@ class TelegramPort:
             await self._send_text(target, caption, buttons, None, reply=False)
         return MessageRef(target, str(sent.message_id), {"photo": True})
 
-    def upload_limit(self, target: Target) -> int | None:
+    def send_limit(self, target: Target) -> int | None:
         return self.settings.upload_limit_mb * MB
 
     async def working(self, target: Target, action: str) -> None:
@@ -188,7 +188,7 @@ class TelegramPort:
                                           send(keyboard(buttons, modes_for=modes_for, with_urls=False)))
 
     async def _attach(self, target: Target, video: Video) -> None:
-        limit = self.upload_limit(target) or 0
+        limit = self.send_limit(target) or 0
         if video.size is not None and video.size > limit:
             log.info("render of %d bytes is over the %d MB upload limit: link only", video.size,
                      self.settings.upload_limit_mb)

@@ -79,7 +79,7 @@ def result_message(port: ChatPort, target: Target, lang: str,
     surface's limit with no link to open gets the button for a version that fits."""
     url = result.url or ""
     size = size_text(result.size)
-    limit = port.upload_limit(target)
+    limit = port.send_limit(target)
     if port.local or is_public_url(url):
         text = say(lang, "export_done_size" if size else "export_done", url=url, size=size)
         return text, video_of(result), render_buttons(lang, target.user_id, url)

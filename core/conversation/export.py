@@ -45,7 +45,7 @@ class Exports:
         status.set_step(say(lang, "step_rendering", progress=0), "upload_video")
         max_bytes = None
         if incoming.command == SMALLER:  # the file did not fit this surface: re-encoded to its limit
-            limit = self.ctx.ports[incoming.target.platform].upload_limit(incoming.target)
+            limit = self.ctx.ports[incoming.target.platform].send_limit(incoming.target)
             max_bytes = int(limit * SMALLER_SHARE) if limit else None
         render_id = await nemo.call(
             lambda t, s: nemo.client.submit_render(t, s, state.draft.raw, skill=nemo.skill, max_bytes=max_bytes),
