@@ -1,13 +1,13 @@
 """The built-in engine alone under N conversations at once, driven through the real NEMO client over HTTP.
 
 Each conversation: an anonymous token, a session, an upload of a short generated clip, one edit
-("make it 9:16 and add the title …", a streamed chat), and an export (submit, then poll the render
-status at the bot's default cadence until it ends). The engine runs in this process with its default
-settings on a loopback port.
+("make it 9:16 and add the title …", a streamed chat), and an export (submit, then follow the render
+as the bot does: held status requests where the engine offers them, else polls at the bot's default
+cadence). The engine runs in this process with its default settings on a loopback port.
 
 Printed: failed flows (goal 0) with their first reasons, p50/p99 of each step, and the whole run's
 wall time. The export step is measured two ways: until the engine marked the render completed (read
-from its own record, so the poll cadence does not hide the render time) and until the client saw it.
+from its own record) and until the client saw it.
 
     python bench/engine_load.py [--conversations 100] [--clip-seconds 2]
 """
@@ -91,9 +91,10 @@ async def _conversation(
         started = time.perf_counter()
         rid = await client.submit_render(tok, sid, state.draft.raw, skill=SKILL)
         status = await client.render_status(tok, rid, skill=SKILL)
-        while not status.final:  # as the bot polls: at once, then at its cadence
-            await asyncio.sleep(poll)
-            status = await client.render_status(tok, rid, skill=SKILL)
+        while not status.final:  # as the bot follows it: a held request where offered, else its cadence
+            if status.wait_max <= 0:
+                await asyncio.sleep(poll)
+            status = await client.render_status(tok, rid, skill=SKILL, seen=status)
         out.latency["export_seen"].append(time.perf_counter() - started)
         if status.status != "completed" or not status.url:
             raise RuntimeError(f"render {status.status}: {status.error}")
