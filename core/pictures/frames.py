@@ -55,15 +55,21 @@ class FramesUnavailable(RuntimeError):
     """No ffmpeg, or ffmpeg could not read the media: pictures fall back to labelled blocks."""
 
 
+def _protocols(source: str) -> list[str]:
+    """A link is read over the web only (never a local file or another protocol it points to)."""
+    remote = source.startswith(("http://", "https://"))
+    return ["-protocol_whitelist", "http,https,tcp,tls,crypto" if remote else "file"]
+
+
 def grab_args(ffmpeg: str, wanted: Sequence[FrameAt], out_dir: Path,
               loudness_of: str | None = None) -> list[str]:
     """The ffmpeg command line for one grab (pure, for tests and the bench)."""
     args = [ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", "-y"]
     for want in wanted:
-        args += ["-skip_frame", "nokey", "-noaccurate_seek", "-ss", f"{max(want.seconds, 0.0):.3f}",
-                 "-i", want.source]
+        args += [*_protocols(want.source), "-skip_frame", "nokey", "-noaccurate_seek",
+                 "-ss", f"{max(want.seconds, 0.0):.3f}", "-i", want.source]
     if loudness_of is not None:
-        args += ["-vn", "-i", loudness_of]
+        args += [*_protocols(loudness_of), "-vn", "-i", loudness_of]
     chains = []
     for i, want in enumerate(wanted):
         w, h = want.box

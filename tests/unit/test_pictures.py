@@ -17,7 +17,7 @@ from core.pictures.draw import AUDIO_BAND, CUT, INK, MAX_BYTES, PANEL, SPEED, TI
 from core.pictures.sheet import COLUMNS, HEADER, frame_times
 from core.pictures.strip import picked_moments
 from core.pictures.timeline import timeline_picture
-from core.ports import Picture
+from core.ports import Picture, Target
 from tests.clips import BLUE, GREEN, RED, color_clip, near
 
 TELEGRAM_PHOTO_SIDES = 10000  # sendPhoto: width + height at most this, ratio at most 20
@@ -258,6 +258,32 @@ async def test_poster_frame_fits_telegrams_thumbnail(clip: Path) -> None:
     assert max(image.size) <= TELEGRAM_THUMBNAIL_SIDE and len(picture.data) < 200 * 1024
     assert near(image.getpixel((image.width // 2, image.height // 2)), GREEN)  # a third of 6 s: green begins
     assert await PictureMaker().poster(str(clip)) is not None  # the duration found by probing
+
+
+def test_a_link_is_read_over_the_web_only(tmp_path: Path) -> None:
+    from core.pictures.frames import FrameAt, grab_args
+
+    args = grab_args("ffmpeg", [FrameAt("https://cdn.example/a.mp4", 1.0, (160, 90)),
+                                FrameAt(str(tmp_path / "b.mp4"), 1.0, (160, 90))], tmp_path)
+    whitelists = [args[i + 1] for i, a in enumerate(args) if a == "-protocol_whitelist"]
+    assert whitelists == ["http,https,tcp,tls,crypto", "file"]
+
+
+async def test_a_caption_passes_the_redactor() -> None:
+    from core.secrets import RedactingPort, Redactor
+    from tests.recording import RecordingPort
+
+    recording = RecordingPort()
+    port = RedactingPort(recording, Redactor(["nmv_s3cr3t_token_value"]))
+    await port.send_picture(Target("test", "1", "1"), encode_image(), "your token nmv_s3cr3t_token_value")
+
+    assert "nmv_s3cr3t_token_value" not in recording.last() and recording.pictures()
+
+
+def encode_image() -> Picture:
+    from core.pictures.draw import encode
+
+    return encode(Image.new("RGB", (64, 64)), "x")
 
 
 def test_clock() -> None:
