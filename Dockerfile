@@ -21,8 +21,9 @@ COPY core core
 COPY bots bots
 COPY engine engine
 COPY config config
+# the pictures extra is an ffmpeg for contact sheets and thumbnails (the engine extra has it too)
 RUN if [ "$WITH_ENGINE" = 1 ]; then pip install --no-cache-dir ".[engine]"; \
-    else pip install --no-cache-dir .; fi
+    else pip install --no-cache-dir ".[pictures]"; fi
 
 USER nemobot
 VOLUME ["/data"]
