@@ -95,23 +95,26 @@ def _substance(text: str) -> bool:
     return bool(re.search(r"[a-z]{2,}|[\u4e00-\u9fff]", rest))
 
 
-def _correct(low: str) -> str | None:
-    """The clause with typos of the edits' words fixed ("vertcal" -> "vertical"), or None."""
-    changed = False
-
-    def fix(m: re.Match[str]) -> str:
-        nonlocal changed
+def _correct(text: str, low: str) -> tuple[str, str] | None:
+    """The clause (text and lower case) with typos of the edits' words fixed ("vertcal" -> "vertical"),
+    or None. A typo keeps its first letter and is not a longer or shorter form of the word ("vertically")."""
+    out_text, out_low, pos, changed = [], [], 0, False
+    for m in re.finditer(r"[a-z]{4,}", low):
         word = m.group(0)
         if word in _VOCAB:
-            return word
+            continue
         best = process.extractOne(word, _VOCAB, scorer=fuzz.ratio, score_cutoff=84)
         if best is None:
-            return word
-        changed = True
-        return str(best[0]).ljust(len(word))[: max(len(word), len(best[0]))]
-
-    out = re.sub(r"[a-z]{4,}", fix, low)
-    return out if changed else None
+            continue
+        fix = str(best[0])
+        if fix[0] != word[0] or fix.startswith(word) or word.startswith(fix):
+            continue
+        out_text += [text[pos : m.start()], fix]
+        out_low += [low[pos : m.start()], fix]
+        pos, changed = m.end(), True
+    if not changed:
+        return None
+    return "".join(out_text) + text[pos:], "".join(out_low) + low[pos:]
 
 
 def _read(c: Clause, offset: int) -> list[tuple[int, Result]]:
@@ -213,14 +216,15 @@ def _plan(
 
         setting = Clause("", "", quotes, total, speed, volume, has_music, media, last, whole)
         got = _read(replace(setting, text=piece, low=low), offset)
-        if not got:
-            fixed = _correct(low)
-            if fixed is not None:
-                got = [
-                    (p, r)
-                    for p, r in _read(replace(setting, text=piece, low=fixed), offset)
-                    if isinstance(r, Op)
-                ]
+        fixed = _correct(piece, low)
+        if (
+            fixed is not None
+        ):  # a typo of an edit's word ("vertcal"): read again, keep it only if it adds edits
+            again = _read(replace(setting, text=fixed[0], low=fixed[1]), offset)
+            before = [r for _, r in got if isinstance(r, Op)]
+            fixed_ops = [r for _, r in again if isinstance(r, Op)]
+            if len(fixed_ops) > len(before) and all(r in fixed_ops for r in before):
+                got = [(p, r) for p, r in again if isinstance(r, Op)]
         if (
             not any(isinstance(r, Op) for _, r in got)
             and prev is not None
