@@ -68,7 +68,8 @@ class Media:
 def filename_for(kind: str, name: str | None, mime: str | None, unique_id: str) -> str:
     """The user's file name where it has a usable extension, else one made from the MIME type."""
     ext = MIME_EXTENSIONS.get((mime or "").lower()) or DEFAULT_EXTENSION.get(kind, "")
-    clean = PurePath((name or "").replace("\\", "/")).name.strip()
+    path = (name or "").replace("\\", "/")
+    clean = "" if path.endswith("/") else PurePath(path).name.strip()  # "clip.mp4\\" names no file
     if clean and (is_supported(clean) or not ext):
         return clean
     if clean and not extension(clean):

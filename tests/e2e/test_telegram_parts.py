@@ -70,6 +70,7 @@ def test_file_names() -> None:
     assert filename_for("document", "clip", "video/quicktime", "U2") == "clip.mov"
     assert filename_for("document", "../../etc/holiday.MP4", "video/mp4", "U3") == "holiday.MP4"
     assert filename_for("document", "notes.pdf", "application/pdf", "U4") == "notes.pdf"
+    assert filename_for("document", "clip.mp4\\", "application/octet-stream", "U5") == "document_U5"  # no file name
     video = Video("F1", "U5", 1280, 720, 3, file_size=100, mime_type="video/webm")
     media = media_of(message(video=video))
     assert media is not None and media.filename == "video_U5.webm" and media.size == 100
