@@ -18,6 +18,7 @@ QUICK: dict[str, list[str]] = {
     "telegram_overhead.py": ["--rounds", "1"],
     "telegram_load.py": ["--chats", "200"],
     "discord_load.py": ["--n", "200"],
+    "engine_load.py": ["--conversations", "30"],
     "pictures.py": ["--minutes", "2", "--rounds", "3", "--draws", "100"],
 }
 
