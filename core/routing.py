@@ -32,6 +32,7 @@ _EXPORT = re.compile(r"^(please\s+)?(export|download|render)(\s+(it|the video|no
 _CREDITS = re.compile(r"^(my\s+)?(credits?|balance)\b|how many credits|积分|余额", re.I)
 _STATUS = re.compile(r"^(status|show (me )?(the )?(tracks|timeline)|timeline)[?.!]*$|^状态|查看(时间线|轨道)", re.I)
 _UPLOAD = re.compile(r"^(upload|上传)\b", re.I)
+_LINKS_ONLY = re.compile(r"^(https?://\S+\s*)+$", re.I)  # a message of links alone: upload what they point to
 _URL = re.compile(r"https?://[^\s<>\"']+", re.I)
 
 
@@ -40,7 +41,7 @@ def route(text: str, has_attachments: bool = False) -> Route:
     if has_attachments:
         return Route.UPLOAD
     stripped = text.strip()
-    if _UPLOAD.match(stripped):
+    if _UPLOAD.match(stripped) or _LINKS_ONLY.match(stripped):
         return Route.UPLOAD
     if len(stripped) <= 40:
         if _EXPORT.search(stripped):

@@ -44,7 +44,6 @@ log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "callback_query"]
 REFUSAL_EVERY = 600.0  # seconds between two refusals to the same chat outside the allowlist
 ANSWER_FIRST = 5.0  # seconds a press waits for its callback answer before it goes to the core
-_LINKS_ONLY = re.compile(r"^\s*(https?://\S+\s*)+$", re.IGNORECASE)
 
 Job = Callable[[], Awaitable[None]]
 
@@ -141,8 +140,6 @@ def read_messages(messages: Sequence[Message], me: Me) -> Request | None:
     if command is not None:
         return Request(target, user.language_code, first.message_id, command=command[0], args=command[1],
                        media=media)
-    if not media and _LINKS_ONLY.match(text):
-        text = f"upload {text}"  # the core uploads "upload <url>" by URL
     return Request(target, user.language_code, first.message_id, text=text, media=media)
 
 

@@ -84,7 +84,7 @@ async def test_a_link_the_engine_cannot_fetch_says_so_not_that_the_service_is_do
     out = io.StringIO()
     settings = Settings(bot=BotSettings(backend="engine", db_path=tmp_path / "bot.db"))
     async with running_core(settings, engine_dir=tmp_path / "engine", engine_port=0) as core:
-        await run_console(core, lines("upload https://video.invalid/clip.mp4"), out, user="tester")
+        await run_console(core, lines("https://video.invalid/clip.mp4"), out, user="tester")   # a link alone
     printed = out.getvalue()
     assert "I couldn't fetch the video at that link" in printed
     assert "can't be reached" not in printed and "download failed" not in printed

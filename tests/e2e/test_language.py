@@ -52,7 +52,7 @@ def english_words(printed: str, clip: Path) -> list[str]:
 async def test_a_chinese_conversation_reads_chinese_from_upload_to_export(clip: Path, tmp_path: Path) -> None:
     printed = await conversation(tmp_path, [
         "你好", str(clip), "加上标题“决赛”，3秒", "改成9:16", "状态", "积分", "导出",
-        "上传 https://video.invalid/clip.mp4", "/foo", "撤销",
+        "https://video.invalid/clip.mp4", "/foo", "撤销",
     ])
     assert "已上传 sample.mp4" in printed
     assert "已添加标题“决赛”" in printed

@@ -82,7 +82,7 @@ def test_what_a_message_asks_for() -> None:
     start = read_messages([message("/start")], ME)
     assert start is not None and start.target.extra == {"menu": "modes"}
     link = read_messages([message("https://example.org/a.mp4")], ME)
-    assert link is not None and link.text == "upload https://example.org/a.mp4"
+    assert link is not None and link.text == "https://example.org/a.mp4"  # the core uploads a link alone
 
 
 def test_in_groups_only_what_is_addressed_to_the_bot() -> None:

@@ -295,3 +295,12 @@ def test_a_bare_export_routes_to_the_export(text: str) -> None:
 @pytest.mark.parametrize("text", ["export as gif", "export it as a GIF", "导出为GIF", "导出成MP3", "导出封面"])
 def test_an_export_in_another_format_is_an_edit(text: str) -> None:
     assert route(text) is Route.CHAT
+
+
+@pytest.mark.parametrize("text", ["https://example.com/a.mp4", " https://a.example/x.mp4  http://b.example/y.mov "])
+def test_a_message_of_links_alone_is_an_upload(text: str) -> None:
+    assert route(text) is Route.UPLOAD
+
+
+def test_a_link_with_words_is_an_instruction() -> None:
+    assert route("cut the pauses in https://example.com/a.mp4") is Route.CHAT
