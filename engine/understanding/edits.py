@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import slots
@@ -172,7 +172,7 @@ _CUT = w(
     r"\bwithout\b|\bno\b|剪掉|删掉|去掉|删除|切掉|去除|砍掉|剪去|裁掉|不要|删了|剪了|去了|拿掉|扔掉|跳过"
 )
 _KEEP = w(
-    r"\bkeep\b|\bonly\b|\bjust\b|\bsave\b|\bextract\b|\buse\b|\bgive me\b|\bi want\b|\bi need\b|保留|只要|只留|留下|留着|截取|截出|剪出|要前|要后|取前|取后|只保留"
+    r"\bkeep\b|\bonly\b|\bjust\b|\bsave\b|\bextract\b|\buse\b|\bgive me\b|\bi want\b|\bi need\b|给我|就要|只需要|保留|只要|只留|留下|留着|截取|截出|剪出|要前|要后|取前|取后|只保留"
 )
 _TO = w(
     r"(?:\b(?:cut|trim|shorten|chop|edit|crop|clip|reduce|bring|get|take|squeeze)\b\s*(?:it|this|the video|the clip|that|vid)?"
@@ -228,11 +228,19 @@ def slots_fmt(v: float) -> str:
     return f"{v:.2f}".rstrip("0").rstrip(".")
 
 
+_VERB_END = w(r"(?:" + _CUT.pattern + "|" + _KEEP.pattern + r")\s*$")
+
+
 def _range(c: Clause, ts: list[slots.Time]) -> tuple[float, float] | None:
     low = c.low
     for a, b in itertools.pairwise(ts):
         between = low[a.end : b.start]
-        if _RANGE_SEP.fullmatch(between) and (a.explicit or b.explicit) and b.seconds > a.seconds:
+        verb_before = bool(_VERB_END.search(low[: a.start]))
+        if (
+            _RANGE_SEP.fullmatch(between)
+            and (a.explicit or b.explicit or verb_before)
+            and b.seconds > a.seconds
+        ):
             if between.strip() == "and" and not re.search(r"\bbetween\s*$", low[: a.start]):
                 continue
             return a.seconds, b.seconds
@@ -262,11 +270,37 @@ def _verb(c: Clause, upto: int) -> str | None:
     return None
 
 
+def _trim_parts(c: Clause, m: re.Match[str], ts: list[slots.Time]) -> list[Op] | None:
+    """ "cut the first 1.5s and the last 2s": each part read on its own, the verb shared."""
+    explicit = [t for t in ts if t.explicit]
+    if len(explicit) < 2 or _range(c, ts) is not None:
+        return None
+    cuts = [0]
+    for a, b in itertools.pairwise(explicit):
+        joint = re.search(r"\band\b|和|以及|还有|跟", c.low[a.end : b.start])
+        if joint is None:
+            return None
+        cuts.append(a.end + joint.start())
+    if _verb(c, explicit[0].start) != "cut":
+        return None  # two "keep"s would keep only their overlap
+    ops: list[Op] = []
+    for i, j in itertools.pairwise([*cuts, len(c.low)]):
+        part = replace(c, text="cut " + c.text[i:j], low="cut " + c.low[i:j])
+        r = _trim(part, m)
+        if not isinstance(r, Op):
+            return None
+        ops.append(r)
+    return ops
+
+
 def _trim(c: Clause, m: re.Match[str]) -> Result:
     if c.used_time:
         return None
     total = c.total
     ts = c.times()
+    parts = _trim_parts(c, m, ts)
+    if parts:
+        return parts
     ends = [t for t in ts if t.explicit]
     if (
         ends
@@ -317,7 +351,8 @@ def _trim(c: Clause, m: re.Match[str]) -> Result:
     after = c.low[t.end : t.end + 30]
     secs = t.seconds
     shorter = re.search(r"^\s*(?:shorter|less)\b|^\s*(?:短|少)", after) or re.search(
-        r"\bshorter by\s*$|缩短\s*$|减少\s*$", before
+        r"\b(?:shorter|shorten(?: it)?|trim(?: it)?|cut(?: it)?|reduce(?: it)?) by\s*$|缩短\s*$|减少\s*$",
+        before,
     )
     if shorter:
         return Op("cut_range", {"start": _r(max(0.0, total - secs)), "end": _r(total)}) if total else None
@@ -486,6 +521,9 @@ def _unmute(c: Clause, m: re.Match[str]) -> Result:
 
 
 def _volume(c: Clause, m: re.Match[str]) -> Result:
+    sound = re.search(r"volume|sound|audio|voice|louder|quieter|softer|音量|声音|大声|小声|调大|调小", c.low)
+    if not sound and (ADJUST_WORDS.search(c.low) or LOOK_WORDS.search(c.low)):
+        return None  # "turn up the saturation": not the sound
     vol = _level(c)
     if (
         vol is not None
@@ -540,6 +578,9 @@ def _denoise(c: Clause, m: re.Match[str]) -> Result:
 def _speed(c: Clause, m: re.Match[str]) -> Result:
     low = c.low
     slow = bool(re.search(r"\bslow|慢|减速", low))
+    double = re.search(r"(快|慢)\s*1\s*倍", low)  # "快一倍": twice as fast, "慢一倍": half
+    if double:
+        return Op("speed", {"factor": 0.5 if double.group(1) == "慢" else 2.0})
     f = slots.factor(low)
     if f is not None:
         v, a, b = f
@@ -564,6 +605,9 @@ def _speed(c: Clause, m: re.Match[str]) -> Result:
         return Op("speed", {"factor": 4.0})
     if re.search(r"\bnormal speed\b|\breal ?time\b|\boriginal speed\b|正常速度|原速|恢复速度", low):
         return Op("speed", {"factor": 1.0})
+    n = re.search(r"(?:speed|速度)\D{0,12}?(\d{1,2}(?:\.\d{1,3})?)(?![\d.%])", low)
+    if n and float(n.group(1)) > 0:
+        return Op("speed", {"factor": _r(_clamp(float(n.group(1)), 0.25, 4.0))})
     bit = bool(re.search(r"\b(?:a (?:little )?bit|slightly|a little|a tad)\b|一点|一些|稍微|有点|点", low))
     lot = bool(re.search(r"\b(?:a lot|lots|way|much|really|super)\b|很多|非常|超级|大幅", low))
     if slow:
@@ -726,7 +770,7 @@ def _adjust(c: Clause, m: re.Match[str]) -> Result:
             neg = False
         elif key == "brightness" and re.search(r"太亮|too bright|不够暗", c.low):
             neg = True
-        if not hit_down and hit_up and key != "brightness" and _DOWN_WORDS.search(c.low):
+        if not hit_down and hit_up and _DOWN_WORDS.search(c.low) and not re.search(r"太暗|too dark", c.low):
             neg = True
         p = slots.percent(c.low)
         step = p if p is not None else _amount(c, base)
@@ -871,11 +915,24 @@ def _text_content(c: Clause, kw_end: int) -> str | None:
 
 
 def _text(c: Clause, m: re.Match[str]) -> Result:
-    m.group(0).lower()
+    marks = list(QUOTE.finditer(c.text))
+    if len(marks) > 1:  # 'add title "Day 1" and subtitle "Tokyo"': one text each, its own word before it
+        cuts = [0]
+        for prev, q in itertools.pairwise(marks):  # each text's part starts at the words that name it
+            words = list(m.re.finditer(c.low, prev.end(), q.start()))
+            cuts.append(words[-1].start() if words else prev.end())
+        ops = []
+        for a, b in itertools.pairwise([*cuts, len(c.low)]):
+            part = replace(c, text=c.text[a:b], low=c.low[a:b])
+            word = m.re.search(part.low)
+            r = _text(part, word) if word else None
+            if isinstance(r, Op):
+                ops.append(r)
+        return ops or None
     content = _text_content(c, m.end())
     if not content:
         return None
-    kind = "title" if re.search(r"title|heading|headline|标题|大字", c.low) else "text"
+    kind = "title" if re.search(r"(?<!sub)title|heading|headline|标题|大字", c.low) else "text"
     pos = "center" if kind == "title" else "bottom"
     low = c.low
     if re.search(r"\btop\b|顶部|上方|上面|顶上", low):

@@ -271,6 +271,7 @@ def _plan(
             ops[-1] = r
             continue
         ops.append(r)
+    ops = _later_cuts_first(ops)
     questions = [r for _, r in found if isinstance(r, Question)]
     notes = [r for _, r in found if isinstance(r, Note)]
 
@@ -295,6 +296,22 @@ def _plan(
     if not has_footage and any(op.name not in NO_FOOTAGE_NEEDED for op in ops):
         return Plan([], replies.need_footage(lang), lang)
     return Plan(ops, "\n".join(said) or None, lang, choices)
+
+
+def _later_cuts_first(ops: list[Op]) -> list[Op]:
+    """Cuts said together name times of the video as it is now: applied from the end backwards, each
+    leaves the times of the others where they were ("cut the first 2s and 10-12s")."""
+    out: list[Op] = []
+    for op in ops:
+        run = 0
+        while run < len(out) and out[len(out) - 1 - run].name == "cut_range":
+            run += 1
+        if op.name == "cut_range" and run:
+            cuts = [*out[len(out) - run :], op]
+            out[len(out) - run :] = sorted(cuts, key=lambda o: -float(o.args.get("start", 0)))
+        else:
+            out.append(op)
+    return out
 
 
 def _prompt(raw: str, held: str, lang: str) -> Plan:

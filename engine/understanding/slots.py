@@ -184,7 +184,7 @@ def fraction_number(s: str) -> float | None:
 
 
 _FACTOR = re.compile(
-    r"(?<![\d.])(?P<n>\d{1,3}(?:\.\d{1,3})?)\s?(?:x|×|倍)(?![a-z])|\b(?:x|×)\s?(?P<n2>\d{1,2}(?:\.\d{1,3})?)\b"
+    r"(?<![\d.])(?P<n>\d{1,3}(?:\.\d{1,3})?)\s?(?:x|×|倍)(?![a-z])|(?<![a-z])(?:x|×)\s?(?P<n2>\d{1,2}(?:\.\d{1,3})?)\b"
     r"|(?P<word>\bdouble\b|\btwice\b|\btriple\b|\bhalf\b|\bquarter\b|一半|减半|加倍|翻倍)",
     re.IGNORECASE,
 )
