@@ -117,8 +117,14 @@ async def test_telegram_on_the_engine_says_unlimited_credits_and_the_surface_siz
     assert too_big.startswith("“edge.mp4” is 20.1 MB") and "up to 20 MB" in too_big
 
 
+@pytest.mark.parametrize(("language", "ask", "question", "choices", "done"), [
+    ("en", "cut 5 seconds", "from the start or from the end", ("cut the first 5 seconds", "cut the last 5 seconds"),
+     ("now 15 s", "Cut 15-20 s")),
+    ("zh", "剪掉5秒", "从开头剪掉5秒，还是从结尾剪掉", ("剪掉前5秒", "剪掉最后5秒"), ("现在15秒", "已剪掉15-20秒")),
+])
 async def test_telegram_asks_keep_or_cut_with_buttons_and_a_press_applies_the_choice(
-        sample: Path, tmp_path: Path) -> None:
+        sample: Path, tmp_path: Path, language: str, ask: str, question: str, choices: tuple[str, str],
+        done: tuple[str, str]) -> None:
     async with FakeTelegram() as tg:
         settings = engine_settings(tmp_path)
         settings.telegram = TelegramSettings(token=SecretStr(tg.token), api_base_url=tg.base_url,
@@ -126,14 +132,14 @@ async def test_telegram_asks_keep_or_cut_with_buttons_and_a_press_applies_the_ch
         async with running_core(settings, engine_dir=tmp_path / "engine", engine_port=0) as core, \
                 running_bot(core, settings, poll_timeout=1, album_window=0.2):
             video = tg.add_file(path=sample, name="talk.mp4", mime="video/mp4")
-            tg.user_sends(7, 7, caption="cut 5 seconds", video=video)
+            tg.user_sends(7, 7, caption=ask, video=video, language_code=language)
             await tg.wait_for(lambda: any(d.startswith("a:say:") for m in tg.chat_log(7) for d in m.button_data),
                               timeout=60)
-            question = next(m for m in tg.chat_log(7) if any(d.startswith("a:say:") for d in m.button_data))
-            assert "from the start or from the end" in (question.text or "")
-            assert question.button_data[:2] == ["a:say:cut the first 5 seconds:7", "a:say:cut the last 5 seconds:7"]
-            tg.user_presses(7, 7, question.message_id, "a:say:cut the last 5 seconds:7")
-            await tg.wait_for(lambda: any("now 15 s" in (m.text or "") for m in tg.chat_log(7)), timeout=60)
+            asked = next(m for m in tg.chat_log(7) if any(d.startswith("a:say:") for d in m.button_data))
+            assert question in (asked.text or "")
+            assert asked.button_data[:2] == [f"a:say:{choice}:7" for choice in choices]
+            tg.user_presses(7, 7, asked.message_id, f"a:say:{choices[1]}:7", language_code=language)
+            await tg.wait_for(lambda: any(done[0] in (m.text or "") for m in tg.chat_log(7)), timeout=60)
             await core.idle(timeout=30)
-        done = next(m.text or "" for m in tg.chat_log(7) if "now 15 s" in (m.text or ""))
-    assert "Cut 15-20 s" in done  # the end went, as pressed; nothing was cut before the answer
+        reply = next(m.text or "" for m in tg.chat_log(7) if done[0] in (m.text or ""))
+    assert done[1] in reply  # the end went, as pressed; nothing was cut before the answer
