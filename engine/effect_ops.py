@@ -12,6 +12,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from core.i18n import VALUE_WORDS
+
 from . import draft as dr
 from . import effects as ef
 from .subtitles import cues_from_lines, decode, parse_srt
@@ -35,25 +37,14 @@ EFFECT_OPS = frozenset(
         "output",
     }
 )
-LOOK_NAMES = {
-    "bw": ("black and white", "黑白"),
-    "warm": ("warm", "暖色"),
-    "cool": ("cool", "冷色"),
-    "sepia": ("sepia", "怀旧棕褐"),
-    "vintage": ("vintage", "复古"),
-    "vivid": ("vivid", "鲜艳"),
-}
-ADJUST_NAMES = {
-    "brightness": ("brightness", "亮度"),
-    "contrast": ("contrast", "对比度"),
-    "saturation": ("saturation", "饱和度"),
-}
-CORNER_NAMES = {
-    "top-left": ("top left", "左上角"),
-    "top-right": ("top right", "右上角"),
-    "bottom-left": ("bottom left", "左下角"),
-    "bottom-right": ("bottom right", "右下角"),
-}
+
+
+def _words(key: str) -> tuple[str, str]:
+    """A look, adjustment or corner named in English and Chinese (the words the bot's state diff uses)."""
+    w = VALUE_WORDS[key]
+    return w["en"], w["zh"]
+
+
 MAX_LOOPS = 20
 
 ReadFile = Callable[[str], Awaitable[bytes | None]]
@@ -117,11 +108,11 @@ async def apply_effect(
         look = str(args.get("name", "")).lower()
         if look == "none":
             return Applied(ef.set_look(d, "none"), "Colour look removed.", "已去除滤镜。")
-        if look not in LOOK_NAMES:
-            en_all = ", ".join(n[0] for n in LOOK_NAMES.values())
-            zh_all = "、".join(n[1] for n in LOOK_NAMES.values())
+        if look not in ef.LOOKS:
+            en_all = ", ".join(_words(n)[0] for n in ef.LOOKS)
+            zh_all = "、".join(_words(n)[1] for n in ef.LOOKS)
             raise Refused(f"I know these looks: {en_all}.", f"可用的滤镜：{zh_all}。")
-        en, zh = LOOK_NAMES[look]
+        en, zh = _words(look)
         return Applied(ef.set_look(d, look), f"Look: {en}.", f"已应用{zh}滤镜。")
     if name == "adjust":
         steps = {k: _num(args, k) for k in ef.ADJUSTMENTS if args.get(k) is not None}
@@ -133,8 +124,8 @@ async def apply_effect(
             )
         new = ef.adjust(d, {k: float(v) for k, v in steps.items() if v is not None})
         now = ef.effects(new).get("adj") or {}
-        en = ", ".join(f"{ADJUST_NAMES[k][0]} {_pct(now.get(k, 0.0))}" for k in steps)
-        zh = "，".join(f"{ADJUST_NAMES[k][1]}{_pct(now.get(k, 0.0))}" for k in steps)
+        en = ", ".join(f"{_words(k)[0]} {_pct(now.get(k, 0.0))}" for k in steps)
+        zh = "，".join(f"{_words(k)[1]}{_pct(now.get(k, 0.0))}" for k in steps)
         return Applied(new, f"Adjusted: {en} (from the original).", f"已调整：{zh}（相对原片）。")
     if name == "rotate":
         deg = _num(args, "degrees", 90)
@@ -281,7 +272,7 @@ def _watermark(args: dict[str, Any], d: dr.Draft, media: Sequence[dict[str, Any]
     size = size / 100 if size > 1 else size
     new = ef.watermark(d, str(info["id"]), corner, opacity, size)
     wm = ef.effects(new)["wm"]
-    en_c, zh_c = CORNER_NAMES[corner]
+    en_c, zh_c = _words(corner)
     return Applied(
         new,
         f"Logo {info.get('filename')} added at the {en_c} ({round(wm['opacity'] * 100)}% opacity, "
