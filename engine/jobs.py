@@ -75,11 +75,10 @@ class RenderQueue:
     def live_progress(self, render_id: str) -> float | None:
         return self._progress.get(render_id)
 
-    async def changed(self, render_id: str, timeout: float) -> None:
-        """Return when the render's status or whole-percent progress moves, or after ``timeout`` s."""
-        event = self._changed.setdefault(render_id, asyncio.Event())
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(event.wait(), timeout)
+    def change_event(self, render_id: str) -> asyncio.Event:
+        """Set at the render's next change of status or whole-percent progress (take it before reading
+        the render, so that a change in between is not missed)."""
+        return self._changed.setdefault(render_id, asyncio.Event())
 
     def _notify(self, render_id: str) -> None:
         event = self._changed.pop(render_id, None)

@@ -545,20 +545,22 @@ class EngineServer:
         rec = await self._render_of(request)
         if rec is None:
             return web.json_response({"success": False, "error": "render not found"}, status=404, headers=headers)
-        body = self.renders.status_body(rec)
         try:
             wait = min(max(float(request.query.get("wait", 0)), 0.0), RENDER_WAIT_MAX)
         except ValueError:
             raise EngineError(Code.BAD_REQUEST, "wait must be a number of seconds") from None
         seen = (request.query.get("status"), request.query.get("progress"))
         ends = time.monotonic() + wait
-        while seen == (body["data"]["status"], str(body["data"]["progress"])) and time.monotonic() < ends:
-            await self.renders.changed(rec.id, ends - time.monotonic())
-            rec = await self.store.get_render(rec.id)
-            if rec is None:
-                break
+        while True:
+            # the wake-up is registered before the record is read: a change in between is never missed
+            moved = self.renders.change_event(rec.id)
+            rec = await self.store.get_render(rec.id) or rec
             body = self.renders.status_body(rec)
-        return web.json_response(body, headers=headers)
+            left = ends - time.monotonic()
+            if seen != (body["data"]["status"], str(body["data"]["progress"])) or left <= 0:
+                return web.json_response(body, headers=headers)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(moved.wait(), left)
 
     async def render_cancel(self, request: web.Request) -> web.Response:
         rec = await self._render_of(request)

@@ -48,13 +48,12 @@ async def test_render_links_are_signed_expire_and_survive_a_restart(tmp_path: Pa
 
 async def test_links_use_the_public_base_and_configured_secret(tmp_path: Path, clips: dict[str, Path]) -> None:
     settings = engine_settings(tmp_path, public_base_url="https://media.example.org/", link_secret="k" * 32)
-    async with EngineServer(settings) as eng:
-        async with httpx.AsyncClient(base_url=eng.url, timeout=60) as http:
-            files = await Api(http).login()
-            info = (await files.upload(clips["music"]))[0]
-            assert info["cdn_url"].startswith("https://media.example.org/files/media/")
-            r = await http.get(_path_and_query(info["cdn_url"]))
-            assert r.status_code == 200
+    async with EngineServer(settings) as eng, httpx.AsyncClient(base_url=eng.url, timeout=60) as http:
+        files = await Api(http).login()
+        info = (await files.upload(clips["music"]))[0]
+        assert info["cdn_url"].startswith("https://media.example.org/files/media/")
+        r = await http.get(_path_and_query(info["cdn_url"]))
+        assert r.status_code == 200
     assert not (tmp_path / "engine-data" / "link_secret").exists()
 
 
@@ -102,3 +101,25 @@ async def test_compress_keeps_the_file_under_the_target(engine: EngineServer, ap
     assert (await api.wait("small_2"))["output"]["size"] <= normal / 3
     refused = await engine.tools.execute(Op("compress", {"mb": 0.01}), {"draft": draft}, api.sid, "i2", "zh")
     assert not refused.ok and "MB" in refused.summary
+
+
+@pytest.mark.slow
+async def test_a_held_status_request_hears_a_change_that_comes_while_it_reads(
+    engine: EngineServer, api: Api, clips: dict[str, Path]
+) -> None:
+    await api.upload(clips["talk"])
+    rid = await api.submit()
+    seen = (await api.status(rid))["data"]
+    read = engine.store.get_render
+
+    async def read_then_cancel(render_id: str):  # type: ignore[no-untyped-def]
+        rec = await read(render_id)
+        engine.store.get_render = read  # type: ignore[method-assign]
+        await engine.renders.cancel(render_id)  # the render moves just after the request read it
+        return rec
+
+    engine.store.get_render = read_then_cancel  # type: ignore[method-assign]
+    started = time.monotonic()
+    data = (await api.status(rid, seen, wait=10))["data"]
+    assert data["status"] == "cancelled"
+    assert time.monotonic() - started < 2, "the change was heard, not waited out"
