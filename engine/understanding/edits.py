@@ -351,7 +351,8 @@ def _trim(c: Clause, m: re.Match[str]) -> Result:
     after = c.low[t.end : t.end + 30]
     secs = t.seconds
     shorter = re.search(r"^\s*(?:shorter|less)\b|^\s*(?:短|少)", after) or re.search(
-        r"\b(?:shorter|shorten(?: it)?|trim(?: it)?|cut(?: it)?|reduce(?: it)?) by\s*$|缩短\s*$|减少\s*$",
+        r"\b(?:shorter|shorten(?: it)?|trim(?: it)?|cut(?: it)?|reduce(?: it)?) by\s*$|缩短\s*$|减少\s*$"
+        r"|\b(?:shorten|trim|cut|chop|reduce)\s+(?:the\s+)?(?:end|ending|outro|back)\s+by\s*$",
         before,
     )
     if shorter:
@@ -704,7 +705,7 @@ LOOKS = (
     ("sepia", r"\bsepia\b|怀旧|老照片|棕褐"),
     (
         "vintage",
-        r"\bvintage\b|\bretro\b|\bold[- ](?:film|school|movie|timey)\b|\bfilm look\b|\b(?:70|80|90)s\b|复古|胶片|老电影|年代感",
+        r"\bvintage\b|\bretro\b|\bold[- ](?:film|school|movie|timey)\b|\bfilm look\b|\b(?:70|80|90)s (?:style|look|vibe|aesthetic|feel|filter|film|colou?rs?)\b|复古|胶片|老电影|年代感",
     ),
     ("warm", r"\bwarm(?:er)?\b|\bgolden\b|\bsunny\b|暖色|暖调|暖一点|暖一些|偏暖|温暖|暖"),
     (
@@ -721,6 +722,12 @@ LOOK_WORDS = w("|".join(p for _, p in LOOKS))
 
 
 def _look(c: Clause, m: re.Match[str]) -> Result:
+    r = _look_of(c)
+    c.claim(m.start(), m.end())  # "90s style" is not 90 seconds
+    return r
+
+
+def _look_of(c: Clause) -> Result:
     for name, pattern in LOOKS:
         if name == "none" and re.search(pattern, c.low, re.IGNORECASE):
             return Op("look", {"name": "none"})
@@ -1411,7 +1418,7 @@ EDITS: tuple[Edit, ...] = (
     Edit(
         "compress",
         w(
-            r"\bcompress|\bsmaller file\b|\bfile size\b|\breduce (?:the )?size\b|\bunder \d+\s?mb\b|\bfit (?:in|into|under)\b.{0,20}\bmb\b|\b\d+\s?mb\b|\bshrink the file\b|\btoo big to send\b|压缩|文件.{0,3}小|体积|\d+\s?(?:兆|mb)\b"
+            r"\bcompress|\bsmaller file\b|\bsmaller (?:for|to send)\b|\bfile smaller\b|\bfor (?:whatsapp|discord|email)\b|\bfile size\b|\breduce (?:the )?size\b|\bunder \d+\s?mb\b|\bfit (?:in|into|under)\b.{0,20}\bmb\b|\b\d+\s?mb\b|\bshrink the file\b|\btoo big to send\b|压缩|文件.{0,3}小|体积|\d+\s?(?:兆|mb)\b"
         ),
         _compress,
         "compress it to 10 MB",

@@ -41,7 +41,8 @@ _HELP = re.compile(
 _FILLER = re.compile(
     r"\b(?:please|pls|plz|thanks|thank you|thx|ty|ok|okay|hey|hi|hello there|now|can you|could you|would you|"
     r"can u|could u|will you|i want|i'd like|i would like|to|the|video|clip|vid|it|this|that|and|also|just|"
-    r"for me|bro|lol|haha|yeah|yes|cool|nice|great|awesome|it'?s|is|too long|way too long)\b|太长了|太长|请|帮我|帮忙|谢谢|好的|麻烦|一下|吧|呢|啊|哈|嗯|把|视频|给我|这个|我想|我要",
+    r"for me|bro|lol|haha|yeah|yes|cool|nice|great|awesome|perfect|good|alright|sounds good|looks good|love it|"
+    r"it'?s|is|too long|way too long)\b|太长了|太长|不错|很好|完美|可以了|可以|行|好|请|帮我|帮忙|谢谢|好的|麻烦|一下|吧|呢|啊|哈|嗯|把|视频|给我|这个|我想|我要",
     re.IGNORECASE,
 )
 _PROMPT = re.compile(r"\bprompts?\b|storyboard|提示词|分镜|脚本提示|文生视频", re.IGNORECASE)
@@ -49,10 +50,11 @@ _PROMPT_VERB = re.compile(
     r"generat|write|create|make|give|draft|need|want|生成|写|创建|做|给|来一个|帮", re.IGNORECASE
 )
 _SUB_LINE = re.compile(
-    r"^\s*(?P<a>\d{1,2}:\d{2}(?:\.\d{1,3})?|\d{1,5}(?:\.\d{1,3})?)\s*(?:s|秒)?\s*(?:-->|-|–|—|~|to|到)\s*"
+    r"^\s*(?:[^\n]{0,30}?(?:subtitles?|subs|captions?|字幕)\s*[:：]\s*)?(?P<a>\d{1,2}:\d{2}(?:\.\d{1,3})?|\d{1,5}(?:\.\d{1,3})?)\s*(?:s|秒)?\s*(?:-->|-|–|—|~|to|到)\s*"
     r"(?P<b>\d{1,2}:\d{2}(?:\.\d{1,3})?|\d{1,5}(?:\.\d{1,3})?)\s*(?:s|秒)?\s*[:：]?\s+(?P<text>\S.{0,199}?)\s*$",
     re.IGNORECASE,
 )
+_MIXED = re.compile(r"(?<=[\u4e00-\u9fff])(?=[A-Za-z])|(?<=[A-Za-z])(?=[\u4e00-\u9fff])")
 _SUB_WORD = re.compile(r"\bsubtitles?\b|\bsubs\b|\bcaptions?\b|字幕", re.IGNORECASE)
 _VOCAB = sorted({word for e in EDITS for word in e.fuzzy})
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -194,6 +196,7 @@ def _plan(
         return _prompt(raw, held, lang)
     sub_op, held = _typed_subtitles(held)
     held = slots.digits(held)
+    held = _MIXED.sub(" ", held)  # "加个title": English words read as words beside Chinese
     whole = held.lower()
 
     found: list[tuple[int, Result]] = []

@@ -150,3 +150,14 @@ async def test_every_effect_the_corpus_asks_for_is_one_the_engine_applies() -> N
                 assert done.en and done.zh, (row.text, op)
                 tried.add(op.name)
     assert tried == set(EFFECT_OPS)
+
+
+def test_typed_subtitle_lines_keep_their_times_and_words() -> None:
+    s = setting("")
+    for text, lines in (
+        ("add subtitles: 0:00-0:02 hi there; 0:02-0:04 bye", [(0, 2, "hi there"), (2, 4, "bye")]),
+        ("字幕：\n0-3 你好\n3-6 再见", [(0, 3, "你好"), (3, 6, "再见")]),
+    ):
+        (op,) = plan(text, s["draft"], s["media"]).ops
+        assert op.name == "subtitles"
+        assert [(x["start"], x["end"], x["text"]) for x in op.args["lines"]] == lines
