@@ -134,6 +134,11 @@ class Video:
 RESULT_KINDS = {"gif": "animation", "mp3": "audio", "jpg": "photo", "jpeg": "photo"}
 
 
+SMALLER = "smaller"  # export again, re-encoded under the surface's send limit
+BUTTON_ACTIONS = frozenset({"export", "status", "credits", "cancel", "new", "help", "start", SMALLER})
+"""The actions a button may carry; every surface accepts these and no others."""
+
+
 class ChatPort(Protocol):
     """What a surface does for the core. Calls may raise; the core logs and goes on.
 

@@ -21,10 +21,10 @@ from typing import Any, Protocol
 
 import discord
 
-from core.ports import Button
+from core.ports import BUTTON_ACTIONS, Button
 from core.routing import SAY
 
-ACTIONS = ("export", "status", "credits", "cancel", "help", "new")
+ACTIONS = tuple(sorted(BUTTON_ACTIONS))
 PREFIX = "nb"
 _ACTIONS_RE = "|".join(ACTIONS)
 # an action, or a choice the backend offered: "say:<words>" (the words may hold colons)

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from core.ports import Button
+from core.ports import BUTTON_ACTIONS, Button
 from core.routing import SAY, is_public_url
 from core.skills import SKILLS, find_skill
 
 CALLBACK_DATA_LIMIT = 64  # bytes
 ROW = 3  # buttons per row
-ACTIONS = frozenset({"export", "status", "credits", "cancel", "new", "help", "start"})
+ACTIONS = BUTTON_ACTIONS
 ACTION, MODE = "a", "m"
 
 

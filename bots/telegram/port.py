@@ -141,7 +141,7 @@ class TelegramPort:
         return MessageRef(target, str(sent.message_id), {"photo": True})
 
     def send_limit(self, target: Target) -> int | None:
-        return self.settings.upload_limit_mb * MB
+        return int(self.settings.upload_limit_mb * MB)
 
     async def working(self, target: Target, action: str) -> None:
         """A chat action, best effort: skipped while the chat's lane is busy (or waiting out a 429)
@@ -190,7 +190,7 @@ class TelegramPort:
     async def _attach(self, target: Target, video: Video) -> None:
         limit = self.send_limit(target) or 0
         if video.size is not None and video.size > limit:
-            log.info("render of %d bytes is over the %d MB upload limit: link only", video.size,
+            log.info("render of %d bytes is over the %g MB upload limit: link only", video.size,
                      self.settings.upload_limit_mb)
             return
         async with self._attach_slots:

@@ -7,13 +7,12 @@ import re
 
 from core.i18n import LANGUAGES, pick_language, say
 from core.nemo.limits import SUPPORTED_FORMATS
-from core.ports import Incoming, Target
+from core.ports import SMALLER, Incoming, Target
 from core.routing import Route, find_urls, link_problem
 from core.sizes import megabytes
 from core.skills import find_skill, mode_names, skill_or_default
 
 from .context import Context
-from .delivery import SMALLER
 from .queue import OperationQueue
 from .quick import QuickAnswers
 from .state import Conversation, Operation

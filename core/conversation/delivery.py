@@ -12,7 +12,7 @@ from dataclasses import replace
 from core.i18n import say
 from core.nemo.errors import NemoError
 from core.nemo.models import RenderStatus
-from core.ports import Button, ChatPort, MessageRef, Target, Video
+from core.ports import SMALLER, Button, ChatPort, MessageRef, Target, Video
 from core.routing import is_public_url
 from core.renders import job_status_message, job_target, render_buttons, video_of
 from core.sizes import MB, megabytes
@@ -24,7 +24,6 @@ from .context import Context
 log = logging.getLogger(__name__)
 
 PORT_WAIT = 120.0
-SMALLER = "smaller"  # the button action: export again, re-encoded under the surface's upload limit
 
 
 class Delivery:

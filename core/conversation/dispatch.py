@@ -9,7 +9,7 @@ import logging
 
 from core.i18n import detect_language, say
 from core.nemo.client import NemoClient
-from core.ports import ChatPort, Incoming, Target
+from core.ports import BUTTON_ACTIONS, ChatPort, Incoming, Target
 from core.renders import RenderWatcher
 from core.routing import SAY, Route, find_urls, link_problem, route
 from core.secrets import RedactingPort
@@ -20,7 +20,7 @@ from core.throttle import RateLimiter
 from .chat import Chat
 from .commands import Commands
 from .context import Context
-from .delivery import SMALLER, Delivery
+from .delivery import Delivery
 from .export import Exports
 from .queue import JOB_LEASE, OperationQueue
 from .quick import QuickAnswers
@@ -30,7 +30,6 @@ from .upload import Uploads, instruction_after_upload
 
 log = logging.getLogger(__name__)
 
-BUTTON_ACTIONS = frozenset({"export", "status", "credits", "cancel", "new", "help", "start", SMALLER})
 
 
 class Core(Context):

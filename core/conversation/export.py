@@ -10,13 +10,13 @@ from core.i18n import say
 from core.nemo.errors import NemoError
 from core.nemo.models import RenderStatus
 from core.nemo.session import NemoSession
-from core.ports import Incoming
+from core.ports import SMALLER, Incoming
 from core.renders import RenderWatcher
 from core.status import StatusMessage
 from core.store.base import RenderJob
 
 from .context import Context
-from .delivery import SMALLER, Delivery
+from .delivery import Delivery
 from .state import Conversation
 
 log = logging.getLogger(__name__)

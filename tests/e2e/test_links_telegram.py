@@ -1,0 +1,113 @@
+"""What a Telegram user gets at the end of an export with the built-in engine, through the real PTB
+client and the Telegram stand-in: a link only when it opens for them (a public base URL in front of the
+engine), the file alone otherwise, a smaller version when the file is over the limit, and the render's
+own percentages (pushed by the engine, with the default poll interval of 30 s)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from bots.app import running_core
+from bots.telegram.app import running_bot
+from core.conversation import Core
+from core.settings import BotSettings, Settings, TelegramSettings
+from engine.sample import make_sample_clip
+from tests.fakes.telegram import FakeTelegram
+
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")]
+USER = 7
+PUBLIC = "https://media.example.org"
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_sample_clip(tmp_path_factory.mktemp("clips") / "sample.mp4", 12, (640, 360))
+
+
+@dataclass
+class Bot:
+    tg: FakeTelegram
+    core: Core
+    engine_url: str
+
+
+@asynccontextmanager
+async def bot(tmp_path: Path, **telegram: object) -> AsyncIterator[Bot]:
+    async with FakeTelegram() as tg:
+        settings = Settings(bot=BotSettings(backend="engine", db_path=tmp_path / "bot.db"))
+        settings.telegram = TelegramSettings(token=SecretStr(tg.token), api_base_url=tg.base_url,
+                                             file_base_url=tg.base_file_url, **telegram)  # type: ignore[arg-type]
+        async with running_core(settings, engine_dir=tmp_path / "engine", engine_port=0) as core, \
+                running_bot(core, settings, poll_timeout=1, album_window=0.2):
+            yield Bot(tg, core, core.client.base_url)
+
+
+async def export(b: Bot, sample: Path) -> None:
+    b.tg.user_sends(USER, USER, video=b.tg.add_file(path=sample, name="clip.mp4", mime="video/mp4"))
+    await b.tg.wait_for(lambda: any("Uploaded clip.mp4" in (m.text or m.caption or "") for m in b.tg.chat_log(USER)), timeout=60)
+    b.tg.user_sends(USER, USER, "export")
+    await b.tg.wait_for(lambda: any("Your video is ready" in (m.text or "") for m in b.tg.chat_log(USER)),
+                        timeout=60)
+    await b.core.idle(timeout=60)
+
+
+def result_of(b: Bot) -> object:
+    return next(m for m in b.tg.chat_log(USER) if "Your video is ready" in (m.text or ""))
+
+
+async def test_with_a_public_base_url_the_link_is_shown_and_opens(
+    sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEMOBOT_ENGINE_PUBLIC_BASE_URL", PUBLIC)
+    async with bot(tmp_path) as b:
+        await export(b, sample)
+        result = result_of(b)
+        assert any("%" in t and "rendering" in t for t in result.edits)  # type: ignore[attr-defined]
+        link = next(w for w in (result.text or "").split() if w.startswith(PUBLIC))  # type: ignore[attr-defined]
+        assert any(btn.get("url") == link for btn in result.buttons)  # type: ignore[attr-defined]
+        parts = urlsplit(link)  # what a reverse proxy at the public address passes on to the engine
+        async with httpx.AsyncClient(base_url=b.engine_url) as http:
+            opened = await http.get(f"{parts.path}?{parts.query}")
+            tampered = await http.get(f"{parts.path}?{parts.query.replace('exp=', 'exp=1')}")
+        assert opened.status_code == 200 and opened.content[4:8] == b"ftyp"
+        assert tampered.status_code == 403 and b"ftyp" not in tampered.content
+
+
+async def test_without_one_the_file_alone_arrives_and_the_percentages_move(sample: Path, tmp_path: Path) -> None:
+    async with bot(tmp_path) as b:
+        await export(b, sample)
+        await b.tg.wait_for(lambda: b.tg.calls_to("sendVideo"), timeout=30)
+        result = result_of(b)
+        assert "http" not in " ".join(result.edits)  # type: ignore[attr-defined]
+        assert not any("url" in btn for btn in result.buttons)  # type: ignore[attr-defined]
+        shown = [t for t in result.edits if "rendering" in t]  # type: ignore[attr-defined]
+        assert any("rendering 0%" not in t for t in shown), shown  # a real percentage, pushed by the engine
+        video = b.tg.last_message(USER)
+        assert video is not None and video.kind == "video"
+        (render,) = (tmp_path / "engine" / "renders").glob("*.mp4")
+        assert video.file_size == render.stat().st_size
+
+
+async def test_a_file_over_the_limit_gets_a_smaller_version_that_fits(sample: Path, tmp_path: Path) -> None:
+    limit = int(0.4 * 1024 * 1024)
+    async with bot(tmp_path, upload_limit_mb=0.4) as b:
+        await export(b, sample)
+        result = result_of(b)
+        (render,) = (tmp_path / "engine" / "renders").glob("*.mp4")
+        assert render.stat().st_size > limit, "the sample must render over the limit for this test"
+        assert "NEMOBOT_ENGINE_PUBLIC_BASE_URL" in (result.text or "")  # type: ignore[attr-defined]
+        assert not b.tg.calls_to("sendVideo")
+        smaller = next(btn for btn in result.buttons if btn.get("text") == "Smaller version")  # type: ignore[attr-defined]
+        b.tg.user_presses(USER, USER, result.message_id, smaller["callback_data"])  # type: ignore[attr-defined]
+        await b.tg.wait_for(lambda: b.tg.calls_to("sendVideo"), timeout=90)
+        await b.core.idle(timeout=60)
+        video = b.tg.last_message(USER)
+        assert video is not None and video.kind == "video" and 0 < (video.file_size or 0) <= limit
