@@ -72,7 +72,8 @@ def set_look(draft: dr.Draft, name: str) -> dr.Draft:
 
 def adjust(draft: dr.Draft, steps: dict[str, float]) -> dr.Draft:
     """Add relative steps to brightness/contrast/saturation (0 = as shot); clamped to sane ranges."""
-    adj = {k: float(v) for k, v in (effects(draft).get("adj") or {}).items() if k in ADJUSTMENTS}
+    old = effects(draft).get("adj")
+    adj = {k: dr._num(v, 0.0) for k, v in old.items() if k in ADJUSTMENTS} if isinstance(old, dict) else {}
     for key, step in steps.items():
         if key not in ADJUSTMENTS:
             continue

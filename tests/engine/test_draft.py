@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from engine import draft as dr
+from engine import effects as ef
 from engine.analysis import Analysis, pick_highlights, silences
 from engine.fonts import font_for_text
 from engine.probe import parse_ffmpeg_info
@@ -118,3 +119,10 @@ def test_font_is_chosen_by_script() -> None:
     assert "DejaVu" in font_for_text("Urban Dreams").name
     cjk = font_for_text("城市梦想")
     assert "DejaVu" not in cjk.name and cjk.exists()
+
+
+def test_effects_on_a_malformed_effects_table_start_afresh() -> None:
+    d = {**dr.append_media(dr.empty_draft(), CLIP), "fx": {"adj": "bright", "rot": "x", "zoom": 3}}
+    assert ef.effects(ef.adjust(d, {"brightness": 0.1}))["adj"] == {"brightness": 0.1}
+    assert ef.orientation(ef.rotate(d, 90)) == (90, False)
+    assert ef.effects(ef.set_look(d, "bw"))["look"] == "bw"
