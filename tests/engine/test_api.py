@@ -373,3 +373,16 @@ async def test_replies_are_in_the_sessions_language(
     await api.upload(clips["talk"])
     reply = (await api.chat(text)).texts[-1]
     assert any("\u4e00" <= ch <= "\u9fff" for ch in reply.replace("竖屏", "")) == reply_is_chinese, reply
+
+
+async def test_a_bit_more_repeats_the_last_edit_and_undo_is_not_repeated(api: Api, clips: dict[str, Path]) -> None:
+    await api.upload(clips["talk"])
+    first = await api.chat("make it brighter")
+    more = await api.chat("a bit more")
+    assert [c["args"] for c in first.calls] == [c["args"] for c in more.calls] == [
+        {"op": "adjust", "brightness": 0.1}
+    ]
+    await api.chat("undo")
+    again = await api.chat("再多一点")  # after an undo, "more" still means the edit before it
+    assert [c["args"] for c in again.calls] == [{"op": "adjust", "brightness": 0.1}]
+    assert "亮度" in again.texts[-1] or "brightness" in again.texts[-1].lower()
