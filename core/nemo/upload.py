@@ -26,12 +26,13 @@ _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u20
 
 def safe_filename(name: str) -> str:
     """A user's file name as it may travel: no directories, no control or bidi characters, no
-    double quotes or backslashes (they would break the multipart header), at most ``MAX_FILENAME``
-    characters with the extension kept. Idempotent."""
+    double quotes, backslashes or semicolons (they would break the multipart header), at most
+    ``MAX_FILENAME`` characters with the extension kept. Idempotent."""
     name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(ch for ch in name
                    if unicodedata.category(ch) not in ("Cc", "Cs") and ch not in _BIDI_CONTROLS)
-    name = name.replace('"', "'")
+    # aiohttp (the engine's server) refuses a quoted file name with two semicolons in it
+    name = name.replace('"', "'").replace(";", ",")
     while (trimmed := name.strip().lstrip(".")) != name:  # no hidden-file names, no blank ends
         name = trimmed
     if len(name) > MAX_FILENAME:
