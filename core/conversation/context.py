@@ -66,7 +66,7 @@ class Context:
         locale = pick_language(incoming.locale if incoming else None, "")
         if locale in LANGUAGES:
             return locale
-        return conv.detected or self.settings.bot.language
+        return conv.record.written_language or self.settings.bot.language
 
     def skill(self, conv: Conversation) -> str:
         return skill_or_default(conv.record.mode or self.settings.bot.mode).source

@@ -109,19 +109,22 @@ class Core(Context):
 
     # -- entry point ------------------------------------------------------------------------
 
-    @staticmethod
-    def _notice_language(conv: Conversation, incoming: Incoming) -> None:
+    async def _notice_language(self, conv: Conversation, incoming: Incoming) -> None:
         """Remember the language the user writes in (a message without words changes nothing)."""
         command = (incoming.command or "").lower().lstrip("/")
         written = incoming.args if command == "edit" else "" if command else incoming.text
         detected = detect_language(instruction_after_upload(written, bool(incoming.attachments)))
-        if detected is not None:
-            conv.detected = detected
+        if detected is not None and detected != conv.record.written_language:
+            conv.record.written_language = detected
+            # saved onto the stored record: another bot process may be running a job of this conversation
+            stored = await self.store.get_conversation(conv.record.key) or conv.record
+            stored.written_language = detected
+            await self.store.save_conversation(stored)
 
     async def handle(self, incoming: Incoming) -> None:
         """Take one user action. Returns once it is answered or queued."""
         conv = await self.conversation(incoming.target)
-        self._notice_language(conv, incoming)
+        await self._notice_language(conv, incoming)
         lang = self.language(conv, incoming)
         target = incoming.target
         action = "button" if incoming.button else "command" if incoming.command else "file" if incoming.attachments else "text"

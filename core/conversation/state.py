@@ -29,4 +29,3 @@ class Conversation:
     running: Operation | None = None
     worker: asyncio.Task[None] | None = None
     render_id: str | None = None
-    detected: str | None = None  # the language of the user's last message that had words

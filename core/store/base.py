@@ -27,6 +27,7 @@ class ConversationRecord:
     task_id: str | None = None
     draft: Any = None
     pictures: bool | None = None  # the timeline drawn after each edit (/pictures on|off); None: the default
+    written_language: str | None = None  # the language the user last wrote in (used without /lang or a locale)
 
 
 @dataclass(slots=True)

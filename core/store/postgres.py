@@ -71,6 +71,8 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 5: a conversation may ask for the timeline drawn after each edit (/pictures on|off)
     "ALTER TABLE conversations ADD COLUMN pictures BOOLEAN",
+    # 6: the language the user last wrote in, for the messages without words that follow
+    "ALTER TABLE conversations ADD COLUMN written_language TEXT",
 )
 
 _RENDER_COLUMNS = (
@@ -122,20 +124,20 @@ class PostgresStore:
 
     async def get_conversation(self, key: str) -> ConversationRecord | None:
         row = await self.pool.fetchrow(
-            "SELECT key, platform, chat_id, user_id, language, mode, session_id, task_id, draft, pictures "
-            "FROM conversations WHERE key = $1", key,
+            "SELECT key, platform, chat_id, user_id, language, mode, session_id, task_id, draft, pictures, "
+            "written_language FROM conversations WHERE key = $1", key,
         )
         return None if row is None else ConversationRecord(*row)
 
     async def save_conversation(self, record: ConversationRecord) -> None:
         await self.pool.execute(
             "INSERT INTO conversations (key, platform, chat_id, user_id, language, mode, session_id, task_id, "
-            "draft, pictures, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) ON CONFLICT (key) DO UPDATE "
-            "SET language=excluded.language, mode=excluded.mode, session_id=excluded.session_id, "
-            "task_id=excluded.task_id, draft=excluded.draft, pictures=excluded.pictures, "
-            "updated_at=excluded.updated_at",
+            "draft, pictures, written_language, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) "
+            "ON CONFLICT (key) DO UPDATE SET language=excluded.language, mode=excluded.mode, "
+            "session_id=excluded.session_id, task_id=excluded.task_id, draft=excluded.draft, "
+            "pictures=excluded.pictures, written_language=excluded.written_language, updated_at=excluded.updated_at",
             record.key, record.platform, record.chat_id, record.user_id, record.language, record.mode,
-            record.session_id, record.task_id, record.draft, record.pictures, time.time(),
+            record.session_id, record.task_id, record.draft, record.pictures, record.written_language, time.time(),
         )
 
     @asynccontextmanager

@@ -61,6 +61,8 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 5: a conversation may ask for the timeline drawn after each edit (/pictures on|off)
     "ALTER TABLE conversations ADD COLUMN pictures INTEGER",
+    # 6: the language the user last wrote in, for the messages without words that follow
+    "ALTER TABLE conversations ADD COLUMN written_language TEXT",
 )
 
 
@@ -131,25 +133,26 @@ class SqliteStore:
 
     async def get_conversation(self, key: str) -> ConversationRecord | None:
         async with self.db.execute(
-            "SELECT key, platform, chat_id, user_id, language, mode, session_id, task_id, draft, pictures "
-            "FROM conversations WHERE key = ?", (key,)
+            "SELECT key, platform, chat_id, user_id, language, mode, session_id, task_id, draft, pictures, "
+            "written_language FROM conversations WHERE key = ?", (key,)
         ) as cur:
             row = await cur.fetchone()
         if row is None:
             return None
         return ConversationRecord(key=row[0], platform=row[1], chat_id=row[2], user_id=row[3], language=row[4],
                                   mode=row[5], session_id=row[6], task_id=row[7], draft=_loads(row[8]),
-                                  pictures=None if row[9] is None else bool(row[9]))
+                                  pictures=None if row[9] is None else bool(row[9]), written_language=row[10])
 
     async def save_conversation(self, record: ConversationRecord) -> None:
         await self._write(
             "INSERT INTO conversations (key, platform, chat_id, user_id, language, mode, session_id, task_id, "
-            "draft, pictures, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(key) DO UPDATE SET "
-            "language=excluded.language, mode=excluded.mode, session_id=excluded.session_id, "
+            "draft, pictures, written_language, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(key) "
+            "DO UPDATE SET language=excluded.language, mode=excluded.mode, session_id=excluded.session_id, "
             "task_id=excluded.task_id, draft=excluded.draft, pictures=excluded.pictures, "
-            "updated_at=excluded.updated_at",
+            "written_language=excluded.written_language, updated_at=excluded.updated_at",
             (record.key, record.platform, record.chat_id, record.user_id, record.language, record.mode,
-             record.session_id, record.task_id, _dumps(record.draft), record.pictures, time.time()),
+             record.session_id, record.task_id, _dumps(record.draft), record.pictures, record.written_language,
+             time.time()),
         )
 
     @asynccontextmanager

@@ -90,3 +90,9 @@ async def test_a_message_without_words_keeps_the_language_and_mixed_text_goes_by
     printed = await conversation(tmp_path, ["加上标题 Urban Dreams", "👍", str(clip), "status"])
     assert "已上传 sample.mp4" in printed                       # 👍 and the file had no words: still Chinese
     assert "\nTimeline (1 track): 1. Video: sample.mp4 (0-6s)" in printed        # "status" is English
+
+
+async def test_the_language_the_user_wrote_in_outlives_a_restart(clip: Path, tmp_path: Path) -> None:
+    await conversation(tmp_path, ["你好"])
+    printed = await conversation(tmp_path, [str(clip)])                 # the same database, a new process
+    assert "已上传 sample.mp4" in printed

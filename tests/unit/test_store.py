@@ -38,8 +38,10 @@ async def test_a_conversation_keeps_its_draft_and_settings(store: Store) -> None
     assert saved == ConversationRecord("telegram:1", "telegram", "1", "1", language="zh", mode="highlights",
                                        session_id="s2", draft=draft, pictures=True)
     record.pictures = False
+    record.written_language = "zh"
     await store.save_conversation(record)
-    assert (await store.get_conversation("telegram:1")).pictures is False  # type: ignore[union-attr]
+    saved = await store.get_conversation("telegram:1")
+    assert saved is not None and saved.pictures is False and saved.written_language == "zh"
     assert await store.get_conversation("telegram:2") is None
 
 
