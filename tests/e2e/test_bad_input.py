@@ -156,7 +156,7 @@ CASES: list[Case] = [
     Case("windows-path-name", file_("..\\..\\Windows\\clip.mp4"), "Uploaded clip.mp4", upload=True,
          uploaded_as="clip.mp4"),
     Case("quotes-in-name", file_('my "best" clip";name="x.mp4'), "Uploaded", upload=True,
-         uploaded_as="my 'best' clip';name='x.mp4"),
+         uploaded_as="my 'best' clip',name='x.mp4"),
     Case("crlf-header-injection-in-name", file_("a\r\nContent-Type: text/html\r\n\r\nb.mp4"),
          "Uploaded htmlb.mp4", upload=True, uploaded_as="htmlb.mp4"),
     Case("nul-in-name", file_("evil.exe\x00.mp4"), "Uploaded evil.exe.mp4", upload=True,
