@@ -176,11 +176,12 @@ _KEEP = w(
 )
 _TO = w(
     r"(?:\b(?:cut|trim|shorten|chop|edit|crop|clip|reduce|bring|get|take|squeeze)\b\s*(?:it|this|the video|the clip|that|vid)?"
-    r"\s*(?:down|back)?\s*(?:to|into|at)\b|\bdown to\b)\s*(?:just\s*|only\s*)?(?:the\s*)?(?:first|opening|last|final)?\s*$"
+    r"\s*(?:down|back)?\s*(?:to|into|at)\b|\bdown to\b)\s*(?:just\s*|only\s*)?(?:the\s*)?(?:first|opening|last|final)?"
+    r"\s*(?:like|about|around|roughly|approx(?:imately)?|~)?\s*$"
     r"|(?:剪到|剪成|缩短到|缩短为|缩到|裁到|裁成|截到|截成|压到|控制在|变成|改成|弄成|做成|剪为)\s*(?:前|最后|后|只剩)?\s*$"
 )
 _TARGET = w(
-    r"\bmake (?:it|this|the video|the clip|that|the vid)\b|\b(?:it|video|clip) should be\b|\bi want it\b|\bshorten\b|"
+    r"\bmake (?:it|this|the video|the clip|that|the vid)\b|\b(?:it|video|clip) should be\b|\bi want it\b|\bshorten\b|\bversion\b|"
     r"\bcap (?:it )?at\b|\bunder\b|\bmax(?:imum)?\b|\bno (?:longer|more) than\b|\bat most\b|\blong\b|\blength\b|"
     r"\bduration\b|剪成|剪到|缩短|控制在|以内|之内|时长|长度|改成|变成|做成|弄成|剪为|最多|不超过"
 )
@@ -204,7 +205,9 @@ _BEFORE_WORD = w(
     r"\b(?:before|until|till|up to|up until)\s*(?:the\s*)?$"
     r"|\b(?:end|stop|finish|cut off|cut it off|ends?)\s*(?:it|the video|the clip|this)?\s*(?:at|by|after)\s*(?:the\s*)?$"
 )
-_RANGE_SEP = w(r"\s*(?:-|–|—|~|to|until|till|through|thru|and|到|至|－|-->)\s*(?:第\s*)?")
+_RANGE_SEP = w(
+    r"\s*(?:mark\s*)?(?:-|–|—|~|to|until|till|through|thru|and|到|至|－|-->)\s*(?:the\s*)?(?:第\s*)?"
+)
 
 
 def _ask_keep_or_cut(a: float, b: float, first: bool) -> Question:
@@ -306,7 +309,7 @@ def _trim(c: Clause, m: re.Match[str]) -> Result:
         ends
         and total
         and re.search(
-            r"掐头去尾|头尾|首尾|两头|\bboth ends\b|\beach end\b|\b(?:start|beginning) and (?:the )?end\b",
+            r"掐头去尾|头尾|首尾|两头|开头和结尾|开头结尾|\bboth ends\b|\beach end\b|\b(?:start|beginning) and (?:the )?end\b",
             c.low,
         )
     ):
@@ -320,6 +323,10 @@ def _trim(c: Clause, m: re.Match[str]) -> Result:
     if rng is not None:
         a, b = rng
         first_t = next(t for t in ts if t.seconds == a)
+        if _TO.search(c.low[: first_t.start]) and not re.search(r"\bfrom\b|从", c.low[: first_t.start]):
+            return Op(
+                "keep_range", {"start": 0.0, "end": _r(b)}
+            )  # "cut it down to like 7-8 seconds": a length
         verb = _verb(c, first_t.start)
         if verb is None and not re.search(r"\bfrom\b|\bbetween\b|从|\bonly\b", c.low):
             return _ask_keep_or_cut(a, b, False)
@@ -345,7 +352,9 @@ def _trim(c: Clause, m: re.Match[str]) -> Result:
         bare = [t for t in ts if not t.explicit]
         if bare and _TO.search(c.low[: bare[0].start]) and bare[0].seconds <= max(total, 3600):
             return Op("keep_range", {"start": 0.0, "end": _r(bare[0].seconds)})
-        return None
+        if bare:
+            return None
+        return _ask_how_much(c)
     t = explicit[0]
     before = c.low[max(0, t.start - 24) : t.start]
     after = c.low[t.end : t.end + 30]
@@ -420,6 +429,35 @@ def _trim(c: Clause, m: re.Match[str]) -> Result:
         r"\b(?:trim|cut)\b|剪", c.low
     ):
         return _ask_keep_or_cut(0.0, secs, True)
+    return None
+
+
+def _ask_how_much(c: Clause) -> Question | None:
+    """ "make it shorter", "remove the intro": the edit is clear, its length is not."""
+    half = slots_fmt(max(1.0, round(c.total / 2))) if c.total else "10"
+    if re.search(r"\bshorter\b|\bshorten\b|\btoo long\b|太长|短一点|短一些|缩短|剪短", c.low):
+        return Question(
+            "How long should it be?",
+            "要剪成多长？",
+            (f"make it {half} seconds", "cut the pauses"),
+            (f"剪成{half}秒", "去掉停顿"),
+        )
+    if _verb(c, len(c.low)) != "cut":
+        return None
+    if re.search(r"\bintro\b|\bopening\b|\bbeginning\b|\bstart\b|\bfirst (?:bit|part)\b|开头|片头", c.low):
+        return Question(
+            "How much of the start should go?",
+            "开头剪掉多少？",
+            ("cut the first 3 seconds", "cut the first 5 seconds"),
+            ("剪掉前3秒", "剪掉前5秒"),
+        )
+    if re.search(r"\boutro\b|\bending\b|\bend\b|\blast (?:bit|part)\b|结尾|片尾", c.low):
+        return Question(
+            "How much of the end should go?",
+            "结尾剪掉多少？",
+            ("cut the last 3 seconds", "cut the last 5 seconds"),
+            ("剪掉最后3秒", "剪掉最后5秒"),
+        )
     return None
 
 
@@ -542,6 +580,9 @@ def _volume(c: Clause, m: re.Match[str]) -> Result:
     if vol is None and f is not None:
         vol = c.volume * f[0]
         c.claim(f[1], f[2])
+    if vol is None and (half := re.search(r"一半|减半|\bhalf\b", c.low)):
+        vol = c.volume * 0.5
+        c.claim(half.start(), half.end())
     if vol is None:
         up = re.search(r"louder|\bup\b|调大|大声|声音大|增大|提高|大一点|大点|boost|raise|increase", c.low)
         vol = c.volume * (1.5 if up else 0.5)
@@ -593,6 +634,8 @@ def _speed(c: Clause, m: re.Match[str]) -> Result:
         return Op("speed", {"factor": _r(_clamp(v, 0.25, 4.0))})
     if p := slots.percent(low):
         c.claim_all(w(r"\d{1,4}(?:\.\d{1,3})?\s?%"))
+        if re.search(r"\bby\s*\d", low):  # "speed it up by 25%": a step from the current speed
+            p = c.speed * (1 - p if slow else 1 + p)
         return Op("speed", {"factor": _r(_clamp(p, 0.25, 4.0))})
     times = re.search(
         r"(\d{1,2}(?:\.\d{1,3})?)\s*(?:times|x)\s*(?:faster|quicker|as fast|slower|as slow)", low
@@ -640,6 +683,9 @@ def _fades(c: Clause, m: re.Match[str]) -> Result:
     low = c.low
     fin = bool(re.search(r"fade[- ]?in|淡入|渐显|from black|黑场开始|开头.{0,4}黑", low))
     fout = bool(re.search(r"fade[- ]?out|淡出|渐隐|to black|\bin and out\b|黑场结束|结尾.{0,4}黑", low))
+    if not fin and not fout:
+        fin = bool(re.search(r"\bstart\b|\bbeginning\b|\bopening\b|开头|片头", low))
+        fout = bool(re.search(r"\bend\b|\bending\b|结尾|片尾", low))
     if not fin and not fout:
         fin = fout = True
     secs = _duration(c) or 1.0
@@ -1210,7 +1256,8 @@ EDITS: tuple[Edit, ...] = (
     Edit(
         "volume",
         w(
-            r"\bvolume\b|\blouder\b|\bquieter\b|\bsofter\b|\bturn (?:it |the sound |the audio )?(?:up|down)\b|\bboost the (?:audio|sound)\b|音量|声音大|声音小|调大|调小|大声|小声|声音.{0,3}(?:大|小)"
+            r"\bvolume\b|\blouder\b|\bquieter\b|\bsofter\b|\bturn (?:it |the sound |the audio )?(?:up|down)\b|\bboost the (?:audio|sound)\b"
+            r"|\b(?:sound|audio)\b.{0,14}\b(?:lower|higher|down|up)\b|音量|声音大|声音小|调大|调小|大声|小声|声音.{0,3}(?:大|小|一半|减半)"
         ),
         _volume,
         "volume 50%",
