@@ -98,8 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _stop_on_sigterm)  # a deploy's stop is as clean as Ctrl-C
     settings = _settings(args)
     log_file = _log_file(settings, args.command)
-    setup_logging(settings.bot.log_level, json_lines=settings.bot.log_json, secrets=settings_secrets(settings),
-                  path=log_file)
+    setup_logging(settings.bot.log_level, json_lines=settings.bot.log_json,
+                  secrets=settings_secrets(settings), path=log_file)
     try:
         if args.command == "console":
             asyncio.run(_console(settings, log_file))

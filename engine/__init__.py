@@ -23,7 +23,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="nemobot engine", description="Run the local NEMO-compatible engine"
     )
-    parser.add_argument("--config", type=Path, help="TOML settings file; its [engine] table (default: $NEMOBOT_CONFIG)")
+    parser.add_argument(
+        "--config", type=Path, help="TOML settings file; its [engine] table (default: $NEMOBOT_CONFIG)"
+    )
     parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port to listen on (0 = any free port; default 8765)")
     parser.add_argument("--data-dir", type=Path, help="where sessions, media and renders are kept")
@@ -31,7 +33,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--static-token", help="a bearer token that is always accepted")
     parser.add_argument("--agent", choices=["planner", "llm"], help="planner (no model) or llm")
     parser.add_argument("--llm-model", help="LiteLLM model name of the llm agent, e.g. openai/qwen2.5:7b")
-    parser.add_argument("--llm-base-url", help="base URL of an OpenAI-compatible server (key: NEMOBOT_ENGINE_LLM_API_KEY)")
+    parser.add_argument(
+        "--llm-base-url", help="base URL of an OpenAI-compatible server (key: NEMOBOT_ENGINE_LLM_API_KEY)"
+    )
     parser.add_argument("--concurrent-renders", type=int)
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args(list(argv) if argv is not None else None)

@@ -27,7 +27,8 @@ MODEL_AGENT = "nemo_model"
 MODEL_FAILED = {
     "en": "The language model behind this engine did not give a usable answer, so nothing was changed. "
     "Try again, or ask for one edit in plain words (say “help” to see them).",
-    "zh": "引擎的语言模型没有给出可用的回答，所以没有做任何修改。请再试一次，或直接说出一个编辑（说“帮助”查看可做的编辑）。",
+    "zh": "引擎的语言模型没有给出可用的回答，所以没有做任何修改。"
+    "请再试一次，或直接说出一个编辑（说“帮助”查看可做的编辑）。",
 }
 
 
@@ -299,6 +300,8 @@ class ModelTurn:
             invocation_id=ctx.invocation_id,
             author=self.agent.name,
             branch=ctx.branch,
-            content=types.Content(role="model", parts=[types.Part(text=MODEL_FAILED.get(lang, MODEL_FAILED["en"]))]),
+            content=types.Content(
+                role="model", parts=[types.Part(text=MODEL_FAILED.get(lang, MODEL_FAILED["en"]))]
+            ),
             actions=EventActions(state_delta=restore),
         )

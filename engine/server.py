@@ -340,7 +340,8 @@ class EngineServer:
                 raise EngineError(Code.NO_CREDITS, "not enough credits")
         content = types.Content(role="user", parts=[types.Part(text=text)])
         # "streaming": true asks ADK for partial text chunks (and the model for a streamed answer)
-        run_config = RunConfig(streaming_mode=StreamingMode.SSE if body.get("streaming") is True else StreamingMode.NONE)
+        streaming = StreamingMode.SSE if body.get("streaming") is True else StreamingMode.NONE
+        run_config = RunConfig(streaming_mode=streaming)
         # ADK's state_delta: of it only the conversation's language now (the draft is the tools' alone)
         delta = body.get("state_delta")
         said = delta.get(SESSION_LANGUAGE) if isinstance(delta, dict) else None

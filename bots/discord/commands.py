@@ -58,7 +58,8 @@ _installs = app_commands.allowed_installs(guilds=True, users=False)
 async def edit_command(interaction: discord.Interaction[Any], prompt: app_commands.Range[str, 1, MAX_TEXT],
                        video: discord.Attachment | None = None) -> None:
     # with a video, the video is the footage to edit: the core starts a fresh timeline from it
-    await _bot(interaction).run_command(interaction, command="edit", args=prompt, attachments=[video] if video else [])
+    await _bot(interaction).run_command(interaction, command="edit", args=prompt,
+                                        attachments=[video] if video else [])
 
 
 @app_commands.command(name="upload", description=_text("discord_cmd_upload"))

@@ -18,6 +18,7 @@ from core.settings import BotSettings, Settings, TelegramSettings
 from core.sizes import MB
 from engine.probe import probe
 from engine.sample import make_sample_clip
+from tests.fakes.openai import FakeOpenAI, call, garbage, text
 from tests.fakes.telegram import FakeTelegram
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")]
@@ -143,3 +144,27 @@ async def test_telegram_asks_keep_or_cut_with_buttons_and_a_press_applies_the_ch
             await core.idle(timeout=30)
         reply = next(m.text or "" for m in tg.chat_log(7) if done[0] in (m.text or ""))
     assert done[1] in reply  # the end went, as pressed; nothing was cut before the answer
+
+
+
+async def test_console_free_talk_goes_to_the_configured_model_and_the_render_shows_it(
+    sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with FakeOpenAI() as llm:
+        for name, value in {"AGENT": "llm", "LLM_MODEL": "openai/editor-7b", "LLM_BASE_URL": llm.base_url,
+                            "LLM_API_KEY": "sk-console-test-0a1b2c"}.items():
+            monkeypatch.setenv(f"NEMOBOT_ENGINE_{name}", value)
+        llm.script(call(("keep_range", {"start": 2, "end": 6})), text("Kept seconds 2 to 6."), garbage())
+        out = io.StringIO()
+        async with running_core(engine_settings(tmp_path), engine_dir=tmp_path / "engine", engine_port=0) as core:
+            await run_console(core, lines(f"/upload {sample}", "do what my friend Sam suggested",
+                                          "and now the thing Sam said after that", "export"), out, user="tester")
+            printed = out.getvalue()
+            link = next(word for word in printed.split() if word.startswith("http") and ".mp4" in word)
+            async with httpx.AsyncClient() as http:
+                (tmp_path / "out.mp4").write_bytes((await http.get(link)).content)
+    assert "Kept seconds 2 to 6." in printed
+    assert "did not give a usable answer, so nothing was changed" in printed      # the second turn failed
+    assert "sk-console-test" not in printed and "Traceback" not in printed
+    info = await probe(tmp_path / "out.mp4")
+    assert abs(info.duration - 4) < 0.3                    # the model's edit stands; the failed turn left no trace

@@ -19,6 +19,7 @@ from typing import Any
 from aiohttp import web
 
 _SSE_HEADERS = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
+USAGE = {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,8 @@ class Request:
 
 @dataclass
 class FakeOpenAI:
-    """``async with FakeOpenAI() as llm``: ``llm.base_url`` ends in ``/v1``; ``llm.script(...)`` queues replies."""
+    """``async with FakeOpenAI() as llm``: ``llm.base_url`` ends in ``/v1``; ``llm.script(...)`` queues
+    replies."""
 
     replies: deque[Reply] = field(default_factory=deque)
     requests: list[Request] = field(default_factory=list)
@@ -141,7 +143,7 @@ def _completion(body: dict[str, Any], reply: Reply) -> dict[str, Any]:
         "choices": [
             {"index": 0, "message": message, "finish_reason": "tool_calls" if reply.calls else "stop"}
         ],
-        "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
+        "usage": USAGE,
     }
 
 
@@ -159,9 +161,10 @@ def _chunks(body: dict[str, Any], reply: Reply) -> list[dict[str, Any]]:
     for i, tc in enumerate(_tool_calls(reply)):
         args = tc["function"]["arguments"]
         half = len(args) // 2
-        first = {"index": i, "id": tc["id"], "type": "function", "function": {"name": tc["function"]["name"], "arguments": args[:half]}}
+        name = tc["function"]["name"]
+        first = {"index": i, "id": tc["id"], "type": "function", "function": {"name": name, "arguments": args[:half]}}
         out.append(chunk({"tool_calls": [first]}))
         out.append(chunk({"tool_calls": [{"index": i, "function": {"arguments": args[half:]}}]}))
     out.append(chunk({}, "tool_calls" if reply.calls else "stop"))
-    out.append({**head, "choices": [], "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}})
+    out.append({**head, "choices": [], "usage": USAGE})
     return out
