@@ -87,7 +87,7 @@ class Commands:
             # a file given with /edit is the footage to edit: the upload starts a fresh timeline from it
             kind = Route.UPLOAD if incoming.attachments else Route.CHAT
             edit = Incoming(target, args, attachments=incoming.attachments,
-                             command="edit" if incoming.attachments else None, locale=incoming.locale)
+                            command="edit" if incoming.attachments else None, locale=incoming.locale)
             await self.queue.enqueue(conv, Operation(kind, edit))
         else:
             name = command if len(command) <= 32 else command[:32] + "…"
