@@ -11,8 +11,8 @@ import logging
 import re
 
 from core.i18n import describe_change, say, timeline_summary
-from core.nemo.draft import Draft, draft_changes
 from core.metrics import error_label
+from core.nemo.draft import Draft, draft_changes
 from core.nemo.errors import NemoError, StreamDropped, StreamFailed
 from core.nemo.events import StateDelta, Text, ToolCall, paragraphs
 from core.nemo.session import NemoSession

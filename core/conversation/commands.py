@@ -45,7 +45,7 @@ class Commands:
                 await ctx.reply(target, say(lang, "lang_unknown"))
                 return
             record.language = choice
-            await ctx.store.save_conversation(record)
+            await ctx.store.save_conversation(record, only=("language",))
             await ctx.reply(target, say(choice, "lang_set"))
         elif command == "mode":
             current = skill_or_default(record.mode or ctx.settings.bot.mode)
@@ -57,7 +57,7 @@ class Commands:
                 await ctx.reply(target, say(lang, "mode_unknown", mode=args[:40], modes=mode_names()))
                 return
             record.mode = chosen.source
-            await ctx.store.save_conversation(record)
+            await ctx.store.save_conversation(record, only=("mode",))
             about = chosen.about_zh if lang == "zh" else chosen.about_en
             await ctx.reply(target, say(lang, "mode_set", mode=f"{chosen.alias} ({about})"))
         elif command == "token":

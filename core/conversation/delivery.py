@@ -13,8 +13,8 @@ from core.i18n import say
 from core.nemo.errors import NemoError
 from core.nemo.models import RenderStatus
 from core.ports import SMALLER, Button, ChatPort, MessageRef, Target, Video
-from core.routing import is_public_url
 from core.renders import job_status_message, job_target, render_buttons, video_of
+from core.routing import is_public_url
 from core.sizes import MB, megabytes
 from core.status import StatusMessage
 from core.store.base import RenderJob

@@ -116,10 +116,8 @@ class Core(Context):
         detected = detect_language(instruction_after_upload(written, bool(incoming.attachments)))
         if detected is not None and detected != conv.record.written_language:
             conv.record.written_language = detected
-            # saved onto the stored record: another bot process may be running a job of this conversation
-            stored = await self.store.get_conversation(conv.record.key) or conv.record
-            stored.written_language = detected
-            await self.store.save_conversation(stored)
+            # that field alone: another bot process may be running a job of this conversation
+            await self.store.save_conversation(conv.record, only=("written_language",))
 
     async def handle(self, incoming: Incoming) -> None:
         """Take one user action. Returns once it is answered or queued."""

@@ -109,7 +109,7 @@ class ConversationPictures:
         choice = args.strip().lower()
         if choice in ON or choice in OFF:
             conv.record.pictures = choice in ON
-            await self.ctx.store.save_conversation(conv.record)
+            await self.ctx.store.save_conversation(conv.record, only=("pictures",))
         elif choice:
             await self.ctx.reply(target, say(lang, "pictures_usage"))
             return

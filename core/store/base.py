@@ -6,7 +6,7 @@ PostgreSQL (``core.store.postgres``) for several processes on one database.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,6 +28,19 @@ class ConversationRecord:
     draft: Any = None
     pictures: bool | None = None  # the timeline drawn after each edit (/pictures on|off); None: the default
     written_language: str | None = None  # the language the user last wrote in (used without /lang or a locale)
+
+
+SAVED_FIELDS = ("language", "mode", "session_id", "task_id", "draft", "pictures", "written_language")
+"""A conversation's fields a save may change (``key`` and where it lives stay as first saved)."""
+
+
+def updated_columns(only: Collection[str]) -> tuple[str, ...]:
+    """The fields a save writes: ``only`` those named (a preference changed while another bot process
+    may be running a job of the conversation must not write back its draft), else all of them."""
+    unknown = set(only) - set(SAVED_FIELDS)
+    if unknown:
+        raise ValueError(f"not a saved conversation field: {sorted(unknown)}")
+    return tuple(f for f in SAVED_FIELDS if not only or f in only)
 
 
 @dataclass(slots=True)
@@ -71,7 +84,9 @@ class Store(Protocol):
     async def close(self) -> None: ...
 
     async def get_conversation(self, key: str) -> ConversationRecord | None: ...
-    async def save_conversation(self, record: ConversationRecord) -> None: ...
+    async def save_conversation(self, record: ConversationRecord, only: Collection[str] = ()) -> None:
+        """Insert or update ``record``; with ``only``, an existing row gets just those fields."""
+        ...
 
     async def get_token(self, scope: str) -> TokenRecord | None: ...
     async def save_token(self, record: TokenRecord) -> None: ...

@@ -15,14 +15,14 @@ import asyncio
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Collection
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 
-from core.store.base import ConversationRecord, RenderJob, TokenRecord
+from core.store.base import ConversationRecord, RenderJob, TokenRecord, updated_columns
 
 MIGRATION_LOCK = 0x6E656D6F  # "nemo": the advisory lock key held while migrating
 CANCEL_CHANNEL = "nemobot_cancel"  # NOTIFY channel: a conversation's /cancel, for every process
@@ -129,13 +129,13 @@ class PostgresStore:
         )
         return None if row is None else ConversationRecord(*row)
 
-    async def save_conversation(self, record: ConversationRecord) -> None:
+    async def save_conversation(self, record: ConversationRecord, only: Collection[str] = ()) -> None:
+        columns = updated_columns(only)
         await self.pool.execute(
             "INSERT INTO conversations (key, platform, chat_id, user_id, language, mode, session_id, task_id, "
             "draft, pictures, written_language, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) "
-            "ON CONFLICT (key) DO UPDATE SET language=excluded.language, mode=excluded.mode, "
-            "session_id=excluded.session_id, task_id=excluded.task_id, draft=excluded.draft, "
-            "pictures=excluded.pictures, written_language=excluded.written_language, updated_at=excluded.updated_at",
+            f"ON CONFLICT (key) DO UPDATE SET {', '.join(f'{c}=excluded.{c}' for c in columns)}, "
+            "updated_at=excluded.updated_at",
             record.key, record.platform, record.chat_id, record.user_id, record.language, record.mode,
             record.session_id, record.task_id, record.draft, record.pictures, record.written_language, time.time(),
         )

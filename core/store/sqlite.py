@@ -8,7 +8,7 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Collection
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
@@ -16,7 +16,7 @@ from typing import Any
 
 import aiosqlite
 
-from core.store.base import ConversationRecord, RenderJob, TokenRecord
+from core.store.base import ConversationRecord, RenderJob, TokenRecord, updated_columns
 
 log = logging.getLogger(__name__)
 
@@ -143,13 +143,12 @@ class SqliteStore:
                                   mode=row[5], session_id=row[6], task_id=row[7], draft=_loads(row[8]),
                                   pictures=None if row[9] is None else bool(row[9]), written_language=row[10])
 
-    async def save_conversation(self, record: ConversationRecord) -> None:
+    async def save_conversation(self, record: ConversationRecord, only: Collection[str] = ()) -> None:
+        columns = updated_columns(only)
         await self._write(
             "INSERT INTO conversations (key, platform, chat_id, user_id, language, mode, session_id, task_id, "
             "draft, pictures, written_language, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(key) "
-            "DO UPDATE SET language=excluded.language, mode=excluded.mode, session_id=excluded.session_id, "
-            "task_id=excluded.task_id, draft=excluded.draft, pictures=excluded.pictures, "
-            "written_language=excluded.written_language, updated_at=excluded.updated_at",
+            f"DO UPDATE SET {', '.join(f'{c}=excluded.{c}' for c in columns)}, updated_at=excluded.updated_at",
             (record.key, record.platform, record.chat_id, record.user_id, record.language, record.mode,
              record.session_id, record.task_id, _dumps(record.draft), record.pictures, record.written_language,
              time.time()),

@@ -7,6 +7,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from core.store import make_store
 from core.store.base import ConversationRecord, RenderJob, Store, TokenRecord
 from core.store.postgres import PostgresStore
@@ -216,3 +218,27 @@ async def test_queue_positions_count_every_process_and_lapse_with_a_dead_one(sto
     assert await store.jobs_before("telegram:1", third) == 1
     await store.end_job(first)
     assert await store.jobs_before("telegram:1", third) == 0
+
+
+async def test_a_preference_saved_alone_leaves_the_draft_another_process_wrote(store_url: str) -> None:
+    a, b = _open(store_url), _open(store_url)
+    await a.open()
+    await b.open()
+    try:
+        await a.save_conversation(ConversationRecord("telegram:1", "telegram", "1", "1", draft={"v": 1}))
+        stale = await b.get_conversation("telegram:1")
+        assert stale is not None
+        await a.save_conversation(ConversationRecord("telegram:1", "telegram", "1", "1", session_id="s",
+                                                     draft={"v": 2}))  # a job in process "a"
+        stale.language = "zh"
+        await b.save_conversation(stale, only=("language",))  # /lang zh in process "b"
+        saved = await a.get_conversation("telegram:1")
+        assert saved is not None and saved.language == "zh" and saved.draft == {"v": 2} and saved.session_id == "s"
+        fresh = ConversationRecord("telegram:9", "telegram", "9", "9", mode="highlights")
+        await b.save_conversation(fresh, only=("mode",))  # a first save inserts the whole record
+        assert (await a.get_conversation("telegram:9")) == fresh
+        with pytest.raises(ValueError):
+            await b.save_conversation(fresh, only=("key",))
+    finally:
+        await a.close()
+        await b.close()
