@@ -13,6 +13,7 @@ QUICK: dict[str, list[str]] = {
     "upload.py": ["--mb", "500", "--rounds", "3"],
     "engine_recipe.py": ["--seconds", "20"],
     "engine_edits.py": ["--seconds", "6", "--height", "540"],
+    "llm_turn.py": ["--turns", "10"],
     "export_latency.py": ["--exports", "3"],
     "engine_highlights.py": ["--minutes", "3"],
     "demo.py": [],
