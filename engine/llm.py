@@ -7,6 +7,7 @@ file in its development mode: both are switched off here, before the first impor
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any
 
@@ -16,6 +17,7 @@ from .settings import EngineSettings
 
 # OpenAI's client refuses to start without a key; local servers accept any.
 NO_KEY = "no-key"
+LITELLM_LOGGERS = ("LiteLLM", "LiteLLM Proxy", "LiteLLM Router")
 
 
 def prepare_litellm_import() -> None:
@@ -44,5 +46,8 @@ def build_llm(settings: EngineSettings) -> BaseLlm:
     from google.adk.models.lite_llm import LiteLlm
 
     litellm.suppress_debug_info = True  # its "Give Feedback / Get Help" banner would go to stdout
+    for name in LITELLM_LOGGERS:  # its own stderr handlers bypass the redactor and the console's log file
+        for handler in list(logging.getLogger(name).handlers):
+            logging.getLogger(name).removeHandler(handler)
 
     return LiteLlm(model=settings.llm_model, **completion_args(settings))

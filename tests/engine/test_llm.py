@@ -4,6 +4,7 @@ model fails, one clear sentence in their language and nothing changed."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from engine.llm import LITELLM_LOGGERS
 from engine.model_agent import MODEL_FAILED
 from engine.server import EngineServer
 from tests.engine.conftest import Api, engine_settings, media_info
@@ -101,6 +103,8 @@ async def test_garbage_from_the_model_changes_nothing(
     assert s.texts == [MODEL_FAILED[lang]]
     assert await api.state() == before
     assert "taken back" in caplog.text and KEY not in caplog.text  # the operator sees why, never the key
+    # LiteLLM's lines go through the application's (redacting) handlers only, none of its own to stderr
+    assert not [h for name in LITELLM_LOGGERS for h in logging.getLogger(name).handlers]
 
 
 async def test_a_failure_after_an_edit_takes_the_whole_turn_back(api: Api, llm: FakeOpenAI) -> None:
