@@ -130,10 +130,17 @@ class NemoClient:
         content: Any = None,
         params: dict[str, str] | None = None,
         timeout: float | None = None,
+        held: bool = False,
     ) -> httpx.Response:
+        """One request. ``held``: the server may hold it (a render status waiting for the render to
+        move), so it goes over the uncapped stream client, never taking one of the short calls' slots."""
         headers = self.headers(token, skill) | (extra_headers or {})
         extra: dict[str, Any] = {} if timeout is None else {"timeout": httpx.Timeout(timeout, connect=15.0)}
         try:
+            if held:
+                return await self._streams.request(
+                    method, path, headers=headers, json=json_body, content=content, params=params, **extra
+                )
             async with self._calls:
                 return await self._http.request(
                     method, path, headers=headers, json=json_body, content=content, params=params, **extra
@@ -278,7 +285,7 @@ class NemoClient:
             params = {"wait": f"{seen.wait_max:g}", "status": seen.status, "progress": str(int(seen.progress))}
             timeout = seen.wait_max + 30.0
         response = await self._request("GET", f"/api/render/proxy/lambda/{render_id}", token=token, skill=skill,
-                                       params=params, timeout=timeout)
+                                       params=params, timeout=timeout, held=params is not None)
         # the whole body: the URL may sit beside the envelope's ``data`` (``output.url``, ``outputUrl``)
         status = parse_render_status(render_id, _payload(response, whole=True))
         wait_max = _float(response.headers.get(RENDER_WAIT_HEADER))
