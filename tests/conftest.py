@@ -18,7 +18,12 @@ from tests.recording import RecordingPort
 
 
 def fast_settings(nemo_url: str, db_path: Path, **nemo: object) -> Settings:
-    """Settings for tests: the cloud backend pointed at a stand-in, every wait shortened."""
+    """Settings for tests: the cloud backend pointed at a stand-in, every wait shortened.
+
+    The render poll is shortened because the stand-in, like NEMO's cloud, does not push: renders on
+    the cloud path are followed at ``render_poll_interval`` (30 s by default, the documented cadence).
+    The built-in engine's path runs at default settings (tests/e2e/test_engine_surfaces.py,
+    test_links_telegram.py, test_links_discord.py): it pushes, so no test there shortens a wait."""
     return Settings(
         bot=BotSettings(backend="cloud", db_path=db_path, status_interval=0.05, still_working_interval=60.0),
         nemo=NemoSettings(
