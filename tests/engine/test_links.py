@@ -23,27 +23,26 @@ def _path_and_query(url: str) -> str:
 
 @pytest.mark.slow
 async def test_render_links_are_signed_expire_and_survive_a_restart(tmp_path: Path, clips: dict[str, Path]) -> None:
-    async with EngineServer(engine_settings(tmp_path)) as eng:
-        async with httpx.AsyncClient(base_url=eng.url, timeout=60) as http:
-            api = await Api(http).login()
-            await api.upload(clips["portrait"])
-            data = await api.wait(await api.submit())
-            url = data["output"]["url"]
-            ok = await http.get(url)
-            assert ok.status_code == 200 and ok.content[4:8] == b"ftyp"
-            path = urlsplit(url).path
-            for bad in (
-                path,  # unsigned
-                url[:-3] + ("AAA" if not url.endswith("AAA") else "BBB"),  # tampered signature
-                url.replace(path, path.replace(".mp4", "x.mp4")),  # signature of another file
-                eng.public_base + eng.links.sign(path, now=time.time() - eng.links.ttl - 5),  # expired
-            ):
-                r = await http.get(bad)
-                assert r.status_code == 403 and b"ftyp" not in r.content, bad
-    async with EngineServer(engine_settings(tmp_path)) as again:  # same data dir, a new port
-        async with httpx.AsyncClient(base_url=again.url, timeout=60) as http:
-            r = await http.get(_path_and_query(url))
-            assert r.status_code == 200 and r.content == ok.content
+    async with EngineServer(engine_settings(tmp_path)) as eng, httpx.AsyncClient(base_url=eng.url, timeout=60) as http:
+        api = await Api(http).login()
+        await api.upload(clips["portrait"])
+        data = await api.wait(await api.submit())
+        url = data["output"]["url"]
+        ok = await http.get(url)
+        assert ok.status_code == 200 and ok.content[4:8] == b"ftyp"
+        path = urlsplit(url).path
+        for bad in (
+            path,  # unsigned
+            url[:-3] + ("AAA" if not url.endswith("AAA") else "BBB"),  # tampered signature
+            url.replace(path, path.replace(".mp4", "x.mp4")),  # signature of another file
+            eng.public_base + eng.links.sign(path, now=time.time() - eng.links.ttl - 5),  # expired
+        ):
+            r = await http.get(bad)
+            assert r.status_code == 403 and b"ftyp" not in r.content, bad
+    # the same data dir on a new port: the link's path and signature still open the file
+    async with EngineServer(engine_settings(tmp_path)) as again, httpx.AsyncClient(base_url=again.url) as http:
+        r = await http.get(_path_and_query(url))
+        assert r.status_code == 200 and r.content == ok.content
 
 
 async def test_links_use_the_public_base_and_configured_secret(tmp_path: Path, clips: dict[str, Path]) -> None:
