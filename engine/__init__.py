@@ -36,11 +36,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--llm-base-url", help="base URL of an OpenAI-compatible server (key: NEMOBOT_ENGINE_LLM_API_KEY)"
     )
-    parser.add_argument("--concurrent-renders", type=int)
+    parser.add_argument("--concurrent-renders", type=int, help="renders one worker runs at once")
+    parser.add_argument(
+        "--role",
+        choices=["api", "worker", "all"],
+        help="api, worker or all (default); api and worker share a PostgreSQL (NEMOBOT_ENGINE_DATABASE_URL)",
+    )
+    parser.add_argument(
+        "--worker", dest="role", action="store_const", const="worker", help="same as --role worker"
+    )
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args(list(argv) if argv is not None else None)
     overrides = {k: v for k, v in vars(args).items() if v is not None and k not in ("log_level", "config")}
-    settings = load_section(EngineSettings, args.config, **overrides)
+    try:
+        settings = load_section(EngineSettings, args.config, **overrides)
+    except ValueError as exc:  # pydantic's ValidationError: the settings' own words
+        parser.error(str(exc))
     setup_logging(args.log_level, secrets=settings.secrets())
 
     from .server import serve_forever

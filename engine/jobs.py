@@ -1,10 +1,17 @@
-"""The render queue: jobs persisted in the store, run one or two at a time, cancellable, resumed on start."""
+"""The render queue: jobs persisted in the store, run one or two at a time, cancellable, resumed on start.
+
+Alone (no ``database_url``) the queue is in this process. With one, renders are queued in PostgreSQL
+(engine/workers.py) and any worker instance runs them; the render's row is then the only news another
+instance has of it, so waits on a render read the row every ``ROW_POLL_S`` and a worker reads the row of
+what it renders as often, to stop when it was cancelled elsewhere.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -14,10 +21,12 @@ from .errors import FfmpegError, FontNotFoundError
 from .render import EXTENSIONS, RenderError, SourceFile, build_command, output_format, render
 from .settings import EngineSettings
 from .store import RenderRecord, Store
+from .workers import SharedRenders
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
+ROW_POLL_S = 0.5  # how often a render's row is read when another instance may change it
 TERMINAL = {"completed", "failed", "cancelled"}
 FORMAT_OF_EXTENSION = {ext: fmt for fmt, ext in EXTENSIONS.items()}
 
@@ -32,6 +41,9 @@ class RenderQueue:
         renders_dir: Path,
         sources: Callable[[dict[str, Any]], Awaitable[dict[str, SourceFile]]],
         public_url: Callable[[str], str],
+        *,
+        database_url: str | None = None,
+        renders_here: bool = True,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -43,10 +55,28 @@ class RenderQueue:
         self._cancel: dict[str, asyncio.Event] = {}
         self._progress: dict[str, float] = {}
         self._changed: dict[str, asyncio.Event] = {}
+        self._renders_here = renders_here
+        self._shared: SharedRenders | None = None
+        if database_url:
+            self._shared = SharedRenders(
+                database_url,
+                store,
+                self._run_shared,
+                concurrency=settings.concurrent_renders,
+                lease=settings.render_lease,
+            )
+
+    @property
+    def shared(self) -> SharedRenders | None:
+        """The PostgreSQL queue, when renders are shared between instances."""
+        return self._shared
 
     async def start(self) -> None:
         """Start the workers and requeue what a previous run left pending or half done."""
         self.renders_dir.mkdir(parents=True, exist_ok=True)
+        if self._shared is not None:
+            await self._shared.start(work=self._renders_here)
+            return
         for rec in await self.store.renders_with_status("pending", "processing"):
             if rec.attempts >= MAX_ATTEMPTS:
                 await self.store.update_render(
@@ -67,10 +97,15 @@ class RenderQueue:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await w
         self._workers.clear()
+        if self._shared is not None:
+            await self._shared.stop()
 
     async def submit(self, rec: RenderRecord) -> None:
         await self.store.add_render(rec)
-        self._queue.put_nowait(rec.id)
+        if self._shared is not None:
+            await self._shared.defer(rec.id)
+        else:
+            self._queue.put_nowait(rec.id)
 
     def live_progress(self, render_id: str) -> float | None:
         return self._progress.get(render_id)
@@ -79,6 +114,11 @@ class RenderQueue:
         """Set at the render's next change of status or whole-percent progress (take it before reading
         the render, so that a change in between is not missed)."""
         return self._changed.setdefault(render_id, asyncio.Event())
+
+    def news_within(self, render_id: str) -> float:
+        """Seconds a wait on ``change_event`` may last before the render's row must be read again: a
+        render done by another instance sets no event here."""
+        return ROW_POLL_S if self._shared is not None and render_id not in self._progress else math.inf
 
     def _notify(self, render_id: str) -> None:
         event = self._changed.pop(render_id, None)
@@ -111,12 +151,31 @@ class RenderQueue:
                 with contextlib.suppress(Exception):
                     await self._update(render_id, status="failed", error="internal error")
 
-    async def _run(self, render_id: str) -> None:
+    async def _run_shared(self, render_id: str) -> None:
+        """A procrastinate job: render, and put the render back in the queue if this worker stops."""
+        rec = await self.store.get_render(render_id)
+        if await self._run(render_id) or rec is None or self._shared is None:
+            return
+        await self.store.update_render(render_id, status="pending", progress=0.0, attempts=rec.attempts)
+        await self._shared.defer(render_id)
+
+    async def _watch_row(self, render_id: str, cancel: asyncio.Event) -> None:
+        """Stop the render when its row says another instance cancelled it."""
+        while not cancel.is_set():
+            await asyncio.sleep(ROW_POLL_S)
+            with contextlib.suppress(Exception):
+                rec = await self.store.get_render(render_id)
+                if rec is not None and rec.status == "cancelled":
+                    cancel.set()
+
+    async def _run(self, render_id: str) -> bool:
+        """Render; False only when this engine stopped in the middle (the render is still to do)."""
         rec = await self.store.get_render(render_id)
         if rec is None or rec.status != "pending":
-            return
+            return True
         cancel = asyncio.Event()
         self._cancel[render_id] = cancel
+        watcher = asyncio.create_task(self._watch_row(render_id, cancel)) if self._shared else None
         fmt = output_format(rec.draft, rec.output.get("format") if isinstance(rec.output, dict) else None)
         out = self.renders_dir / f"{render_id}.{EXTENSIONS[fmt]}"
         work = self.renders_dir / f"{render_id}.work"
@@ -160,19 +219,21 @@ class RenderQueue:
             if current is not None and current.status == "cancelled":
                 out.unlink(missing_ok=True)
             elif cancel.is_set():
-                pass  # engine stopping: left "processing", rerun on the next start
+                return False  # engine stopping: left "processing", rerun on the next start
             else:
                 log.warning("render %s failed: %s", render_id, exc)
                 await self._update(render_id, status="failed", error=str(exc)[-500:])
-            return
+            return True
         finally:
+            if watcher is not None:
+                watcher.cancel()
             self._cancel.pop(render_id, None)
             self._progress.pop(render_id, None)
             _rmtree(work)
         current = await self.store.get_render(render_id)
         if current is not None and current.status == "cancelled":
             out.unlink(missing_ok=True)
-            return
+            return True
         await self._update(
             render_id,
             status="completed",
@@ -181,6 +242,7 @@ class RenderQueue:
             duration=cmd.duration,
             size=out.stat().st_size,
         )
+        return True
 
     async def _save_progress(self, render_id: str, p: float) -> None:
         with contextlib.suppress(Exception):

@@ -87,7 +87,8 @@ class EngineServer:
         self.data_dir = data
         self.media_dir = data / "media"
         self.tmp_dir = data / "tmp"
-        self.store = Store(data / "engine.db")
+        self.store = Store(data / "engine.db", self.settings.shared_database())
+        self.sessions: Any = None
         self._runner: web.AppRunner | None = None
         self._locks: dict[str, asyncio.Lock] = {}
         self._background: set[asyncio.Task] = set()
@@ -105,14 +106,32 @@ class EngineServer:
 
         from .agent import build_agent
         from .jobs import RenderQueue
-        from .sessions import SessionStore
+        from .sessions import session_service
+        from .workers import prepare_database
 
         for d in (self.data_dir, self.media_dir, self.tmp_dir):
             d.mkdir(parents=True, exist_ok=True)
         await self.store.open()
         secret = self.settings.link_secret.get_secret_value() if self.settings.link_secret else None
         self.links = LinkSigner(load_secret(secret, self.data_dir), self.settings.link_ttl_hours * 3600)
-        self.sessions = SessionStore(self.data_dir / "adk_sessions.db")
+        shared = self.settings.shared_database()
+        self.renders = RenderQueue(
+            self.store,
+            self.settings,
+            self.data_dir / "renders",
+            self._sources,
+            self.public_url,
+            database_url=shared,
+            renders_here=self.settings.role != "api",
+        )
+        if self.settings.role == "worker":
+            assert shared, "the settings refuse a worker without a database"
+            await prepare_database(shared)
+            await self.renders.start()
+            return
+        self.sessions = session_service(self.data_dir / "adk_sessions.db", shared)
+        if shared:
+            await prepare_database(shared, lambda: self._session("-", "-"))
         self.tools = EditTools(self.store, self.settings, self.data_dir / "analysis")
         model = None
         if self.settings.agent == "llm":
@@ -121,9 +140,6 @@ class EngineServer:
             model = self.model if self.model is not None else build_llm(self.settings)
         self.agent = build_agent(self.tools, self.settings.silent_ops, model)
         self.runner = Runner(app_name=APP_NAME, agent=self.agent, session_service=self.sessions)
-        self.renders = RenderQueue(
-            self.store, self.settings, self.data_dir / "renders", self._sources, self.public_url
-        )
         app = self.build_app()
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=5.0, lingering_time=1.0)
         await self._runner.setup()
@@ -147,7 +163,8 @@ class EngineServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-        await self.sessions.close()
+        if self.sessions is not None:
+            await self.sessions.close()
         await self.store.close()
 
     def public_url(self, path: str) -> str:
@@ -561,7 +578,7 @@ class EngineServer:
             if seen != (body["data"]["status"], str(body["data"]["progress"])) or left <= 0:
                 return web.json_response(body, headers=headers)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(moved.wait(), left)
+                await asyncio.wait_for(moved.wait(), min(left, self.renders.news_within(rec.id)))
 
     async def render_cancel(self, request: web.Request) -> web.Response:
         rec = await self._render_of(request)
@@ -604,5 +621,12 @@ async def serve_forever(settings: EngineSettings) -> None:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     async with EngineServer(settings) as server:
-        print(f"nemobot engine listening on {server.url} (data in {server.data_dir})", flush=True)
+        if settings.role == "worker":
+            print(
+                f"nemobot engine worker: {settings.concurrent_renders} render(s) at a time "
+                f"(data in {server.data_dir})",
+                flush=True,
+            )
+        else:
+            print(f"nemobot engine listening on {server.url} (data in {server.data_dir})", flush=True)
         await stop.wait()

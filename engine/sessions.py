@@ -1,4 +1,7 @@
-"""ADK's SQLite session service, made to take many conversations at once.
+"""ADK's session services: SQLite for one engine process, PostgreSQL for several.
+
+``session_service(path, url)`` picks one. On PostgreSQL it is ADK's own ``DatabaseSessionService``
+(SQLAlchemy over asyncpg); the rest of this module is about the SQLite one.
 
 ADK's ``SqliteSessionService`` opens a new connection (and a thread) for every call and writes in
 deferred transactions in the default rollback journal: with a hundred conversations writing at once,
@@ -14,12 +17,30 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import aiosqlite
 from google.adk.sessions.sqlite_session_service import CREATE_SCHEMA_SQL, SqliteSessionService
 from typing_extensions import override
 
-from .store import BUSY_TIMEOUT_S
+from .database import BUSY_TIMEOUT_S, is_postgres
+
+if TYPE_CHECKING:
+    from google.adk.sessions.base_session_service import BaseSessionService
+
+
+def sqlalchemy_url(url: str) -> str:
+    """A ``postgresql://`` URL as SQLAlchemy names the asyncpg driver: ``postgresql+asyncpg://``."""
+    return "postgresql+asyncpg://" + url.split("://", 1)[1]
+
+
+def session_service(path: Path, url: str | None) -> BaseSessionService:
+    """ADK's sessions on PostgreSQL when ``url`` names a server, else in the SQLite file at ``path``."""
+    if url and is_postgres(url):
+        from google.adk.sessions.database_session_service import DatabaseSessionService
+
+        return DatabaseSessionService(db_url=sqlalchemy_url(url))
+    return SessionStore(path)
 
 
 class SessionStore(SqliteSessionService):

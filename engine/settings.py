@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from core.nemo.limits import MAX_UPLOAD_BYTES
@@ -41,7 +41,21 @@ class EngineSettings(Section):
         default=1, description="Credits one chat message costs when credits are limited"
     )
     token_ttl_days: float = 7.0
-    concurrent_renders: int = Field(default=1, ge=1, le=8)
+    concurrent_renders: int = Field(default=1, ge=1, le=8, description="Renders one worker runs at once")
+    role: Literal["api", "worker", "all"] = Field(
+        default="all",
+        description="api: the HTTP API only; worker: renders only; all: both (alone: no database needed)",
+    )
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="postgresql://... shared by every engine instance (records, sessions, the render "
+        "queue); the data dir must then be shared too. Default: SQLite files in the data dir, one process",
+    )
+    render_lease: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds a render worker may go silent before another one takes its renders over",
+    )
     concurrent_analyses: int = Field(default=1, ge=1, le=8)
     agent: Literal["planner", "llm"] = Field(
         default="planner",
@@ -70,10 +84,30 @@ class EngineSettings(Section):
     font_cjk: Path | None = None
     undo_depth: int = 30
 
+    @model_validator(mode="after")
+    def _shared_roles_need_a_database(self) -> EngineSettings:
+        if self.role != "all" and self.database_url is None:
+            raise ValueError(
+                f"role {self.role!r} shares work with other engine instances: set database_url "
+                "(NEMOBOT_ENGINE_DATABASE_URL=postgresql://...)"
+            )
+        url = self.database_url.get_secret_value() if self.database_url else ""
+        if url and not url.startswith(("postgresql://", "postgres://")):
+            raise ValueError("database_url must be a postgresql:// URL")
+        return self
+
     def secrets(self) -> list[str]:
         """The secrets these settings hold, for the log redactor."""
-        values = (self.llm_api_key.get_secret_value() if self.llm_api_key else None, self.static_token)
+        values = (
+            self.llm_api_key.get_secret_value() if self.llm_api_key else None,
+            self.static_token,
+            self.database_url.get_secret_value() if self.database_url else None,
+        )
         return [v for v in values if v]
+
+    def shared_database(self) -> str | None:
+        """The PostgreSQL URL the instances share, or None when this engine is alone."""
+        return self.database_url.get_secret_value() if self.database_url else None
 
     def resolved_data_dir(self) -> Path:
         return self.data_dir.expanduser().resolve()

@@ -1,6 +1,7 @@
-"""The engine's own records (tokens, sessions' tasks, files, renders, credits, undo history) in SQLite.
+"""The engine's own records (tokens, sessions' tasks, files, renders, credits, undo history).
 
-ADK keeps the sessions' state and events in its own SQLite file beside this one.
+In SQLite (``engine.db`` in the data dir) for one process, or on PostgreSQL (``database_url``) shared by
+every engine instance; ADK keeps the sessions' state and events beside it (engine/sessions.py).
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
+from .database import BUSY_TIMEOUT_S, Database, Row, open_database
 
-BUSY_TIMEOUT_S = 30.0  # how long a statement waits for another process's lock on the file
+__all__ = ["BUSY_TIMEOUT_S", "FileRecord", "RenderRecord", "Store", "Task", "Token"]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tokens (
@@ -89,38 +90,25 @@ class RenderRecord:
 
 
 class Store:
-    """Async access to ``engine.db``; one connection, WAL."""
+    """Async access to the engine's records: ``engine.db`` at ``path``, or PostgreSQL at ``url``."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, url: str | None = None) -> None:
         self.path = path
-        self._db: aiosqlite.Connection | None = None
+        self.db: Database = open_database(path, url)
 
     async def open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = await aiosqlite.connect(self.path, timeout=BUSY_TIMEOUT_S)
-        self._db.row_factory = aiosqlite.Row
-        await self._db.execute("PRAGMA journal_mode=WAL")
-        await self._db.execute("PRAGMA synchronous=NORMAL")
-        await self._db.executescript(SCHEMA)
-        await self._db.commit()
+        await self.db.open(SCHEMA)
 
     async def close(self) -> None:
-        if self._db is not None:
-            await self._db.close()
-            self._db = None
-
-    @property
-    def db(self) -> aiosqlite.Connection:
-        assert self._db is not None, "store not open"
-        return self._db
+        await self.db.close()
 
     # tokens
     async def token_for_client(self, client_id: str, now: float) -> Token | None:
-        async with self.db.execute(
+        row = await self.db.fetchone(
             "SELECT * FROM tokens WHERE client_id=? AND expires_at>? ORDER BY expires_at DESC LIMIT 1",
-            (client_id, now),
-        ) as cur:
-            row = await cur.fetchone()
+            client_id,
+            now,
+        )
         return Token(row["token"], row["user_id"], row["client_id"], row["expires_at"]) if row else None
 
     async def create_token(self, client_id: str, ttl: float) -> Token:
@@ -129,28 +117,23 @@ class Store:
             "nmv_usr_" + secrets.token_urlsafe(24), "anon_" + secrets.token_hex(8), client_id, now + ttl
         )
         await self.db.execute(
-            "INSERT INTO tokens VALUES (?,?,?,?,?)",
-            (tok.token, tok.user_id, tok.client_id, tok.expires_at, now),
+            "INSERT INTO tokens VALUES (?,?,?,?,?)", tok.token, tok.user_id, tok.client_id, tok.expires_at, now
         )
-        await self.db.commit()
         return tok
 
     async def get_token(self, token: str) -> Token | None:
-        async with self.db.execute("SELECT * FROM tokens WHERE token=?", (token,)) as cur:
-            row = await cur.fetchone()
+        row = await self.db.fetchone("SELECT * FROM tokens WHERE token=?", token)
         return Token(row["token"], row["user_id"], row["client_id"], row["expires_at"]) if row else None
 
     # tasks (one per session)
     async def add_task(self, task: Task) -> None:
         await self.db.execute(
             "INSERT INTO tasks VALUES (?,?,?,?,?,?)",
-            (task.session_id, task.task_id, task.task_name, task.language, task.user_id, time.time()),
+            task.session_id, task.task_id, task.task_name, task.language, task.user_id, time.time(),
         )
-        await self.db.commit()
 
     async def get_task(self, session_id: str) -> Task | None:
-        async with self.db.execute("SELECT * FROM tasks WHERE session_id=?", (session_id,)) as cur:
-            row = await cur.fetchone()
+        row = await self.db.fetchone("SELECT * FROM tasks WHERE session_id=?", session_id)
         if not row:
             return None
         return Task(
@@ -160,36 +143,32 @@ class Store:
     # files
     async def add_file(self, rec: FileRecord) -> None:
         await self.db.execute(
-            "INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (
-                rec.id,
-                rec.user_id,
-                rec.session_id,
-                rec.filename,
-                rec.file_type,
-                str(rec.path),
-                rec.size,
-                rec.hash,
-                json.dumps(rec.info),
-                time.time(),
-            ),
+            "INSERT INTO files (id, user_id, session_id, filename, file_type, path, size, hash, info, created)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?)",
+            rec.id,
+            rec.user_id,
+            rec.session_id,
+            rec.filename,
+            rec.file_type,
+            str(rec.path),
+            rec.size,
+            rec.hash,
+            json.dumps(rec.info),
+            time.time(),
         )
-        await self.db.commit()
 
     async def get_file(self, file_id: str) -> FileRecord | None:
-        async with self.db.execute("SELECT * FROM files WHERE id=?", (file_id,)) as cur:
-            row = await cur.fetchone()
+        row = await self.db.fetchone("SELECT * FROM files WHERE id=?", file_id)
         return self._file(row) if row else None
 
     async def files_of_session(self, session_id: str) -> list[FileRecord]:
-        async with self.db.execute(
-            "SELECT * FROM files WHERE session_id=? ORDER BY created, rowid", (session_id,)
-        ) as cur:
-            rows = await cur.fetchall()
+        rows = await self.db.fetchall(
+            f"SELECT * FROM files WHERE session_id=? ORDER BY created, {self.db.insertion_order}", session_id
+        )
         return [self._file(r) for r in rows]
 
     @staticmethod
-    def _file(row: aiosqlite.Row) -> FileRecord:
+    def _file(row: Row) -> FileRecord:
         return FileRecord(
             row["id"],
             row["user_id"],
@@ -206,24 +185,21 @@ class Store:
     async def add_render(self, rec: RenderRecord) -> None:
         await self.db.execute(
             "INSERT INTO renders VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                rec.id,
-                rec.user_id,
-                rec.session_id,
-                rec.status,
-                rec.progress,
-                json.dumps(rec.draft),
-                json.dumps(rec.output),
-                rec.error,
-                rec.out_path,
-                rec.duration,
-                rec.size,
-                rec.attempts,
-                rec.created,
-                rec.updated,
-            ),
+            rec.id,
+            rec.user_id,
+            rec.session_id,
+            rec.status,
+            rec.progress,
+            json.dumps(rec.draft),
+            json.dumps(rec.output),
+            rec.error,
+            rec.out_path,
+            rec.duration,
+            rec.size,
+            rec.attempts,
+            rec.created,
+            rec.updated,
         )
-        await self.db.commit()
 
     async def update_render(self, render_id: str, **fields: Any) -> None:
         if not fields:
@@ -231,24 +207,33 @@ class Store:
         fields["updated"] = time.time()
         cols = ", ".join(f"{k}=?" for k in fields)
         values = [json.dumps(v) if k in ("draft", "output") else v for k, v in fields.items()]
-        await self.db.execute(f"UPDATE renders SET {cols} WHERE id=?", (*values, render_id))
-        await self.db.commit()
+        await self.db.execute(f"UPDATE renders SET {cols} WHERE id=?", *values, render_id)
+
+    async def requeue_render(self, render_id: str, attempts: int) -> bool:
+        """Put a render whose worker stopped back to "pending", unless someone else already did (its
+        attempts moved) or it ended; True if this call did."""
+        changed = await self.db.execute(
+            "UPDATE renders SET status='pending', progress=0, updated=? "
+            "WHERE id=? AND attempts=? AND status IN ('pending', 'processing')",
+            time.time(),
+            render_id,
+            attempts,
+        )
+        return changed == 1
 
     async def get_render(self, render_id: str) -> RenderRecord | None:
-        async with self.db.execute("SELECT * FROM renders WHERE id=?", (render_id,)) as cur:
-            row = await cur.fetchone()
+        row = await self.db.fetchone("SELECT * FROM renders WHERE id=?", render_id)
         return self._render(row) if row else None
 
     async def renders_with_status(self, *statuses: str) -> list[RenderRecord]:
         marks = ",".join("?" * len(statuses))
-        async with self.db.execute(
-            f"SELECT * FROM renders WHERE status IN ({marks}) ORDER BY created", statuses
-        ) as cur:
-            rows = await cur.fetchall()
+        rows = await self.db.fetchall(
+            f"SELECT * FROM renders WHERE status IN ({marks}) ORDER BY created", *statuses
+        )
         return [self._render(r) for r in rows]
 
     @staticmethod
-    def _render(row: aiosqlite.Row) -> RenderRecord:
+    def _render(row: Row) -> RenderRecord:
         return RenderRecord(
             row["id"],
             row["user_id"],
@@ -268,52 +253,38 @@ class Store:
 
     # credits
     async def balance(self, user_id: str, initial: int) -> tuple[int, int]:
-        async with self.db.execute(
-            "SELECT available, frozen FROM credits WHERE user_id=?", (user_id,)
-        ) as cur:
-            row = await cur.fetchone()
+        row = await self.db.fetchone("SELECT available, frozen FROM credits WHERE user_id=?", user_id)
         if row is None:
-            await self.db.execute("INSERT OR IGNORE INTO credits VALUES (?,?,0)", (user_id, initial))
-            await self.db.commit()
+            await self.db.execute(
+                "INSERT INTO credits VALUES (?,?,0) ON CONFLICT (user_id) DO NOTHING", user_id, initial
+            )
             return initial, 0
         return int(row["available"]), int(row["frozen"])
 
     async def charge(self, user_id: str, amount: int, initial: int) -> bool:
         """Take ``amount`` credits if there are enough; False otherwise."""
         await self.balance(user_id, initial)
-        cur = await self.db.execute(
-            "UPDATE credits SET available=available-? WHERE user_id=? AND available>=?",
-            (amount, user_id, amount),
+        changed = await self.db.execute(
+            "UPDATE credits SET available=available-? WHERE user_id=? AND available>=?", amount, user_id, amount
         )
-        await self.db.commit()
-        return cur.rowcount == 1
+        return changed == 1
 
     async def refund(self, user_id: str, amount: int) -> None:
-        await self.db.execute("UPDATE credits SET available=available+? WHERE user_id=?", (amount, user_id))
-        await self.db.commit()
+        await self.db.execute("UPDATE credits SET available=available+? WHERE user_id=?", amount, user_id)
 
     # undo history
     async def push_history(self, session_id: str, draft: dict[str, Any], depth: int) -> None:
-        async with self.db.execute(
-            "SELECT COALESCE(MAX(seq), 0) FROM history WHERE session_id=?", (session_id,)
-        ) as cur:
-            (top,) = await cur.fetchone()  # type: ignore[misc]
-        await self.db.execute("INSERT INTO history VALUES (?,?,?)", (session_id, top + 1, json.dumps(draft)))
-        await self.db.execute(
-            "DELETE FROM history WHERE session_id=? AND seq<=?", (session_id, top + 1 - depth)
-        )
-        await self.db.commit()
+        row = await self.db.fetchone("SELECT COALESCE(MAX(seq), 0) AS top FROM history WHERE session_id=?", session_id)
+        top = int(row["top"]) if row else 0
+        await self.db.execute("INSERT INTO history VALUES (?,?,?)", session_id, top + 1, json.dumps(draft))
+        await self.db.execute("DELETE FROM history WHERE session_id=? AND seq<=?", session_id, top + 1 - depth)
 
     async def pop_history(self, session_id: str, steps: int = 1) -> dict[str, Any] | None:
         """Remove the last ``steps`` entries and return the oldest of them (the draft to go back to)."""
-        async with self.db.execute(
-            "SELECT seq, draft FROM history WHERE session_id=? ORDER BY seq DESC LIMIT ?", (session_id, steps)
-        ) as cur:
-            rows = await cur.fetchall()
+        rows = await self.db.fetchall(
+            "SELECT seq, draft FROM history WHERE session_id=? ORDER BY seq DESC LIMIT ?", session_id, steps
+        )
         if not rows:
             return None
-        await self.db.execute(
-            "DELETE FROM history WHERE session_id=? AND seq>=?", (session_id, rows[-1]["seq"])
-        )
-        await self.db.commit()
+        await self.db.execute("DELETE FROM history WHERE session_id=? AND seq>=?", session_id, rows[-1]["seq"])
         return json.loads(rows[-1]["draft"])
