@@ -11,7 +11,6 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +21,11 @@ from engine.server import EngineServer
 from engine.settings import EngineSettings
 from engine.store import FileRecord, RenderRecord, Store, Task
 from tests.postgres import PG_URL, needs_postgres, throwaway_database
+from tests.processes import ROOT, engine_worker, worker_of
 
 from .conftest import Api, engine_settings, media_info
 
 pytestmark = needs_postgres
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -138,57 +136,14 @@ async def test_a_render_done_by_a_worker_is_followed_and_cancelled_from_the_api(
         assert not (tmp_path / "shared" / "renders" / f"{rid}.mp4").exists()
 
 
-@asynccontextmanager
-async def worker_process(database: str, data_dir: Path, **settings: str) -> AsyncIterator[subprocess.Popen]:
-    """`nemobot engine --worker` in its own process; ``settings`` as its environment says them."""
-    env = dict(os.environ, NEMOBOT_ENGINE_DATABASE_URL=database)
-    env.update({f"NEMOBOT_ENGINE_{k.upper()}": v for k, v in settings.items()})
-    data_dir.mkdir(parents=True, exist_ok=True)
-    log = data_dir / f"worker-{time.monotonic_ns()}.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "bots.cli", "engine", "--worker", "--data-dir", str(data_dir)],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, text=True,
-        )
-    try:
-        for _ in range(600):
-            if "nemobot engine worker" in log.read_text() or proc.poll() is not None:
-                break
-            await asyncio.sleep(0.1)
-        assert proc.poll() is None, log.read_text()
-        yield proc
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.to_thread(proc.wait, 30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-
-
-def worker_of(rid: str, workers: list[subprocess.Popen]) -> int | None:
-    """The pid of the worker process whose ffmpeg writes the render (read from /proc)."""
-    pids = {w.pid for w in workers}
-    for proc in Path("/proc").iterdir():
-        try:
-            cmdline = (proc / "cmdline").read_bytes()
-            status = (proc / "status").read_text()
-        except OSError:
-            continue
-        parent = int(next(ln.split()[1] for ln in status.splitlines() if ln.startswith("PPid:")))
-        if rid.encode() in cmdline and parent in pids:
-            return parent
-    return None
-
-
 @pytest.mark.slow
 async def test_a_worker_killed_mid_render_has_its_render_taken_over(
     tmp_path: Path, database: str, clips: dict[str, Path]
 ) -> None:
     data = tmp_path / "shared"
     async with (
-        worker_process(database, data, preset="veryslow") as first,
-        worker_process(database, data, preset="veryslow") as second,
+        engine_worker(database, data, preset="veryslow") as first,
+        engine_worker(database, data, preset="veryslow") as second,
         EngineServer(engine_settings(tmp_path, role="api", database_url=database, data_dir=data)) as front,
         httpx.AsyncClient(base_url=front.url, timeout=60) as http,
     ):
