@@ -86,14 +86,19 @@ TEXTS: dict[str, dict[str, str]] = {
     "export_empty": {"en": "There is nothing to export yet: send a video first.",
                      "zh": "还没有可导出的内容：请先发送视频。"},
     "export_started": {"en": "Rendering your video…", "zh": "正在渲染视频…"},
-    "export_done": {"en": "🎬 Your video is ready: {url}", "zh": "🎬 视频已完成：{url}"},
-    "export_done_size": {"en": "🎬 Your video is ready ({size}): {url}", "zh": "🎬 视频已完成（{size}）：{url}"},
-    "export_ready": {"en": "🎬 Your video is ready.", "zh": "🎬 视频已完成。"},
-    "export_ready_size": {"en": "🎬 Your video is ready ({size}).", "zh": "🎬 视频已完成（{size}）。"},
-    "export_too_big": {"en": "🎬 Your video is ready, but at {size} it is over the {limit} I can send here, and it "
+    "export_done": {"en": "🎬 Your {thing} is ready: {url}", "zh": "🎬 {thing}已完成：{url}"},
+    "export_done_size": {"en": "🎬 Your {thing} is ready ({size}): {url}", "zh": "🎬 {thing}已完成（{size}）：{url}"},
+    "export_ready": {"en": "🎬 Your {thing} is ready.", "zh": "🎬 {thing}已完成。"},
+    "export_ready_size": {"en": "🎬 Your {thing} is ready ({size}).", "zh": "🎬 {thing}已完成（{size}）。"},
+    "export_too_big": {"en": "🎬 Your {thing} is ready, but at {size} it is over the {limit} I can send here, and it "
                              "has no public link. Press “{button}” for a version re-encoded to fit.",
-                       "zh": "🎬 视频已完成，但它有{size}，超过了这里可发送的{limit}，而且没有公开链接。"
+                       "zh": "🎬 {thing}已完成，但它有{size}，超过了这里可发送的{limit}，而且没有公开链接。"
                              "点“{button}”获取重新压缩到限额内的版本。"},
+    # what a render is, by how a chat shows it (core.ports.Video.kind)
+    "result_video": {"en": "video", "zh": "视频"},
+    "result_animation": {"en": "GIF", "zh": "GIF 动图"},
+    "result_audio": {"en": "audio (MP3)", "zh": "音频（MP3）"},
+    "result_photo": {"en": "cover image", "zh": "封面图"},
     "links_howto": {"en": "(Links to videos appear here once the bot's operator sets a public address for them: "
                           "NEMOBOT_ENGINE_PUBLIC_BASE_URL, see the README.)",
                     "zh": "（机器人管理员设置视频的公开地址后，这里会显示视频链接：NEMOBOT_ENGINE_PUBLIC_BASE_URL，见 README。）"},

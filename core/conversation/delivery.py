@@ -79,15 +79,16 @@ def result_message(port: ChatPort, target: Target, lang: str,
     url = result.url or ""
     size = size_text(result.size)
     limit = port.send_limit(target)
+    thing = say(lang, f"result_{video_of(result).kind}")
     if port.local or is_public_url(url):
-        text = say(lang, "export_done_size" if size else "export_done", url=url, size=size)
+        text = say(lang, "export_done_size" if size else "export_done", url=url, size=size, thing=thing)
         return text, video_of(result), render_buttons(lang, target.user_id, url)
     if limit is not None and result.size is not None and result.size > limit:
         button = say(lang, "button_smaller")
-        text = say(lang, "export_too_big", size=size, limit=size_text(limit), button=button)
+        text = say(lang, "export_too_big", size=size, limit=size_text(limit), button=button, thing=thing)
         buttons = [Button(button, action=SMALLER, owner=target.user_id)]
         return f"{text}\n{say(lang, 'links_howto')}", None, buttons + render_buttons(lang, target.user_id, None)
-    text = say(lang, "export_ready_size" if size else "export_ready", size=size)
+    text = say(lang, "export_ready_size" if size else "export_ready", size=size, thing=thing)
     return text, video_of(result), render_buttons(lang, target.user_id, None)
 
 

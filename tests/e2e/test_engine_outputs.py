@@ -38,5 +38,8 @@ async def test_telegram_gets_a_gif_an_mp3_and_a_cover_as_what_they_are(tmp_path:
                 await core.idle(timeout=60)
             kinds = [m.kind for m in tg.chat_log(7) if m.kind != "text"]
             names = [m.file_name for m in tg.chat_log(7) if m.kind in ("animation", "audio")]
+            said = " ".join(m.text or "" for m in tg.chat_log(7))
     assert kinds[-3:] == ["animation", "audio", "photo"]
     assert names[-2:] == ["animation.gif", "audio.mp3"]
+    # each result is called what it is (in the client's language, English here)
+    assert "Your GIF is ready" in said and "Your audio (MP3) is ready" in said and "Your cover image is ready" in said
