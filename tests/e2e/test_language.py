@@ -12,17 +12,11 @@ import pytest
 
 from bots.app import running_core
 from bots.console.app import run_console
-from core.nemo.limits import SUPPORTED_FORMATS
 from core.settings import BotSettings, Settings
-from core.skills import mode_names
 from engine.sample import make_sample_clip
+from tests.language import english_words
 
 pytestmark = pytest.mark.slow
-
-_LINK = re.compile(r"https?://\S+")
-_PATH = re.compile(r"\S*/\S*")  # commands and file paths (the console shows a picture as its file)
-# what a user types or a file is called: arguments of commands, mode and format names, units
-NAMES = {*mode_names().replace(",", " ").split(), *SUPPORTED_FORMATS, "MP4", "GIF", "KB", "MB", "en", "zh", "on", "off"}
 
 
 @pytest.fixture(scope="module")
@@ -44,11 +38,6 @@ async def conversation(tmp_path: Path, script: list[str]) -> str:
     return out.getvalue()
 
 
-def english_words(printed: str, clip: Path) -> list[str]:
-    text = _PATH.sub(" ", _LINK.sub(" ", printed.replace(clip.name, " ")))
-    return [word for word in re.findall(r"[A-Za-z][A-Za-z0-9]+", text) if word not in NAMES]
-
-
 async def test_a_chinese_conversation_reads_chinese_from_upload_to_export(clip: Path, tmp_path: Path) -> None:
     printed = await conversation(tmp_path, [
         "你好", str(clip), "加上标题“决赛”，3秒", "改成9:16", "状态", "积分", "导出",
@@ -60,7 +49,7 @@ async def test_a_chinese_conversation_reads_chinese_from_upload_to_export(clip: 
     assert "🎬 视频已完成" in printed and ".mp4" in printed
     assert "无法获取该链接中的视频" in printed
     assert "没有 /foo 这个命令" in printed
-    assert english_words(printed, clip) == []
+    assert english_words(printed, clip.name) == []
 
 
 async def test_an_english_conversation_has_no_chinese(clip: Path, tmp_path: Path) -> None:
@@ -81,7 +70,7 @@ async def test_lang_zh_makes_the_engine_answer_chinese_to_english_words(clip: Pa
     after = printed[printed.index("语言：中文。"):]
     assert "已添加标题“Finals”（0-3秒）" in after                  # the session was made in English
     assert "时间线（2条轨道）" in after
-    assert english_words(after.replace("Finals", " "), clip) == []
+    assert english_words(after, "Finals", clip.name) == []
 
 
 async def test_a_message_without_words_keeps_the_language_and_mixed_text_goes_by_its_sentence(
