@@ -22,6 +22,7 @@ QUICK: dict[str, list[str]] = {
     "discord_load.py": ["--n", "200"],
     "engine_load.py": ["--conversations", "30"],
     "pictures.py": ["--minutes", "2", "--rounds", "3", "--draws", "100"],
+    "scale_out.py": ["--renders", "12", "--rounds", "2", "--takeovers", "1", "--messages", "200"],
 }
 
 
