@@ -22,11 +22,13 @@ import asyncio
 import os
 import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,8 +82,11 @@ async def ended(api: EngineServer, rids: list[str], timeout: float = 600) -> Non
     raise TimeoutError("renders did not end")
 
 
-async def renders_per_minute(workers: int, renders: int, clip: Path) -> float:
-    """Start the API and ``workers`` workers on a fresh database, queue ``renders``, time them all."""
+@asynccontextmanager
+async def deployment(
+    workers: int, **worker_settings: str
+) -> AsyncIterator[tuple[EngineServer, list[subprocess.Popen], httpx.AsyncClient]]:
+    """The engine's API in this process and ``workers`` worker processes on a fresh database."""
     assert PG_URL is not None
     with tempfile.TemporaryDirectory(prefix="scale-") as tmp:
         data = Path(tmp) / "data"
@@ -89,38 +94,35 @@ async def renders_per_minute(workers: int, renders: int, clip: Path) -> float:
             api = await stack.enter_async_context(
                 EngineServer(EngineSettings(port=0, role="api", database_url=db, data_dir=data))
             )
-            for _ in range(workers):
-                await stack.enter_async_context(engine_worker(db, data))
+            procs = [await stack.enter_async_context(engine_worker(db, data, **worker_settings)) for _ in range(workers)]
             http = await stack.enter_async_context(httpx.AsyncClient(base_url=api.url, timeout=120))
-            auth, sid, draft = await session_with_clip(http, clip)
-            started = time.monotonic()
-            rids = [await submit(http, auth, sid, draft) for _ in range(renders)]
-            await ended(api, rids)
-            return renders / ((time.monotonic() - started) / 60)
+            yield api, procs, http
+
+
+async def renders_per_minute(workers: int, renders: int, clip: Path) -> float:
+    """Queue ``renders`` at once behind ``workers`` workers; time them all."""
+    async with deployment(workers) as (api, _, http):
+        auth, sid, draft = await session_with_clip(http, clip)
+        started = time.monotonic()
+        rids = [await submit(http, auth, sid, draft) for _ in range(renders)]
+        await ended(api, rids)
+        return renders / ((time.monotonic() - started) / 60)
 
 
 async def takeover_seconds(clip: Path) -> float:
     """Kill the worker doing a render; seconds until the other one is rendering it."""
-    assert PG_URL is not None
-    with tempfile.TemporaryDirectory(prefix="scale-") as tmp:
-        data = Path(tmp) / "data"
-        async with throwaway_database(PG_URL) as db, AsyncExitStack() as stack:
-            api = await stack.enter_async_context(
-                EngineServer(EngineSettings(port=0, role="api", database_url=db, data_dir=data))
-            )
-            workers = [await stack.enter_async_context(engine_worker(db, data, preset="veryslow")) for _ in range(2)]
-            http = await stack.enter_async_context(httpx.AsyncClient(base_url=api.url, timeout=120))
-            auth, sid, draft = await session_with_clip(http, clip)
-            rid = await submit(http, auth, sid, draft)
-            while (pid := worker_of(rid, workers)) is None:
-                await asyncio.sleep(0.05)
-            os.kill(pid, signal.SIGKILL)
-            killed = time.monotonic()
-            while True:
-                rec = await api.store.get_render(rid)
-                if rec is not None and rec.attempts >= 2 and rec.status in ("processing", "completed"):
-                    return time.monotonic() - killed
-                await asyncio.sleep(0.05)
+    async with deployment(2, preset="veryslow") as (api, workers, http):
+        auth, sid, draft = await session_with_clip(http, clip)
+        rid = await submit(http, auth, sid, draft)
+        while (pid := worker_of(rid, workers)) is None:
+            await asyncio.sleep(0.05)
+        os.kill(pid, signal.SIGKILL)
+        killed = time.monotonic()
+        while True:
+            rec = await api.store.get_render(rid)
+            if rec is not None and rec.attempts >= 2 and rec.status in ("processing", "completed"):
+                return time.monotonic() - killed
+            await asyncio.sleep(0.05)
 
 
 async def store_ms_per_message(url: str | None, path: Path, messages: int) -> float:
