@@ -14,7 +14,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, ClassVar, Literal, TypeVar
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
@@ -138,9 +138,24 @@ class DiscordSettings(Section):
     allowed_guilds: list[int] = Field(default_factory=list)
     allowed_users: list[int] = Field(default_factory=list)
     sharded: bool = False
+    shard_count: int | None = Field(
+        default=None, ge=1, description="Shards of the whole bot, when several processes split them"
+    )
+    shard_ids: list[int] | None = Field(
+        default=None, description="The shards this process runs (0 .. shard_count-1); needs shard_count"
+    )
     message_content: bool = False
     interaction_lifetime: float = 900.0
     attach_video: bool = True
+
+    @model_validator(mode="after")
+    def _shards_of_the_whole_bot(self) -> DiscordSettings:
+        if self.shard_ids is not None:
+            if self.shard_count is None:
+                raise ValueError("discord shard_ids needs shard_count (the shards of the whole bot)")
+            if not self.shard_ids or any(not 0 <= i < self.shard_count for i in self.shard_ids):
+                raise ValueError(f"discord shard_ids must be some of 0..{self.shard_count - 1}")
+        return self
 
 
 class Settings(BaseModel):

@@ -33,8 +33,13 @@ def discord_endpoints(settings: DiscordSettings) -> Iterator[None]:
 
 
 def build_client(core: Core, settings: Settings, *, identify_delay: float = 5.0) -> NemoBotMixin:
-    """The client for these settings (auto-sharded when ``discord.sharded``)."""
-    cls = ShardedNemoBot if settings.discord.sharded else NemoBot
+    """The client for these settings: auto-sharded when ``discord.sharded``, and running only
+    ``discord.shard_ids`` of ``discord.shard_count`` when several processes split the shards."""
+    d = settings.discord
+    if d.shard_count is not None:
+        ids = d.shard_ids if d.shard_ids is not None else list(range(d.shard_count))
+        return ShardedNemoBot(core, settings, identify_delay=identify_delay, shard_ids=ids, shard_count=d.shard_count)
+    cls = ShardedNemoBot if d.sharded else NemoBot
     return cls(core, settings, identify_delay=identify_delay)
 
 

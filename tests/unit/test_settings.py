@@ -59,3 +59,19 @@ def test_engine_settings_come_from_the_same_file(tmp_path: Path) -> None:
     config.write_text('[engine]\npreset = "ultrafast"\nconcurrent_renders = 2\n')
     engine = load_section(EngineSettings, Settings.load(config).config, port=0)
     assert (engine.preset, engine.concurrent_renders, engine.port) == ("ultrafast", 2, 0)
+
+
+def test_discord_shards_split_across_processes() -> None:
+    from bots.discord.app import build_client
+    from bots.discord.client import ShardedNemoBot
+
+    with pytest.raises(ValueError, match="shard_count"):
+        DiscordSettings(shard_ids=[0])
+    with pytest.raises(ValueError, match=r"0\.\.3"):
+        DiscordSettings(shard_ids=[4], shard_count=4)
+    settings = Settings(discord=DiscordSettings(shard_ids=[2, 3], shard_count=4))
+    client = build_client(None, settings)  # type: ignore[arg-type]  # the core is not touched here
+    assert isinstance(client, ShardedNemoBot)
+    assert (client.shard_ids, client.shard_count) == ([2, 3], 4)  # this process identifies as shards 2 and 3
+    whole = build_client(None, Settings(discord=DiscordSettings(shard_count=2)))  # type: ignore[arg-type]
+    assert (whole.shard_ids, whole.shard_count) == ([0, 1], 2)  # type: ignore[attr-defined]
