@@ -156,3 +156,33 @@ async def test_a_render_over_the_upload_limit_offers_a_smaller_version_that_fits
         assert video is not None and READY in shown(dc, press)
         (attached,) = [a for a in video["attachments"] if a["filename"].endswith(".mp4")]
         assert 0 < attached["size"] <= limit
+
+
+@pytest.mark.slow
+async def test_slash_commands_from_a_chinese_client_read_only_chinese(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Discord sends every interaction with the user's client locale (the stand-in, like Discord, always
+    sets one): a zh-CN client's slash commands and the export button are answered in Chinese throughout."""
+    sample = make_sample_clip(tmp_path / "sample.mp4", 4, (160, 90)).read_bytes()
+    async with FakeDiscord() as dc, running_bot(with_discord(engine_settings(tmp_path, monkeypatch), dc), dc) as (
+        core, _
+    ):
+        async def runs(needle: str, name: str, **options: Any) -> int:
+            iid = dc.invoke_slash(name, options, locale="zh-CN")
+            await answered(dc, iid, needle, timeout=60)
+            await core.idle(timeout=60)
+            return iid
+
+        await runs("已上传 clip.mp4", "upload", video=dc.attachment(sample, "clip.mp4"))
+        edit = await runs("已添加标题“决赛”", "edit", prompt="加上标题“决赛”，3秒")
+        await runs("时间线（2条轨道）", "status")
+        await runs("积分：不限", "credits")
+        export = next(cid for cid in custom_ids(dc.interaction(edit).original) if ":export:" in cid)
+        press = dc.press_button(int(dc.interaction(edit).original["id"]), export, locale="zh-CN")  # type: ignore[index]
+        await dc.wait_for(lambda: delivered([m for m in [dc.interaction(press).original,
+                                                         *dc.interaction(press).followups] if m]), timeout=60)
+        await core.idle(timeout=60)
+        assert "🎬 视频已完成" in shown(dc, press)
+        written = [text for call in dc.calls if "/commands" not in call.path for text in _texts(call.json)]
+    assert english_words("\n".join(written), "clip.mp4") == []
