@@ -1007,6 +1007,8 @@ def _text(c: Clause, m: re.Match[str]) -> Result:
                 r"^\s*(?:long|长|的时长)", low[t.end : t.end + 6]
             ):
                 dur = t.seconds
+            elif re.search(r"[,，、]\s*$", before) and not re.search(r"\b(?:at|from)\b|在|从", low[: t.start]):
+                dur = t.seconds  # "add the title 'Finals', 3 seconds": how long it shows, said after a pause
             else:
                 start = t.seconds
         if not ts and re.search(r"\b(?:at|in|to) the end\b|\bending\b|结尾|最后|片尾", low) and c.total > 0:

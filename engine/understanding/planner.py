@@ -235,7 +235,7 @@ def _plan(
         ):
             # a time said after a comma belongs to the instruction before it ("cut the intro, first 4 secs")
             p_offset, p_piece, p_start, p_unknown, _ = prev
-            joined = p_piece + " " + piece
+            joined = p_piece + ", " + piece  # the pause stays: it tells a duration from a start
             j_low = joined.lower() if len(joined.lower()) == len(joined) else joined
             again = _read(replace(setting, text=joined, low=j_low), p_offset)
             if any(isinstance(r, Op) for _, r in again):
