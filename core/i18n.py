@@ -336,7 +336,7 @@ def _value_words(lang: str, value: str) -> str:
 
 def timeline_summary(draft: Draft, lang: str) -> str:
     """``Timeline (3 tracks): 1. Video: city timelapse (0-10s) 2. BGM: Lo-fi (0-10s, 35%) ...``"""
-    words = {key: value.get(lang) if lang in value else value["en"] for key, value in SUMMARY_WORDS.items()}
+    words = {key: value.get(lang) or value["en"] for key, value in SUMMARY_WORDS.items()}
     tracks = [track for track in draft.tracks if track.segments]
     noun = words["one_track"] if len(tracks) == 1 else words["tracks"]
     head = words["timeline"].format(count=len(tracks), noun=noun)

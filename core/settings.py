@@ -121,8 +121,8 @@ class TelegramSettings(Section):
     allowed_chats: list[int] = Field(default_factory=list)
     attach_video: bool = True
     upload_limit_mb: float = 50
-    sends_per_second: float = Field(25.0, gt=0)  # the bot's overall budget (Telegram allows about 30)
-    group_sends_per_minute: int = Field(18, gt=0)  # per group chat (Telegram allows 20)
+    sends_per_second: float = Field(default=25.0, gt=0)  # the bot's overall budget (Telegram allows about 30)
+    group_sends_per_minute: int = Field(default=18, gt=0)  # per group chat (Telegram allows 20)
 
 
 class DiscordSettings(Section):
