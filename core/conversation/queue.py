@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 SHUTDOWN_NOTICE_WAIT = 3.0
 JOB_LEASE = 30.0  # a process's jobs count in others' queue positions while it renews them this often
 ALL = 2**62       # a job id after every job: ``jobs_before(key, ALL)`` counts them all
+START_RETRY = 1.0  # seconds before a job that could not start (the store failed) is tried again
 
 
 class OperationQueue:
@@ -79,9 +80,12 @@ class OperationQueue:
                         if not op.task.done():  # the worker itself is stopping
                             op.task.cancel()
                             raise
+            except Exception:  # the store failed (the lock, the read): the job stays first in line
+                log.warning("could not start a job of %s; trying again", key, exc_info=True)
+                await asyncio.sleep(START_RETRY)
             finally:
                 conv.running = None
-                if op.job_id is not None and (op.task is None or op.task.done()):
+                if op.job_id is not None and op not in conv.queue and (op.task is None or op.task.done()):
                     await self._end(op)
 
     async def _end(self, op: Operation) -> None:

@@ -730,3 +730,25 @@ async def test_sigkill_during_a_render_delivers_it_once_and_the_bot_keeps_answer
     assert len(nemo.renders) == 1                                # not submitted again
     printed = await run_console(nemo, db, "credits\n")
     assert "/files/" not in printed
+
+
+async def test_a_store_failure_when_a_job_starts_leaves_it_first_in_line_and_it_runs(
+    core: Core, port: RecordingPort, nemo: FakeNemo
+) -> None:
+    await core.handle(Incoming(ANN, attachments=[clip()]))
+    await core.idle()
+    real_lock = core.store.conversation_lock
+    failures = [OSError("connection to the database lost")]
+
+    def flaky_lock(key: str):  # type: ignore[no-untyped-def]
+        if failures:
+            raise failures.pop()
+        return real_lock(key)
+
+    core.store.conversation_lock = flaky_lock  # type: ignore[method-assign]
+    nemo.script_chat(Text("Title added."))
+    await core.handle(text("add the title 'Hi'"))
+    await core.idle(timeout=10)
+    assert port.last().startswith("Title added.")
+    assert nemo.chat_messages[-1] == "add the title 'Hi'"
+    assert await core.store.jobs_before(ANN.conversation, 2**62) == 0  # its job row was ended once it ran
