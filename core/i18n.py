@@ -8,7 +8,18 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from core.nemo.draft import AUDIO, EFFECTS, TEXT, VIDEO, Change, Draft, Segment, effects_summary, percent
+from core.nemo.draft import (
+    AUDIO,
+    EFFECTS,
+    TEXT,
+    VIDEO,
+    Change,
+    Draft,
+    Segment,
+    effects_summary,
+    joined_pieces,
+    percent,
+)
 from core.nemo.limits import SUPPORTED_FORMATS
 
 LANGUAGES = ("en", "zh")
@@ -344,8 +355,9 @@ def timeline_summary(draft: Draft, lang: str) -> str:
         return head + words["empty"]
     parts = []
     for number, track in enumerate(tracks, 1):
-        shown = [_segment_text(track.kind, seg) for seg in track.segments[:6]]
-        more = len(track.segments) - len(shown)
+        segments = joined_pieces(track.segments)
+        shown = [_segment_text(track.kind, seg) for seg in segments[:6]]
+        more = len(segments) - len(shown)
         if more > 0:
             shown.append(words["more"].format(count=more))
         names = TRACK_NAMES.get(track.kind) if track.kind is not None else None

@@ -7,7 +7,7 @@ Known keys: ``t`` tracks, ``tt`` track type (0 video, 1 audio, 7 text), ``sg`` s
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,6 +52,17 @@ class Segment:
     @property
     def volume(self) -> float | None:
         return _num(_first(self.meta, "vol", "volume"))
+
+    @property
+    def speed(self) -> float:
+        """How fast it plays its source (``m.speed``), 1 when unsaid or not a sane number."""
+        value = _num(self.meta.get("speed"))
+        return value if value is not None and 0 < value < 1000 else 1.0
+
+    @property
+    def source_in(self) -> float | None:
+        """Where in its file it starts (``m.in``, ms), when the draft says."""
+        return _num(self.meta.get("in"))
 
     def span(self) -> str:
         return f"{_seconds(self.start_ms)}-{_seconds(self.end_ms)}s"
@@ -107,6 +118,39 @@ class Draft:
         return max((seg.end_ms for track in self.tracks for seg in track.segments), default=0.0)
 
 
+PIECE_SLACK_MS = 2  # pieces cut from one segment meet within rounding
+
+
+def _continues(a: Segment, b: Segment) -> bool:
+    """Does ``b`` go on where ``a`` stops: the same file in the same direction at the same speed (all
+    its metadata but where it starts in the file is the same, and no transition into it), next on the
+    timeline, and next in the file (before it, for pieces played backwards)?"""
+    a_in, b_in = a.source_in, b.source_in
+    if a_in is None or b_in is None or "tr" in b.meta:
+        return False
+    if {k: v for k, v in a.meta.items() if k != "in"} != {k: v for k, v in b.meta.items() if k != "in"}:
+        return False
+    if abs(a.end_ms - b.start_ms) > PIECE_SLACK_MS:
+        return False
+    if a.meta.get("rev"):  # backwards: ``b`` plays the part of the file just before ``a``'s
+        return abs(b_in + b.duration_ms * b.speed - a_in) <= PIECE_SLACK_MS
+    return abs(a_in + a.duration_ms * a.speed - b_in) <= PIECE_SLACK_MS
+
+
+def joined_pieces(segments: Sequence[Segment]) -> list[Segment]:
+    """The segments as a user thinks of them: pieces that go on one from the other (a reversed clip is
+    played in 5-second pieces) joined back into one range."""
+    out: list[Segment] = []
+    for seg in segments:
+        if out and _continues(out[-1], seg):
+            last = out[-1]
+            start_in = min(last.source_in or 0.0, seg.source_in or 0.0)
+            out[-1] = Segment(last.start_ms, seg.end_ms - last.start_ms, {**last.meta, "in": start_in})
+        else:
+            out.append(seg)
+    return out
+
+
 def _seconds(ms: float) -> str:
     value = round(ms / 1000, 1)
     return str(int(value)) if value == int(value) else str(value)
@@ -142,8 +186,8 @@ def _key(kind: int | None, seg: Segment) -> tuple[Any, ...]:
 
 def draft_changes(before: Draft, after: Draft) -> list[Change]:
     """What changed between two drafts, segment by segment (matched by track type and label)."""
-    old = [(track.kind, seg) for track in before.tracks for seg in track.segments]
-    new = [(track.kind, seg) for track in after.tracks for seg in track.segments]
+    old = [(track.kind, seg) for track in before.tracks for seg in joined_pieces(track.segments)]
+    new = [(track.kind, seg) for track in after.tracks for seg in joined_pieces(track.segments)]
     changes: list[Change] = []
     unmatched_old = list(old)
     for kind, seg in new:

@@ -58,25 +58,16 @@ class TimelineLayout:
     rows: list[Box] = field(default_factory=list)
 
 
-def speed_of(segment: Segment) -> float:
-    value = segment.meta.get("speed", 1.0)
-    try:
-        speed = float(value)
-    except (TypeError, ValueError):
-        return 1.0
-    return speed if 0 < speed < 1000 else 1.0
-
-
 def speed_text(speed: float) -> str:
     return f"{speed:g}×"
 
 
 def source_span(segment: Segment) -> tuple[float, float] | None:
     """Where in its source file a video segment starts and ends (seconds), when the draft says."""
-    start = segment.meta.get("in")
-    if isinstance(start, bool) or not isinstance(start, (int, float)):
+    start = segment.source_in
+    if start is None:
         return None
-    return start / 1000, (start + segment.duration_ms * speed_of(segment)) / 1000
+    return start / 1000, (start + segment.duration_ms * segment.speed) / 1000
 
 
 def row_height(track: Track) -> int:
@@ -90,7 +81,7 @@ def music_window(segment: Segment, values: Sequence[float], seconds: float, poin
         return []
     start = segment.meta.get("in")
     offset = float(start) / 1000 if isinstance(start, (int, float)) and not isinstance(start, bool) else 0.0
-    length = segment.duration_ms / 1000 * speed_of(segment)
+    length = segment.duration_ms / 1000 * segment.speed
     loop = bool(segment.meta.get("loop"))
     out = []
     for i in range(points):
@@ -182,7 +173,7 @@ def _video(image: Image.Image, draw: ImageDraw.ImageDraw, box: Box, seg: Segment
             paste_cover(image, thumb, tbox)
             layout.thumbnails.append(tbox)
             text_left = tbox[2] + 6
-    speed = speed_of(seg)
+    speed = seg.speed
     room = x1 - text_left - 4 - (52 if speed != 1.0 else 0)
     if room > 20:
         label(draw, (text_left, y0 + 6), seg.label, 14, room)

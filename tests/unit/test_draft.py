@@ -291,3 +291,40 @@ def test_the_summary_lists_the_effects_and_the_export_format() -> None:
     assert timeline_summary(Draft.parse(raw), "en").endswith(
         "Effects: look (sepia), loudness normalisation, export format (MP3 audio)")
     assert timeline_summary(Draft.parse(raw), "zh").endswith("效果：滤镜 (怀旧棕褐)，响度统一，导出格式 (MP3音频)")
+
+
+def _clip(seconds: float) -> dict[str, object]:
+    return {"t": [{"tt": 0, "sg": [{"st": 0, "d": int(seconds * 1000),
+                                    "m": {"name": "sample.mp4", "src": "f1", "in": 0, "speed": 1.0, "vol": 1.0}}]}]}
+
+
+def test_a_reversed_clip_reads_as_one_range_not_its_pieces() -> None:
+    from engine.effects import reverse
+
+    backwards = reverse(_clip(17.5))
+    assert len(backwards["t"][0]["sg"]) == 4  # the engine plays it back in pieces
+
+    assert timeline_summary(Draft.parse(backwards), "en") == "Timeline (1 track): 1. Video: sample.mp4 (0-17.5s)"
+    assert timeline_summary(Draft.parse(backwards), "zh") == "时间线（1条轨道）：1. 视频: sample.mp4 (0-17.5s)"
+    [change] = draft_changes(Draft.parse(_clip(17.5)), Draft.parse(backwards))  # one clip changed, no pieces
+    assert (change.verb, change.label, change.span) == ("changed", "sample.mp4", "0-17.5s")
+    forwards = reverse(backwards)  # forwards again, still in pieces
+    assert timeline_summary(Draft.parse(forwards), "en") == "Timeline (1 track): 1. Video: sample.mp4 (0-17.5s)"
+
+
+def test_pieces_stay_apart_where_the_source_jumps_or_changes() -> None:
+    def seg(st: int, d: int, at: int, **meta: object) -> dict[str, object]:
+        return {"st": st, "d": d, "m": {"name": "a.mp4", "in": at, **meta}}
+
+    raw = {"t": [{"tt": 0, "sg": [
+        seg(0, 2000, 0), seg(2000, 2000, 2000),                  # one range: 0-4 s of the file
+        seg(4000, 2000, 0),                                       # the file again from its start (a loop)
+        seg(6000, 1000, 2000, speed=2.0),                         # faster
+        seg(7000, 1000, 4000, speed=2.0, tr={"type": "fade"}),    # a transition into it
+        seg(8000, 1000, 9000, rev=True), seg(9000, 1000, 8000, rev=True),  # backwards: one range
+        seg(10000, 1000, 9000, rev=True),                         # backwards, but not where the last ended
+    ]}]}
+
+    assert timeline_summary(Draft.parse(raw), "en") == (
+        "Timeline (1 track): 1. Video: a.mp4 (0-4s), a.mp4 (4-6s), a.mp4 (6-7s), a.mp4 (7-8s), a.mp4 (8-10s), "
+        "a.mp4 (10-11s)")
