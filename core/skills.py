@@ -15,9 +15,11 @@ class Skill:
     about_zh: str
 
 
+HIGHLIGHTS_SKILL = "ai-video-editor-highlights"
+
 SKILLS: tuple[Skill, ...] = (
     Skill("free-editing-with-ai", "edit", "AI editing of raw footage", "AI剪辑原始素材"),
-    Skill("ai-video-editor-highlights", "highlights", "highlight reels from long footage", "从长视频生成精彩集锦"),
+    Skill(HIGHLIGHTS_SKILL, "highlights", "highlight reels from long footage", "从长视频生成精彩集锦"),
     Skill("what-is-video-clip-example", "example", "an example clip from your footage", "用素材生成示例片段"),
     Skill("video-prompt-generation", "prompt", "a detailed video prompt from an idea", "把创意写成详细的视频提示词"),
     Skill("video-openapi", "api", "process a clip into an MP4", "把视频处理成MP4"),

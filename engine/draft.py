@@ -2,8 +2,8 @@
 
 Short keys, as NEMO's: ``t`` tracks, ``tt`` track type (0 video, 1 audio, 7 text), ``sg`` segments,
 ``st`` timeline start (ms), ``d`` duration (ms), ``m`` metadata; ``cv`` the canvas. The engine adds
-keys of its own (``m.tr`` transition into a segment, ``m.card`` a title-card segment, ``fx`` whole-video
-fades, ``mute``); readers keep what they do not know.
+keys of its own (``m.tr`` transition into a segment, ``m.card`` a title-card segment, ``m.pick`` a moment a
+highlight reel picked, ``fx`` whole-video fades, ``mute``); readers keep what they do not know.
 
 Every function here is pure: it takes a draft and returns a new one, never touching its argument.
 """
@@ -13,6 +13,8 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable, Sequence
 from typing import Any
+
+from core.nemo.draft import PICKED
 
 VIDEO, AUDIO, TEXT = 0, 1, 7
 MIN_SEGMENT_MS = 100
@@ -309,12 +311,15 @@ def remove_source_ranges(draft: Draft, ranges: dict[str, list[tuple[int, int]]])
 def set_video_ranges(
     draft: Draft, picks: Sequence[tuple[dict[str, Any], int, int]], transition: dict[str, Any] | None = None
 ) -> Draft:
-    """The video track becomes the given (media, source start ms, source end ms) picks, in order."""
+    """The video track becomes the given (media, source start ms, source end ms) picks, in order, each
+    marked as a picked moment (``m.pick``: the bot shows a reel's moments before it renders, and no other
+    draft's segments)."""
     d = clone(draft)
     tr = track(d, VIDEO, create=True)
     sg = []
     for i, (info, a, b) in enumerate(picks):
         seg = media_segment(info, int(a), int(b - a))
+        seg["m"][PICKED] = True
         if i and transition:
             seg["m"]["tr"] = dict(transition)
         sg.append(seg)

@@ -39,7 +39,7 @@ class Exports:
         if not state.draft.ready:
             await status.finish(say(lang, "export_empty"))
             return
-        strip = await self.ctx.pictures.highlights(conv, state.draft, lang)  # a reel: its picked moments
+        strip = await self.ctx.pictures.highlights(conv, state.draft, lang, nemo.skill)  # a reel: its moments
         if strip is not None:
             await self.ctx.pictures.show(incoming.target, strip)
         status.set_step(say(lang, "step_rendering", progress=0), "upload_video")

@@ -13,6 +13,7 @@ from core.i18n import elapsed_text, say
 from core.nemo.draft import Draft
 from core.pictures import PictureMaker
 from core.ports import Button, Picture, Target
+from core.skills import HIGHLIGHTS_SKILL
 from core.status import StatusMessage
 
 from .state import Conversation
@@ -54,8 +55,11 @@ class ConversationPictures:
             return None
         return await self.maker.timeline(draft, lang, await self.sources(conv))
 
-    async def highlights(self, conv: Conversation, draft: Draft, lang: str) -> Picture | None:
-        return await self.maker.highlights(draft, lang, await self.sources(conv))
+    async def highlights(self, conv: Conversation, draft: Draft, lang: str, skill: str) -> Picture | None:
+        """A reel's picked moments: the local engine marks them in the draft; NEMO's cloud does not, so
+        there every segment of a draft its highlights skill made is one."""
+        reel = self.ctx.settings.bot.backend == "cloud" and skill == HIGHLIGHTS_SKILL
+        return await self.maker.highlights(draft, lang, await self.sources(conv), reel)
 
     async def sheets(self, uploaded: Sequence[tuple[str, str]], lang: str) -> list[Picture]:
         """Contact sheets of uploaded files (name, link), those that could be made."""

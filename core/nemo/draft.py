@@ -156,6 +156,7 @@ def _seconds(ms: float) -> str:
     return str(int(value)) if value == int(value) else str(value)
 
 
+PICKED = "pick"  # in a video segment's ``m``: a moment a highlight reel picked (the local engine marks them)
 EFFECTS = "fx"  # the local engine's whole-video effects table (look, rotation, fades ...)
 EFFECT_MS = frozenset({"fade_in", "fade_out", "afade_in", "afade_out"})  # effects whose value is ms
 HIDDEN_KEYS = frozenset({"src"})  # file ids: meaningless to a user

@@ -132,9 +132,10 @@ class PictureMaker:
         return await self._cached(key, make, "timeline picture")
 
     async def highlights(self, draft: Draft, lang: str, sources: Mapping[str, str] | None = None,
-                         ) -> Picture | None:
-        """The moments a reel picked, with their times; ``None`` when the draft is not a reel."""
-        moments = picked_moments(draft)
+                         reel: bool = False) -> Picture | None:
+        """The moments a reel picked, with their times; ``None`` when the draft is not a reel (``reel``: it
+        is one, though its segments are not marked; see ``picked_moments``)."""
+        moments = picked_moments(draft, reel)
         if not moments:
             return None
         known = dict(sources or {})
@@ -145,7 +146,7 @@ class PictureMaker:
             frames = [found.get(i) for i in range(len(moments))]
             return await asyncio.to_thread(lambda: encode(highlights_strip(moments, frames, lang)[0], "highlights"))
 
-        key = ("highlights", _draft_key(draft), lang, json.dumps(sorted(known.items())))
+        key = ("highlights", _draft_key(draft), lang, json.dumps(sorted(known.items())), str(reel))
         return await self._cached(key, make, "highlights picture")
 
     async def poster(self, video: str, duration: float | None = None) -> Picture | None:

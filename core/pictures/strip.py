@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from PIL import Image, ImageDraw
 
 from core.i18n import say
-from core.nemo.draft import VIDEO, Draft
+from core.nemo.draft import PICKED, VIDEO, Draft
 from core.pictures import texts as _texts  # noqa: F401 - registers the words drawn here
 from core.pictures.draw import BACKGROUND, Box, clock, frame_grid, label
 from core.pictures.timeline import source_span
@@ -35,18 +35,27 @@ class Moment:
         return (self.start + self.end) / 2
 
 
-def picked_moments(draft: Draft) -> list[Moment]:
-    """The video segments of a reel, as moments of their sources; empty when the draft is not a reel
-    (fewer than two segments cut from files)."""
-    moments: list[Moment] = []
+def picked_moments(draft: Draft, reel: bool = False) -> list[Moment]:
+    """The moments a highlight reel picked, where they are in their sources: the video segments marked
+    as picked (``m.pick``, the local engine's mark); with ``reel`` (the draft is the cloud's highlights
+    skill's, which marks nothing), every video segment cut from a file, when there are two or more.
+    Empty for any other draft: a reversed, looped or pause-cut clip is in several segments too."""
+    marked: list[Moment] = []
+    cut: list[Moment] = []
     for track in draft.tracks:
         if track.kind != VIDEO:
             continue
         for seg in track.segments:
             span = source_span(seg)
-            if span is not None and not seg.meta.get("still") and not seg.meta.get("card"):
-                moments.append(Moment(seg.label, span[0], span[1]))
-    return moments[:MAX_MOMENTS] if len(moments) >= 2 else []
+            if span is None or seg.meta.get("still") or seg.meta.get("card"):
+                continue
+            moment = Moment(seg.label, span[0], span[1])
+            cut.append(moment)
+            if seg.meta.get(PICKED) and moment not in marked:  # a looped reel repeats its moments
+                marked.append(moment)
+    if marked:
+        return marked[:MAX_MOMENTS]
+    return cut[:MAX_MOMENTS] if reel and len(cut) >= 2 else []
 
 
 def cell_size() -> tuple[int, int]:

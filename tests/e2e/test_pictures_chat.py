@@ -169,6 +169,7 @@ async def test_a_picture_that_cannot_be_sent_leaves_the_answer_as_text(core: Cor
 
 async def test_a_reel_shows_its_moments_before_rendering_and_the_result_gets_a_poster(
         core: Core, port: RecordingPort, nemo: FakeNemo, colors: bytes) -> None:
+    await core.handle(Incoming(ANN, command="mode", args="highlights"))  # the cloud's reels: its highlights skill
     await upload(core, colors)
     nemo.script_chat(SetDraft(reel_draft()), Text("Picked three moments."))
     await core.handle(Incoming(ANN, text="make a highlight reel"))
@@ -188,6 +189,21 @@ async def test_a_reel_shows_its_moments_before_rendering_and_the_result_gets_a_p
     [(_, _, video)] = port.deliveries
     assert video.poster is not None and video.poster.filename == "poster.jpg"
     assert max(image(video.poster).size) <= 320
+
+
+async def test_cuts_of_one_clip_made_by_the_editing_skill_show_no_highlights_before_rendering(
+        core: Core, port: RecordingPort, nemo: FakeNemo, colors: bytes) -> None:
+    await upload(core, colors)  # the default mode: the cloud's editing skill
+    nemo.script_chat(SetDraft(reel_draft()), Text("Cut the pauses."))
+    await core.handle(Incoming(ANN, text="cut the pauses"))
+    await core.idle()
+    shown = len(port.pictures())
+
+    await core.handle(Incoming(ANN, command="export"))
+    await core.idle()
+
+    assert [p.filename for p in port.pictures()[shown:]] == []
+    assert len(port.deliveries) == 1
 
 
 async def test_a_render_that_is_not_a_video_is_delivered_without_a_poster(

@@ -36,13 +36,15 @@ def opened(picture: Picture) -> Image.Image:
     return image.convert("RGB")
 
 
-def reel(name: str = "colors.mp4") -> Draft:
-    """Three cuts of the colour clip (red, green at double speed, blue), music, and two titles."""
+def reel(name: str = "colors.mp4", picked: bool = True) -> Draft:
+    """Three cuts of the colour clip (red, green at double speed, blue), music, and two titles; marked as a
+    highlight reel's picks (as the local engine marks them) unless ``picked`` is false."""
+    mark = {"pick": True} if picked else {}
     return Draft.parse({"t": [
         {"tt": 0, "sg": [
-            {"st": 0, "d": 1000, "m": {"name": name, "in": 500}},
-            {"st": 1000, "d": 500, "m": {"name": name, "in": 2500, "speed": 2.0}},
-            {"st": 1500, "d": 1500, "m": {"name": name, "in": 4200}},
+            {"st": 0, "d": 1000, "m": {"name": name, "in": 500, **mark}},
+            {"st": 1000, "d": 500, "m": {"name": name, "in": 2500, "speed": 2.0, **mark}},
+            {"st": 1500, "d": 1500, "m": {"name": name, "in": 4200, **mark}},
         ]},
         {"tt": 1, "sg": [{"st": 0, "d": 3000, "m": {"title": "Lo-fi", "vol": 0.35}}]},
         {"tt": 7, "sg": [{"st": 0, "d": 1500, "m": {"text": "Urban Dreams"}},
@@ -248,6 +250,16 @@ async def test_highlights_strip_shows_each_picked_moment(clip: Path) -> None:
 async def test_a_single_clip_is_not_a_reel() -> None:
     one = Draft.parse({"t": [{"tt": 0, "sg": [{"d": 3000, "m": {"name": "a.mp4", "in": 0}}]}]})
     assert await PictureMaker().highlights(one, "en", {}) is None
+    assert await PictureMaker().highlights(one, "en", {}, reel=True) is None
+
+
+async def test_several_cuts_are_a_reel_only_when_marked_or_said() -> None:
+    cuts = reel(picked=False)  # a reversed, looped or pause-cut clip has several segments too
+    assert picked_moments(cuts) == []
+    assert await PictureMaker().highlights(cuts, "en", {}) is None
+    assert [(m.start, m.end) for m in picked_moments(cuts, reel=True)] == [(0.5, 1.5), (2.5, 3.5), (4.2, 5.7)]
+    looped = Draft.parse({"t": [{"tt": 0, "sg": [*reel().raw["t"][0]["sg"], *reel().raw["t"][0]["sg"]]}]})
+    assert len(picked_moments(looped)) == 3  # a looped reel picked its moments once
 
 
 async def test_poster_frame_fits_telegrams_thumbnail(clip: Path) -> None:
