@@ -20,6 +20,7 @@ from discord import app_commands
 from bots.discord.buttons import OwnedAction, SharedActions, is_ours
 from bots.discord.commands import CommandTranslator, all_commands
 from bots.discord.files import core_attachment
+from bots.discord.global_limit import guard
 from bots.discord.port import DiscordPort
 from bots.discord.targets import interaction_target, message_target
 from core.conversation import Core
@@ -60,6 +61,7 @@ class NemoBotMixin:
         super().__init__(  # type: ignore[call-arg]
             intents=intents_for(settings.discord.message_content), max_messages=None,
             chunk_guilds_at_startup=False, member_cache_flags=discord.MemberCacheFlags.none(), **options)
+        guard(self._client)
         self.tree: app_commands.CommandTree[Any] = app_commands.CommandTree(self)  # type: ignore[arg-type]
         for command in all_commands():
             self.tree.add_command(command)
