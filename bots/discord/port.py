@@ -50,6 +50,7 @@ T = TypeVar("T")
 MAX_CONTENT = 2000
 TYPING_EVERY = 8.0  # Discord shows "typing" for about 10 s
 GLOBAL_RATE = 40.0  # bot-token requests a second (Discord's global limit is 50)
+GLOBAL_BURST = 5  # so that no second, however it is cut, holds more than 45 (a full bucket of 40 would allow 80)
 TOKEN_ERRORS = (401, 404)  # the interaction token is no longer accepted (expired, unknown webhook)
 
 
@@ -131,7 +132,7 @@ class DiscordPort:
         self.lifetime = settings.interaction_lifetime
         self.attach_video = settings.attach_video
         self.session: aiohttp.ClientSession | None = None  # set by the client once it runs
-        self.limiter = RateLimiter(GLOBAL_RATE)
+        self.limiter = RateLimiter(GLOBAL_RATE, GLOBAL_BURST)
         self._pending: dict[str, float] = {}  # interaction id -> token end: deferred, original not filled yet
         self._typing: dict[str, float] = {}  # channel id -> when "typing" was last sent
 

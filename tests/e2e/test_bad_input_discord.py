@@ -28,14 +28,7 @@ from tests.e2e.test_discord import running_bot, with_discord
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.nemo import FakeNemo
 
-pytestmark = [
-    pytest.mark.asyncio(loop_scope="module"),
-    # Known fault, not yet fixed (issue 10 stays open for it): with one bot for the whole table, a row's
-    # job can hang at "⏳ Working… 0s" while discord.py retries the stand-in's global 429s, and every row
-    # after it times out. Each row passes on its own; the same rows pass through the recording surface
-    # (test_bad_input.py) and through PTB (test_bad_input_telegram.py).
-    pytest.mark.skip(reason="one bot for the table hangs after a row under the global rate limit; see the note"),
-]
+pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 CONTENT_LIMIT = 4000  # a DM's content (Nitro); longer texts are sent as a file by the client
 # Discord rewrites an attachment's name (path separators, control and non-ASCII characters become
@@ -157,3 +150,10 @@ async def test_bad_input_through_discord(bot: Bot, case: Case) -> None:
     answer = await dc.wait_for(lambda: next((t for t in _bot_texts(dc, user)[before:]
                                              if t.startswith("积分：" if case.zh else "Credits:")), None))
     assert answer
+
+
+async def test_the_table_stayed_under_discords_global_limit(bot: Bot) -> None:
+    """The bot paces its bot-token requests itself: the whole table, one row after another, never
+    meets Discord's global limit (a 429 there stops every request of the bot until it passes)."""
+    assert bot.dc.calls, "the table ran first"
+    assert not [r for r in bot.dc.rest.limits.refusals if r[2] == "global"]
