@@ -62,7 +62,6 @@ TEXTS: dict[str, dict[str, str]] = {
     "cancelled_queue": {"en": "Cancelled, and {count} waiting job(s) dropped.",
                         "zh": "已取消，并移除了{count}个排队任务。"},
     "nothing_to_cancel": {"en": "Nothing is running.", "zh": "当前没有任务。"},
-    "done": {"en": "✅ Done ({elapsed}).", "zh": "✅ 完成（{elapsed}）。"},
     "failed": {"en": "❌ {message}", "zh": "❌ {message}"},
     "uploaded": {"en": "Uploaded {names}. Now tell me what to do with it.",
                  "zh": "已上传 {names}。请告诉我要怎么剪辑。"},

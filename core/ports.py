@@ -157,6 +157,14 @@ class ChatPort(Protocol):
         that now holds the text: a surface may move it (Discord past the token's lifetime)."""
         ...
 
+    async def finish(self, message: MessageRef, text: str, buttons: Sequence[Button] = (),
+                     pictures: Sequence[Picture] = ()) -> MessageRef:
+        """End a job in its answer: ``text`` and ``buttons`` replace the status ``message`` and ``pictures``
+        go with them, in as few messages as the platform allows (attached to the edited message where an
+        edit can carry files; else right under it, with no caption of their own). Returns the message
+        that holds the answer."""
+        ...
+
     async def deliver(self, target: Target, text: str, video: Video | None, buttons: Sequence[Button] = (),
                       status: MessageRef | None = None) -> None:
         """Hand over a finished job in as few messages as the surface allows: ``text`` and ``buttons``
@@ -176,6 +184,16 @@ class ChatPort(Protocol):
     async def working(self, target: Target, action: str) -> None:
         """Show that the bot is busy (``typing`` or ``upload_video``); may do nothing."""
         ...
+
+
+async def text_then_pictures(port: ChatPort, message: MessageRef, text: str, buttons: Sequence[Button],
+                             pictures: Sequence[Picture]) -> MessageRef:
+    """``ChatPort.finish`` where a message cannot become a picture: the answer replaces the status
+    message, the pictures follow it with no caption of their own."""
+    answer = await port.edit(message, text, buttons)
+    for picture in pictures:
+        await port.send_picture(answer.target, picture)
+    return answer
 
 
 class Behind(Exception):

@@ -68,6 +68,10 @@ class RedactingPort:
     async def edit(self, message: MessageRef, text: str, buttons: Sequence[Button] = ()) -> MessageRef:
         return await self.port.edit(message, self.redact(text), buttons)
 
+    async def finish(self, message: MessageRef, text: str, buttons: Sequence[Button] = (),
+                     pictures: Sequence[Picture] = ()) -> MessageRef:
+        return await self.port.finish(message, self.redact(text), buttons, pictures)
+
     async def deliver(self, target: Target, text: str, video: Video | None, buttons: Sequence[Button] = (),
                       status: MessageRef | None = None) -> None:
         await self.port.deliver(target, self.redact(text), video, buttons, status)

@@ -7,7 +7,7 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from core.ports import Button, MessageRef, Picture, Target, Video
+from core.ports import Button, MessageRef, Picture, Target, Video, text_then_pictures
 
 
 @dataclass
@@ -62,6 +62,11 @@ class RecordingPort:
     def pictures(self) -> list[Picture]:
         """Every picture sent, in order."""
         return [m.picture for m in self.messages if m.picture is not None]
+
+    async def finish(self, message: MessageRef, text: str, buttons: Sequence[Button] = (),
+                     pictures: Sequence[Picture] = ()) -> MessageRef:
+        """As Telegram shows it: the answer in place of the status message, the pictures after it."""
+        return await text_then_pictures(self, message, text, buttons, pictures)
 
     async def deliver(self, target: Target, text: str, video: Video | None, buttons: Sequence[Button] = (),
                       status: MessageRef | None = None) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from core.ports import Button, MessageRef, Picture, Target, Video
+from core.ports import Button, MessageRef, Picture, Target, Video, text_then_pictures
 
 PLATFORM = "console"
 
@@ -60,6 +60,11 @@ class ConsolePort:
                 self._live = None
             self._write(self._render(text, buttons), message.id if self.tty and text.startswith("⏳") else None)
         return message
+
+    async def finish(self, message: MessageRef, text: str, buttons: Sequence[Button] = (),
+                     pictures: Sequence[Picture] = ()) -> MessageRef:
+        """The answer in place of the status line, the pictures' files under it."""
+        return await text_then_pictures(self, message, text, buttons, pictures)
 
     async def deliver(self, target: Target, text: str, video: Video | None, buttons: Sequence[Button] = (),
                       status: MessageRef | None = None) -> None:

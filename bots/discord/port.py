@@ -38,7 +38,7 @@ from bots.discord.targets import (
     upload_limit,
 )
 from core.i18n import say
-from core.ports import Button, MessageRef, Picture, Target, Video
+from core.ports import Button, MessageRef, Picture, Target, Video, text_then_pictures
 from core.settings import DiscordSettings
 from core.sizes import megabytes
 
@@ -214,6 +214,33 @@ class DiscordPort:
 
     def send_limit(self, target: Target) -> int | None:
         return upload_limit(target)
+
+    async def finish(self, message: MessageRef, text: str, buttons: Sequence[Button] = (),
+                     pictures: Sequence[Picture] = ()) -> MessageRef:
+        """The answer in place of the status message, the pictures attached to it (an edit carries files);
+        a message that can no longer be edited gets the answer as ``edit`` does, the pictures under it."""
+        content, view = fit(text), build_view(buttons)
+        files = [picture_file(picture) for picture in pictures]
+        target = message.target
+        kind = message.extra.get("kind")
+        if files and kind == HOOK and self._hook_usable(target):
+            try:
+                await run_to_end(self._hook(target).edit_message(
+                    int(message.id), content=content, view=view, attachments=[make() for make in files]))
+                return message
+            except discord.HTTPException as exc:
+                if exc.status not in TOKEN_ERRORS:
+                    raise
+        elif files and kind == CHANNEL:
+            channel_id = int(message.extra.get("channel") or target.chat_id)
+            partial = self.client.get_partial_messageable(channel_id).get_partial_message(int(message.id))
+            await self.limiter.acquire()
+            try:
+                await partial.edit(content=content, view=view, attachments=[make() for make in files])
+                return message
+            except discord.NotFound:
+                pass
+        return await text_then_pictures(self, message, text, buttons, pictures)
 
     async def deliver(self, target: Target, text: str, video: Video | None, buttons: Sequence[Button] = (),
                       status: MessageRef | None = None) -> None:

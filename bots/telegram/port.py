@@ -20,7 +20,7 @@ from telegram.constants import ChatAction, MessageLimit
 from telegram.error import BadRequest, TelegramError
 
 from core.nemo.limits import MAX_UPLOAD_BYTES
-from core.ports import Button, MessageRef, Picture, Target, Video
+from core.ports import Button, MessageRef, Picture, Target, Video, text_then_pictures
 from core.settings import TelegramSettings
 
 from .files import CLOUD_DOWNLOAD_LIMIT, MB, Files
@@ -107,6 +107,12 @@ class TelegramPort:
         for index, part in enumerate(parts[1:], start=2):
             await self._send_text(target, part, buttons if index == len(parts) else (), None, reply=False)
         return message
+
+    async def finish(self, message: MessageRef, text: str, buttons: Sequence[Button] = (),
+                     pictures: Sequence[Picture] = ()) -> MessageRef:
+        """The answer in place of the status message; a photo cannot take a text message's place, so the
+        pictures follow it, without a caption (the answer above is theirs)."""
+        return await text_then_pictures(self, message, text, buttons, pictures)
 
     async def deliver(self, target: Target, text: str, video: Video | None, buttons: Sequence[Button] = (),
                       status: MessageRef | None = None) -> None:

@@ -85,7 +85,7 @@ class Chat:
             status.set_step(say(lang, "step_pictures"))
             picture = await ctx.pictures.timeline(conv, latest, lang)
             pictures = [picture] if picture is not None else []
-        await ctx.pictures.finish(status, restarted(nemo, lang, text_out), buttons, pictures, lang)
+        await ctx.pictures.finish(status, restarted(nemo, lang, text_out), buttons, pictures)
 
     async def _after_error(self, conv: Conversation, nemo: NemoSession, before: Draft, exc: NemoError,
                            status: StatusMessage, lang: str) -> None:

@@ -9,7 +9,7 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from core.i18n import elapsed_text, say
+from core.i18n import say
 from core.nemo.draft import Draft
 from core.pictures import PictureMaker
 from core.ports import Button, Picture, Target
@@ -98,14 +98,23 @@ class ConversationPictures:
             log.warning("could not send a picture to %s", target.conversation, exc_info=True)
 
     async def finish(self, status: StatusMessage, text: str, buttons: Sequence[Button],
-                     pictures: Sequence[Picture], lang: str) -> None:
-        """End a status message: in the answer itself, or, with pictures, in "done" and the answer
-        as the pictures' caption right under it."""
+                     pictures: Sequence[Picture]) -> None:
+        """End a status message in the answer, its pictures with it where the surface puts them (attached
+        to it, or right under it); when they cannot go, the answer alone. Never a "done" line of its own
+        above a second message."""
         if not pictures:
             await status.finish(text, buttons)
             return
-        await status.finish(say(lang, "done", elapsed=elapsed_text(status.elapsed)))
-        await self.answer(status.target, text, buttons, pictures)
+        await status.stop()
+        if status.message is None:  # the status message never showed: the pictures carry the answer
+            await self.answer(status.target, text, buttons, pictures)
+            return
+        try:
+            status.message = await self.ctx.port(status.target).finish(status.message, text, buttons, pictures)
+        except Exception:
+            log.warning("could not show the pictures with the answer in %s", status.target.conversation,
+                        exc_info=True)
+            await status.finish(text, buttons)
 
     # -- /pictures on|off ---------------------------------------------------------------------------
 

@@ -63,7 +63,7 @@ class Uploads:
             return
         text = say(lang, "uploaded", names=", ".join(name for name, _ in uploaded) or "?")
         await self.ctx.pictures.finish(status, restarted(nemo, lang, text),
-                                       self.ctx.main_buttons(lang, incoming.target.user_id), sheets, lang)
+                                       self.ctx.main_buttons(lang, incoming.target.user_id), sheets)
 
     async def _upload_one(self, conv: Conversation, nemo: NemoSession, attachment: Attachment,
                           ) -> list[tuple[str, str]]:

@@ -66,3 +66,13 @@ async def test_only_a_highlight_reel_shows_its_moments_before_it_renders(clip: P
     assert strips(looped_part) == []
     reel_part = after(printed, "Highlight reel")
     assert len(strips(reel_part)) == 1 and any("Your video is ready" in line for line in reel_part)
+
+
+async def test_an_upload_answers_in_its_status_message(clip: Path, tmp_path: Path) -> None:
+    for script, answer in (([str(clip), "cut the first 2 seconds"], "Uploaded sample.mp4"),
+                           (["你好", str(clip)], "已上传 sample.mp4")):
+        printed = await conversation(tmp_path / answer[:3], script)
+
+        assert not any(line.startswith("✅") for line in printed), printed
+        shown = after(printed, answer)
+        assert shown[1].startswith("🖼") and shown[1].endswith("footage.jpg")  # its contact sheet right under it

@@ -50,14 +50,15 @@ def reel_draft(cdn_name: str = "colors.mp4") -> dict[str, object]:
     ]}, {"tt": 7, "sg": [{"st": 0, "d": 1500, "m": {"text": "Finals"}}]}]}
 
 
-async def test_an_upload_answers_with_the_contact_sheet_captioned_by_the_answer(
+async def test_an_upload_answers_in_its_status_message_with_the_contact_sheet_under_it(
         core: Core, port: RecordingPort, colors: bytes) -> None:
     await upload(core, colors)
 
     status, sheet = port.messages[-2:]
-    assert status.text.startswith("✅ Done")
-    assert sheet.picture is not None and sheet.text.startswith("Uploaded colors.mp4")
-    assert [b.action for b in sheet.buttons][:2] == ["export", "status"]
+    assert status.text.startswith("Uploaded colors.mp4") and status.texts[0].startswith("⏳")
+    assert [b.action for b in status.buttons][:2] == ["export", "status"]
+    assert sheet.picture is not None and sheet.text == ""  # no "Done" line, no second answer
+    assert not any(text.startswith("✅") for m in port.messages for text in m.texts)
     drawn = image(sheet.picture)
     assert near(drawn.getpixel((16 + 150, 52 + 84)), RED)  # the first frame, in the first cell
 
@@ -125,8 +126,8 @@ async def test_pictures_after_edits_are_asked_for_per_conversation_and_remembere
     await core.handle(Incoming(ANN, text="title: Semi-finals"))
     await core.idle()
     status, timeline = port.messages[-2:]
-    assert status.text.startswith("✅ Done") and timeline.picture is not None
-    assert timeline.text.startswith("Title changed.")
+    assert status.text.startswith("Title changed.") and status.texts[0].startswith("⏳")
+    assert timeline.picture is not None and timeline.text == ""
 
     nemo.script_chat(Text("Nothing to change."))  # the timeline stays as it is: no picture
     await core.handle(Incoming(ANN, text="is it fine?"))

@@ -149,10 +149,11 @@ async def test_telegram_shows_the_footage_the_timeline_and_the_renders_thumbnail
         tg = w.tg
         tg.user_sends(ANN, ANN, video=tg.add_file(colors, name="colors.mp4", mime="video/mp4"))
         sheet = await tg.wait_for(lambda: next((m for m in tg.chat_log(ANN) if m.kind == "photo"), None))
-        assert (sheet.caption or "").startswith("Uploaded colors.mp4")
-        assert sheet.button_data[:2] == [f"a:export:{ANN}", f"a:status:{ANN}"]
+        answer = tg.chat_log(ANN)[0]  # the status message, edited into the answer; the sheet under it
+        assert answer.text is not None and answer.text.startswith("Uploaded colors.mp4") and answer.edits
+        assert answer.button_data[:2] == [f"a:export:{ANN}", f"a:status:{ANN}"]
+        assert not sheet.caption and [m.kind for m in tg.chat_log(ANN)] == ["text", "photo"]
         assert first_cell_is_red(tg.files[sheet.file_id or ""].data or b"")
-        assert tg.chat_log(ANN)[0].text is not None and tg.chat_log(ANN)[0].text.startswith("✅ Done")
 
         tg.user_sends(ANN, ANN, "/status")
         timeline = await tg.wait_for(lambda: next((m for m in tg.chat_log(ANN)[2:] if m.kind == "photo"), None))
@@ -181,11 +182,11 @@ async def test_discord_upload_shows_the_contact_sheet_in_the_reply(
     async with running_bot(with_discord(settings, dc), dc):
         assert "pictures" in {c["name"] for c in dc.registered_commands(dc.guild_id)}
         iid = dc.invoke_slash("upload", {"video": dc.attachment(colors, "colors.mp4")})
-        await dc.wait_for(lambda: any(m.get("attachments") for m in dc.interaction(iid).followups), timeout=15)
+        await dc.wait_for(lambda: (dc.interaction(iid).original or {}).get("attachments"), timeout=15)
         record = dc.interaction(iid)
-        assert str(record.original.get("content")).startswith("✅ Done")
-        reply = next(m for m in record.followups if m.get("attachments"))
-        assert str(reply["content"]).startswith("Uploaded colors.mp4")
+        reply = record.original  # the status message became the answer, the sheet attached to it
+        assert str(reply["content"]).startswith("Uploaded colors.mp4") and not record.followups
+        assert reply["components"]  # its buttons
         [sheet] = reply["attachments"]
         assert sheet["content_type"] == "image/jpeg" and sheet["width"] == 1280
         async with httpx.AsyncClient() as http:
