@@ -21,6 +21,7 @@ from bots.discord.buttons import OwnedAction, SharedActions, is_ours
 from bots.discord.commands import CommandTranslator, all_commands
 from bots.discord.files import core_attachment
 from bots.discord.global_limit import guard
+from bots.discord.heartbeat import install as true_gateway_latency
 from bots.discord.port import DiscordPort
 from bots.discord.targets import interaction_target, message_target
 from core.conversation import Core
@@ -54,6 +55,7 @@ class NemoBotMixin:
     port: DiscordPort
 
     def __init__(self, core: Core, settings: Settings, *, identify_delay: float = 5.0, **options: Any) -> None:
+        true_gateway_latency()  # discord.py's latency is one beat off when the gateway answers at once
         self.core = core
         self.settings = settings
         self.discord_settings = settings.discord
