@@ -104,6 +104,13 @@ TEXTS: dict[str, dict[str, str]] = {
                              "has no public link. Press “{button}” for a version re-encoded to fit.",
                        "zh": "🎬 {thing}已完成，但它有{size}，超过了这里可发送的{limit}，而且没有公开链接。"
                              "点“{button}”获取重新压缩到限额内的版本。"},
+    "export_too_big_alone": {"en": "🎬 Your {thing} is ready, but at {size} it is over the {limit} I can send here, "
+                                   "and it has no public link. Say “compress to {limit}”, then export again.",
+                             "zh": "🎬 {thing}已完成，但它有{size}，超过了这里可发送的{limit}，而且没有公开链接。"
+                                   "说“压缩到{limit}”，然后再导出。"},
+    "smaller_gone": {"en": "I no longer have that render, so I cannot make a smaller version of it. Say “export” to "
+                           "render the timeline again.",
+                     "zh": "那次导出的视频已经没有了，无法生成较小的版本。说“导出”即可重新导出时间线。"},
     # what a render is, by how a chat shows it (core.ports.Video.kind)
     "result_video": {"en": "video", "zh": "视频"},
     "result_animation": {"en": "GIF", "zh": "GIF 动图"},

@@ -7,6 +7,7 @@ JSON-serialisable values so a render can be delivered after a restart.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -134,9 +135,30 @@ class Video:
 RESULT_KINDS = {"gif": "animation", "mp3": "audio", "jpg": "photo", "jpeg": "photo"}
 
 
-SMALLER = "smaller"  # export again, re-encoded under the surface's send limit
+SMALLER = "smaller"  # that render again, re-encoded under the surface's send limit
 BUTTON_ACTIONS = frozenset({"export", "status", "credits", "cancel", "new", "help", "start", SMALLER})
-"""The actions a button may carry; every surface accepts these and no others."""
+"""The actions a button may carry; every surface accepts these, ``smaller:<render id>`` and no others."""
+SMALLER_OF = rf"{SMALLER}:[A-Za-z0-9_-]{{1,40}}"
+"""A "smaller version" button's action, ``smaller:<render id>``: the press re-encodes that render (the
+file that did not fit), not whatever the timeline is by then."""
+_SMALLER_OF = re.compile(SMALLER_OF)
+
+
+def smaller_action(render_id: str) -> str | None:
+    """The action of the button that asks for a smaller version of the render; None when its id cannot
+    travel in a button."""
+    action = f"{SMALLER}:{render_id}"
+    return action if _SMALLER_OF.fullmatch(action) else None
+
+
+def smaller_render(action: str) -> str | None:
+    """The render a "smaller version" press asks for, None when ``action`` is not such a press."""
+    return action.partition(":")[2] if _SMALLER_OF.fullmatch(action) else None
+
+
+def is_button_action(action: str) -> bool:
+    """An action a button may carry (a choice the backend offered, ``say:…``, is the surfaces' own)."""
+    return action in BUTTON_ACTIONS or smaller_render(action) is not None
 
 
 class ChatPort(Protocol):

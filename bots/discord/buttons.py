@@ -21,14 +21,15 @@ from typing import Any, Protocol
 
 import discord
 
-from core.ports import BUTTON_ACTIONS, Button
+from core.ports import BUTTON_ACTIONS, SMALLER_OF, Button, is_button_action
 from core.routing import SAY
 
 ACTIONS = tuple(sorted(BUTTON_ACTIONS))
 PREFIX = "nb"
 _ACTIONS_RE = "|".join(ACTIONS)
-# an action, or a choice the backend offered: "say:<words>" (the words may hold colons)
-OWNED_TEMPLATE = rf"{PREFIX}:(?P<action>{_ACTIONS_RE}|{SAY}[^\n]{{1,90}}?):(?P<owner>[0-9]{{1,20}})"
+# an action ("smaller:<render id>" among them), or a choice the backend offered: "say:<words>" (the
+# words may hold colons)
+OWNED_TEMPLATE = rf"{PREFIX}:(?P<action>{_ACTIONS_RE}|{SMALLER_OF}|{SAY}[^\n]{{1,90}}?):(?P<owner>[0-9]{{1,20}})"
 _SHARED = re.compile(rf"{PREFIX}:(?P<action>{_ACTIONS_RE})")
 _OWNED = re.compile(OWNED_TEMPLATE)
 _STYLES = {"export": discord.ButtonStyle.primary, "cancel": discord.ButtonStyle.danger}
@@ -112,7 +113,7 @@ def _view(buttons: tuple[Button, ...]) -> discord.ui.View | None:
         label = (button.label or "")[:MAX_LABEL] or "…"
         if button.url:
             items.append(discord.ui.Button(label=label, url=button.url, style=discord.ButtonStyle.link))
-        elif button.action in ACTIONS and button.owner.isdigit():
+        elif is_button_action(button.action or "") and button.owner.isdigit():
             items.append(OwnedAction(button.action, button.owner, label))
         elif (button.action or "").startswith(SAY) and button.owner.isdigit() and _OWNED.fullmatch(
                 owned_id(button.action or "", button.owner)) and len(owned_id(button.action or "", button.owner)) <= 100:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from core.ports import BUTTON_ACTIONS, Button
+from core.ports import BUTTON_ACTIONS, Button, is_button_action
 from core.routing import SAY, is_public_url
 from core.skills import SKILLS, find_skill
 
@@ -46,7 +46,7 @@ def parse_press(data: str | None) -> Press | None:
     value, _, owner = rest.rpartition(":")  # a "say:" value may hold colons itself ("keep 0:05 to 0:12")
     if not value or (owner and not owner.lstrip("-").isdigit()):
         return None
-    if kind == ACTION and (value in ACTIONS or (value.startswith(SAY) and value[len(SAY):].strip())):
+    if kind == ACTION and (is_button_action(value) or (value.startswith(SAY) and value[len(SAY):].strip())):
         return Press(kind, value, owner)
     if kind == MODE and find_skill(value) is not None:
         return Press(kind, value, owner)

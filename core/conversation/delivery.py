@@ -12,7 +12,7 @@ from dataclasses import replace
 from core.i18n import say
 from core.nemo.errors import NemoError
 from core.nemo.models import RenderStatus
-from core.ports import SMALLER, Button, ChatPort, MessageRef, Target, Video
+from core.ports import Button, ChatPort, MessageRef, Target, Video, smaller_action
 from core.renders import job_status_message, job_target, render_buttons, video_of
 from core.routing import is_public_url
 from core.sizes import MB, megabytes
@@ -84,9 +84,10 @@ def result_message(port: ChatPort, target: Target, lang: str,
         text = say(lang, "export_done_size" if size else "export_done", url=url, size=size, thing=thing)
         return text, video_of(result), render_buttons(lang, target.user_id, url)
     if limit is not None and result.size is not None and result.size > limit:
-        button = say(lang, "button_smaller")
-        text = say(lang, "export_too_big", size=size, limit=size_text(limit), button=button, thing=thing)
-        buttons = [Button(button, action=SMALLER, owner=target.user_id)]
+        button, action = say(lang, "button_smaller"), smaller_action(result.id)
+        key = "export_too_big" if action else "export_too_big_alone"
+        text = say(lang, key, size=size, limit=size_text(limit), button=button, thing=thing)
+        buttons = [Button(button, action=action, owner=target.user_id)] if action else []
         return f"{text}\n{say(lang, 'links_howto')}", None, buttons + render_buttons(lang, target.user_id, None)
     text = say(lang, "export_ready_size" if size else "export_ready", size=size, thing=thing)
     return text, video_of(result), render_buttons(lang, target.user_id, None)

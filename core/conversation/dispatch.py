@@ -9,7 +9,7 @@ import logging
 
 from core.i18n import detect_language, say
 from core.nemo.client import NemoClient
-from core.ports import BUTTON_ACTIONS, ChatPort, Incoming, Target
+from core.ports import BUTTON_ACTIONS, SMALLER, ChatPort, Incoming, Target, smaller_render
 from core.renders import RenderWatcher
 from core.routing import SAY, Route, find_urls, link_problem, route
 from core.secrets import RedactingPort
@@ -137,9 +137,12 @@ class Core(Context):
                 await self.notify(target, say(lang, "not_yours"))
                 return
             pressed = incoming.button
+            render = smaller_render(pressed)
             if pressed.startswith(SAY) and pressed[len(SAY):].strip():
                 # a choice the backend offered (an answer to its question): sent as the user's words
                 incoming = Incoming(target, text=pressed[len(SAY):], locale=incoming.locale)
+            elif render is not None:  # a smaller version of the render the button came with
+                incoming = Incoming(target, command=SMALLER, args=render, locale=incoming.locale)
             elif pressed.lower().lstrip("/") not in BUTTON_ACTIONS:  # forged, or from an old layout
                 await self.notify(target, say(lang, "stale_button"))
                 return

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 from core.i18n import say
 from core.nemo.errors import NemoError
@@ -21,6 +22,7 @@ from .state import Conversation
 
 log = logging.getLogger(__name__)
 SMALLER_SHARE = 0.97  # of the surface's limit a smaller version aims at
+RENDERED_DRAFT = "draft"  # in a render job's extra: the draft it renders
 
 
 class Exports:
@@ -31,7 +33,9 @@ class Exports:
 
     async def run(self, conv: Conversation, nemo: NemoSession, incoming: Incoming,
                   status: StatusMessage, lang: str) -> None:
-        store = self.ctx.store
+        if incoming.command == SMALLER:
+            await self._smaller(conv, nemo, incoming, status, lang)
+            return
         if not conv.record.session_id:
             await status.finish(say(lang, "export_empty"))
             return
@@ -42,19 +46,37 @@ class Exports:
         strip = await self.ctx.pictures.highlights(conv, state.draft, lang, nemo.skill)  # a reel: its moments
         if strip is not None:
             await self.ctx.pictures.show(incoming.target, strip)
+        await self._render(conv, nemo, incoming, status, lang, None, state.draft.raw)
+
+    async def _smaller(self, conv: Conversation, nemo: NemoSession, incoming: Incoming,
+                       status: StatusMessage, lang: str) -> None:
+        """The render a "smaller version" button came with, again, re-encoded under this surface's limit:
+        its own draft (kept with the render), not the timeline as it is now."""
+        render_id = incoming.text.strip()
+        job = await self.ctx.store.get_render(render_id) if render_id else None
+        draft = job.extra.get(RENDERED_DRAFT) if job is not None and job.conversation == conv.record.key else None
+        if job is None or draft is None:
+            await status.finish(say(lang, "smaller_gone"), self.ctx.main_buttons(lang, incoming.target.user_id))
+            return
+        limit = self.ctx.ports[incoming.target.platform].send_limit(incoming.target)
+        await self._render(conv, nemo, incoming, status, lang, job.session_id, draft,
+                           int(limit * SMALLER_SHARE) if limit else None)
+
+    async def _render(self, conv: Conversation, nemo: NemoSession, incoming: Incoming, status: StatusMessage,
+                      lang: str, session_id: str | None, draft: Any, max_bytes: int | None = None) -> None:
+        """Submit ``draft`` as a render of ``session_id`` (None: the conversation's session) and follow it
+        to the end (the result is delivered by ``Delivery``); the draft is kept with the render, for a
+        smaller version of it later."""
+        store = self.ctx.store
         status.set_step(say(lang, "step_rendering", progress=0), "upload_video")
-        max_bytes = None
-        if incoming.command == SMALLER:  # the file did not fit this surface: re-encoded to its limit
-            limit = self.ctx.ports[incoming.target.platform].send_limit(incoming.target)
-            max_bytes = int(limit * SMALLER_SHARE) if limit else None
         render_id = await nemo.call(
-            lambda t, s: nemo.client.submit_render(t, s, state.draft.raw, skill=nemo.skill, max_bytes=max_bytes),
+            lambda t, s: nemo.client.submit_render(t, session_id or s, draft, skill=nemo.skill, max_bytes=max_bytes),
             retry_on_new_session=False)
         job = RenderJob(
-            id=render_id, conversation=conv.record.key, session_id=conv.record.session_id or "",
+            id=render_id, conversation=conv.record.key, session_id=session_id or conv.record.session_id or "",
             skill=nemo.skill, target=incoming.target.to_json(),
             status_message=status.message.to_json() if status.message else None,
-            created_at=time.time(), extra={"lang": lang},
+            created_at=time.time(), extra={"lang": lang, RENDERED_DRAFT: draft},
         )
         await self.renders.add(job)
         conv.render_id = render_id

@@ -19,6 +19,7 @@ from bots.app import running_core
 from bots.telegram.app import running_bot
 from core.conversation import Core
 from core.settings import BotSettings, Settings, TelegramSettings
+from engine.probe import probe
 from engine.sample import make_sample_clip
 from tests.fakes.telegram import FakeTelegram
 
@@ -96,7 +97,8 @@ async def test_without_one_the_file_alone_arrives_and_the_percentages_move(sampl
         assert video.file_size == render.stat().st_size
 
 
-async def test_a_file_over_the_limit_gets_a_smaller_version_that_fits(sample: Path, tmp_path: Path) -> None:
+async def test_a_file_over_the_limit_gets_a_smaller_version_of_that_render_that_fits(
+        sample: Path, tmp_path: Path) -> None:
     limit = int(0.4 * 1024 * 1024)
     async with bot(tmp_path, upload_limit_mb=0.4) as b:
         await export(b, sample)
@@ -105,9 +107,14 @@ async def test_a_file_over_the_limit_gets_a_smaller_version_that_fits(sample: Pa
         assert render.stat().st_size > limit, "the sample must render over the limit for this test"
         assert "NEMOBOT_ENGINE_PUBLIC_BASE_URL" in (result.text or "")  # type: ignore[attr-defined]
         assert not b.tg.calls_to("sendVideo")
+        b.tg.user_sends(USER, USER, "keep the first 4 seconds")  # the timeline changes before the press
+        await b.tg.wait_for(lambda: "now 4 s" in (b.tg.chat_log(USER)[-1].text or ""), timeout=60)
         smaller = next(btn for btn in result.buttons if btn.get("text") == "Smaller version")  # type: ignore[attr-defined]
         b.tg.user_presses(USER, USER, result.message_id, smaller["callback_data"])  # type: ignore[attr-defined]
         await b.tg.wait_for(lambda: b.tg.calls_to("sendVideo"), timeout=90)
         await b.core.idle(timeout=60)
         video = b.tg.last_message(USER)
         assert video is not None and video.kind == "video" and 0 < (video.file_size or 0) <= limit
+        got = tmp_path / "smaller.mp4"
+        got.write_bytes(b.tg.files[video.file_id or ""].data or b"")
+        assert abs((await probe(got)).duration - 12.0) < 0.5  # the render that was too big, not the 4 s timeline

@@ -38,3 +38,19 @@ def test_a_choice_too_long_for_a_button_stays_text_only() -> None:
     assert [b.callback_data for row in markup.inline_keyboard for b in row] == ["a:export:42"]
     view = build_view([Button("keep the first 5 seconds", action=SAY + "keep the first 5 seconds", owner="42")])
     assert view is not None and [c.custom_id for c in view.children] == ["nb:say:keep the first 5 seconds:42"]
+
+
+def test_a_smaller_version_button_names_its_render_on_both_surfaces() -> None:
+    from bots.discord.buttons import is_ours
+    from core.ports import smaller_action, smaller_render
+
+    action = smaller_action("render_1796053334363_c2809b")
+    assert action == "smaller:render_1796053334363_c2809b" and smaller_render(action) == "render_1796053334363_c2809b"
+    assert smaller_action("../../etc") is None and smaller_action("x" * 41) is None  # no room, or not an id
+    data = callback_data(ACTION, action, "1234567890")
+    press = parse_press(data)
+    assert press is not None and press.value == action and press.owner == "1234567890"
+    assert parse_press("a:smaller:a/b:42") is None
+    view = build_view([Button("Smaller version", action=action, owner="123456789012345678")])
+    assert view is not None and [c.custom_id for c in view.children] == [f"nb:{action}:123456789012345678"]
+    assert is_ours(f"nb:{action}:123456789012345678") and not is_ours("nb:smaller:a/b:42")
