@@ -21,11 +21,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.measure import percentile
+from core.i18n import say
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.nemo import FakeNemo, RenderPlan, Sleep, Text, ToolCall
 
 CLIP = b"\x00\x00\x00\x18ftypmp42" + b"v" * 8192
 REPLY = "Cut the pauses."
+READY = say("en", "export_ready", thing=say("en", "result_video")).rstrip(".")  # "(8 KB)." may follow
+ACK_DEADLINE = 3.0
 
 
 
@@ -40,6 +43,18 @@ async def until(predicate: Any, timeout: float, every: float = 0.25) -> bool:
             return True
         await asyncio.sleep(every)
     return bool(predicate())
+
+
+def video_delivered(dc: FakeDiscord, iid: int) -> bool:
+    """What the user sees of an export: the MP4 attached to one of the interaction's messages, or a link
+    to it (a render on a public host)."""
+    record = dc.interaction(iid)
+    for message in [record.original or {}, *record.followups]:
+        if any(str(a.get("filename", "")).endswith(".mp4") for a in message.get("attachments") or []):
+            return True
+        if "/files/" in content(message):
+            return True
+    return False
 
 
 def first_patch_times(dc: FakeDiscord) -> dict[str, float]:
@@ -93,10 +108,7 @@ async def main() -> None:
         started2 = time.monotonic()
         exports = [dc.invoke_slash("export", user_id=u) for u in users]
 
-        def link_and_file(iid: int) -> bool:
-            return any("/files/" in content(m) and m.get("attachments") for m in dc.interaction(iid).followups)
-
-        exported = await until(lambda: all(link_and_file(i) for i in exports), args.timeout)
+        exported = await until(lambda: all(video_delivered(dc, i) for i in exports), args.timeout)
         export_phase = time.monotonic() - started2
 
         patches = first_patch_times(dc)
@@ -115,14 +127,15 @@ async def main() -> None:
             "dispatch_seconds": round(dispatched, 3),
             "edits_final": sum(content(dc.interaction(i).original).startswith(REPLY) for i in edits),
             "edit_progress_edits": sum(len(dc.interaction(i).original_edits) for i in edits),
-            "exports_done": sum(content(dc.interaction(i).original).startswith("✅") for i in exports),
-            "links_with_file": sum(link_and_file(i) for i in exports),
+            "exports_done": sum(content(dc.interaction(i).original).startswith(READY) for i in exports),
+            "videos_delivered": sum(video_delivered(dc, i) for i in exports),
             "all_edits": edited, "all_exports": exported,
             "edit_phase_seconds": round(edit_phase, 2), "export_phase_seconds": round(export_phase, 2),
             "ack_p50": percentile(ack, 50), "ack_p99": percentile(ack, 99), "ack_max": max(ack, default=0.0),
             "first_status_p50": percentile(first_status, 50), "first_status_p99": percentile(first_status, 99),
             "rest_calls": len(dc.calls), "status_counts": {str(k): v for k, v in sorted(statuses.items())},
             "count_429": dc.count_429, "bot_token_calls": len(bot_token_calls),
+            "ack_late": sum(1 for a in ack if a > ACK_DEADLINE),
             "unacknowledged": sum(1 for i in edits + exports if dc.interaction(i).deferred_at is None),
             "refusals_by_scope": dict(Counter(scope for _, _, scope in dc.rest.limits.refusals)),
             "bot_token_peak_per_second": peak_rate(bot_token_calls),
