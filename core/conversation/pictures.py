@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from functools import partial
 from typing import TYPE_CHECKING
 
 from core.i18n import say
 from core.nemo.draft import Draft
 from core.pictures import PictureMaker
+from core.pictures.slots import PictureSlots
 from core.ports import Button, Picture, Target
 from core.skills import HIGHLIGHTS_SKILL
 from core.status import StatusMessage
@@ -34,9 +36,10 @@ def _fetchable(url: str) -> bool:
 
 
 class ConversationPictures:
-    def __init__(self, ctx: Context, maker: PictureMaker | None = None) -> None:
+    def __init__(self, ctx: Context, maker: PictureMaker | None = None, slots: PictureSlots | None = None) -> None:
         self.ctx = ctx
         self.maker = maker or PictureMaker(timeout=PICTURE_TIMEOUT)
+        self.slots = slots or PictureSlots()  # one picture per core; skipped when too many wait
 
     # -- which pictures -----------------------------------------------------------------------------
 
@@ -53,25 +56,29 @@ class ConversationPictures:
     async def timeline(self, conv: Conversation, draft: Draft, lang: str) -> Picture | None:
         if not draft.ready:
             return None
-        return await self.maker.timeline(draft, lang, await self.sources(conv))
+        sources = await self.sources(conv)
+        return await self.slots.make("timeline picture", lambda: self.maker.timeline(draft, lang, sources))
 
     async def highlights(self, conv: Conversation, draft: Draft, lang: str, skill: str) -> Picture | None:
         """A reel's picked moments: the local engine marks them in the draft; NEMO's cloud does not, so
         there every segment of a draft its highlights skill made is one."""
         reel = self.ctx.settings.bot.backend == "cloud" and skill == HIGHLIGHTS_SKILL
-        return await self.maker.highlights(draft, lang, await self.sources(conv), reel)
+        sources = await self.sources(conv)
+        return await self.slots.make("highlights picture", lambda: self.maker.highlights(draft, lang, sources, reel))
 
     async def sheets(self, uploaded: Sequence[tuple[str, str]], lang: str) -> list[Picture]:
         """Contact sheets of uploaded files (name, link), those that could be made."""
         made = []
         for name, url in [u for u in uploaded if _fetchable(u[1])][:SHEETS_PER_UPLOAD]:
-            sheet = await self.maker.contact_sheet(url, name, lang)
+            sheet = await self.slots.make("contact sheet", partial(self.maker.contact_sheet, url, name, lang))
             if sheet is not None:
                 made.append(sheet)
         return made
 
     async def poster(self, url: str, duration: float | None) -> Picture | None:
-        return await self.maker.poster(url, duration) if _fetchable(url) else None
+        if not _fetchable(url):
+            return None
+        return await self.slots.make("poster frame", lambda: self.maker.poster(url, duration))
 
     # -- sending them -------------------------------------------------------------------------------
 

@@ -100,14 +100,10 @@ async def grab(wanted: Sequence[FrameAt], *, loudness_of: str | None = None, buc
     with tempfile.TemporaryDirectory(prefix="nemobot-frames-") as tmp:
         out = Path(tmp)
         stderr = await _run(grab_args(exe, wanted, out, loudness_of if buckets > 0 else None), timeout)
-        frames: list[Image.Image | None] = []
-        for i in range(len(wanted)):
-            path = out / f"f{i}.bmp"
-            frames.append(_load(path) if path.exists() else None)
+        # decoding the frames and summing a long file's samples take the CPU: off the event loop
+        frames, loud, audio_seconds = await asyncio.to_thread(
+            _read_outputs, out, len(wanted), buckets if loudness_of else 0)
         times = _shown_times(stderr, [w.seconds for w in wanted])
-        raw = out / "audio.raw"
-        loud = loudness(raw, buckets) if buckets > 0 and loudness_of else []
-        audio_seconds = raw.stat().st_size / 2 / LOUDNESS_RATE if loud else 0.0
     if wanted and not any(frames) and not loud:
         raise FramesUnavailable("ffmpeg could not read the media")
     return Grab(frames, times, loud, audio_seconds)
@@ -133,6 +129,15 @@ async def _stop(proc: asyncio.subprocess.Process) -> None:
         proc.kill()
     with contextlib.suppress(Exception):
         await asyncio.wait_for(proc.wait(), 5)
+
+
+def _read_outputs(out: Path, count: int, buckets: int) -> tuple[list[Image.Image | None], list[float], float]:
+    """The frames ffmpeg wrote (``None`` where it wrote none), the loudness and the seconds of audio it covers."""
+    frames = [_load(out / f"f{i}.bmp") if (out / f"f{i}.bmp").exists() else None for i in range(count)]
+    raw = out / "audio.raw"
+    loud = loudness(raw, buckets) if buckets > 0 else []
+    audio_seconds = raw.stat().st_size / 2 / LOUDNESS_RATE if loud else 0.0
+    return frames, loud, audio_seconds
 
 
 def _load(path: Path) -> Image.Image | None:
