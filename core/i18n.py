@@ -291,6 +291,7 @@ SUMMARY_WORDS = {
     "empty": {"en": "empty", "zh": "空"},
     "more": {"en": "+{count} more", "zh": "另有{count}段"},
     "effects": {"en": "Effects: ", "zh": "效果："},
+    "backwards": {"en": "backwards", "zh": "倒放"},
 }
 
 
@@ -362,7 +363,7 @@ def timeline_summary(draft: Draft, lang: str) -> str:
     parts = []
     for number, track in enumerate(tracks, 1):
         segments = joined_pieces(track.segments)
-        shown = [_segment_text(track.kind, seg) for seg in segments[:6]]
+        shown = [_segment_text(track.kind, seg, words) for seg in segments[:6]]
         more = len(segments) - len(shown)
         if more > 0:
             shown.append(words["more"].format(count=more))
@@ -380,13 +381,17 @@ def _kind(kind: int | None) -> str:
     return "" if kind is None else str(kind)
 
 
-def _segment_text(kind: int | None, seg: Segment) -> str:
+def _segment_text(kind: int | None, seg: Segment, words: Mapping[str, str]) -> str:
     label = seg.label
     if kind == TEXT:
         label = f'"{label}"'
     details = seg.span()
     if kind == AUDIO and seg.volume is not None:
         details += f", {percent(seg.volume)}%"
+    if kind == VIDEO and seg.speed != 1:
+        details += f", {seg.speed:g}×"
+    if kind == VIDEO and seg.meta.get("rev"):
+        details += f", {words['backwards']}"
     return f"{label} ({details})" if label else f"({details})"
 
 

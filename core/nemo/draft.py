@@ -7,6 +7,7 @@ Known keys: ``t`` tracks, ``tt`` track type (0 video, 1 audio, 7 text), ``sg`` s
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -240,14 +241,27 @@ def _effect_value(name: str, value: Any) -> str:
 
 
 def effects_summary(draft: Draft) -> list[tuple[str, str]]:
-    """The draft's whole-video effects as (name, value) pairs, and the export format if not MP4."""
+    """The draft's canvas (``cv``, as ``9:16``), its whole-video effects as (name, value) pairs, and the
+    export format if not MP4."""
     raw = draft.raw if isinstance(draft.raw, Mapping) else {}
+    canvas = raw.get("cv")
+    pairs = [("cv", _short(canvas))] if isinstance(canvas, Mapping) and "w" in canvas and "h" in canvas else []
     fx = raw.get(EFFECTS)
-    pairs = [(k, _effect_value(k, v)) for k, v in fx.items()] if isinstance(fx, Mapping) else []
+    pairs += [(k, _effect_value(k, v)) for k, v in fx.items()] if isinstance(fx, Mapping) else []
     out = raw.get("out")
     if isinstance(out, Mapping) and out.get("format"):
         pairs.append(("out", str(out["format"])))
     return pairs
+
+
+def _aspect(width: Any, height: Any) -> str:
+    """A canvas as people say it (``9:16``), or its size (``1000x1234``) when that is no usual shape."""
+    w, h = _num(width), _num(height)
+    if w and h and w == int(w) and h == int(h) and w > 0 and h > 0:
+        div = math.gcd(int(w), int(h))
+        if max(w, h) / div <= 21:
+            return f"{int(w) // div}:{int(h) // div}"
+    return f"{width}x{height}"
 
 
 def _extras(raw: Any) -> dict[str, Any]:
@@ -257,7 +271,7 @@ def _extras(raw: Any) -> dict[str, Any]:
 def _short(value: Any) -> str:
     if isinstance(value, Mapping):
         if "w" in value and "h" in value:
-            return f"{value.get('w')}x{value.get('h')}"
+            return _aspect(value.get("w"), value.get("h"))
         if "format" in value:
             return str(value["format"])
         shown = [(k, v) for k, v in value.items() if k not in HIDDEN_KEYS]

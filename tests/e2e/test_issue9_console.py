@@ -1,7 +1,7 @@
 """Issue 9's last gaps, read as a user reads them in the console (built-in engine, default settings): a
 reversed, pause-cut or looped clip exports without a "Highlights" strip and a highlight reel shows one; a
 reversed clip's timeline reads as one range, not the engine's 5-second pieces; an upload's answer takes the
-place of its status message ("✅ Done" never stands alone above an answer)."""
+place of its status message ("✅ Done" never stands alone above an answer). English and Chinese."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ async def test_only_a_highlight_reel_shows_its_moments_before_it_renders(clip: P
     ])
 
     reversed_part = until(after(printed, "plays backwards"), "Your video is ready")
-    assert "Timeline (1 track): 1. Video: sample.mp4 (0-12s)" in reversed_part  # one range, not 5 s pieces
+    assert "Timeline (1 track): 1. Video: sample.mp4 (0-12s, backwards)" in reversed_part  # one range, not 5 s pieces
     assert strips(reversed_part) == []
     looped_part = until(after(printed, "times in a row"), "Your video is ready")
     assert strips(looped_part) == []
@@ -68,11 +68,13 @@ async def test_only_a_highlight_reel_shows_its_moments_before_it_renders(clip: P
     assert len(strips(reel_part)) == 1 and any("Your video is ready" in line for line in reel_part)
 
 
-async def test_an_upload_answers_in_its_status_message(clip: Path, tmp_path: Path) -> None:
+async def test_an_upload_answers_in_its_status_message_and_chinese_reads_a_reversed_clip_as_one(
+        clip: Path, tmp_path: Path) -> None:
     for script, answer in (([str(clip), "cut the first 2 seconds"], "Uploaded sample.mp4"),
-                           (["你好", str(clip)], "已上传 sample.mp4")):
+                           (["你好", str(clip), "倒放", "状态"], "已上传 sample.mp4")):
         printed = await conversation(tmp_path / answer[:3], script)
 
         assert not any(line.startswith("✅") for line in printed), printed
         shown = after(printed, answer)
         assert shown[1].startswith("🖼") and shown[1].endswith("footage.jpg")  # its contact sheet right under it
+    assert "时间线（1条轨道）：1. 视频: sample.mp4 (0-12s, 倒放)" in printed

@@ -61,7 +61,7 @@ def test_unknown_keys_are_kept() -> None:
     assert draft.raw["t"][0]["sg"][0]["fx"] == ["blur"]
     (segment,) = draft.tracks[0].segments
     assert segment.meta["lut"] == "warm"
-    assert timeline_summary(draft, "en") == "Timeline (1 track): 1. Video: a.mp4 (0-4s)"
+    assert timeline_summary(draft, "en") == "Timeline (1 track): 1. Video: a.mp4 (0-4s) Effects: canvas (9:16)"
     assert raw == original  # parsing never edits what NEMO sent
 
 
@@ -194,8 +194,8 @@ def test_a_volume_given_in_percent_reads_the_same_in_the_summary_and_the_change(
 def test_a_canvas_change() -> None:
     after = SEED_DRAFT | {"cv": {"w": 1080, "h": 1920}}
 
-    assert changes(SEED_DRAFT, after) == ["changed canvas (1080x1920)"]
-    assert changes(SEED_DRAFT, after, "zh") == ["修改了 画布 (1080x1920)"]
+    assert changes(SEED_DRAFT, after) == ["changed canvas (9:16)"]
+    assert changes(SEED_DRAFT, after, "zh") == ["修改了 画布 (9:16)"]
 
 
 def test_a_renamed_clip_is_a_removal_and_an_addition() -> None:
@@ -304,8 +304,9 @@ def test_a_reversed_clip_reads_as_one_range_not_its_pieces() -> None:
     backwards = reverse(_clip(17.5))
     assert len(backwards["t"][0]["sg"]) == 4  # the engine plays it back in pieces
 
-    assert timeline_summary(Draft.parse(backwards), "en") == "Timeline (1 track): 1. Video: sample.mp4 (0-17.5s)"
-    assert timeline_summary(Draft.parse(backwards), "zh") == "时间线（1条轨道）：1. 视频: sample.mp4 (0-17.5s)"
+    assert timeline_summary(Draft.parse(backwards), "en") == (
+        "Timeline (1 track): 1. Video: sample.mp4 (0-17.5s, backwards)")
+    assert timeline_summary(Draft.parse(backwards), "zh") == "时间线（1条轨道）：1. 视频: sample.mp4 (0-17.5s, 倒放)"
     [change] = draft_changes(Draft.parse(_clip(17.5)), Draft.parse(backwards))  # one clip changed, no pieces
     assert (change.verb, change.label, change.span) == ("changed", "sample.mp4", "0-17.5s")
     forwards = reverse(backwards)  # forwards again, still in pieces
@@ -326,5 +327,5 @@ def test_pieces_stay_apart_where_the_source_jumps_or_changes() -> None:
     ]}]}
 
     assert timeline_summary(Draft.parse(raw), "en") == (
-        "Timeline (1 track): 1. Video: a.mp4 (0-4s), a.mp4 (4-6s), a.mp4 (6-7s), a.mp4 (7-8s), a.mp4 (8-10s), "
-        "a.mp4 (10-11s)")
+        "Timeline (1 track): 1. Video: a.mp4 (0-4s), a.mp4 (4-6s), a.mp4 (6-7s, 2×), a.mp4 (7-8s, 2×), "
+        "a.mp4 (8-10s, backwards), a.mp4 (10-11s, backwards)")
