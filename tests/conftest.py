@@ -1,4 +1,4 @@
-"""Shared fixtures: the stand-in NEMO on loopback, and a core wired to it with fast timings."""
+"""Shared fixtures: the stand-in NEMO on loopback, and a core wired to it at default settings."""
 
 from __future__ import annotations
 
@@ -12,36 +12,40 @@ from core.conversation import Core
 from core.settings import BotSettings, NemoSettings, Settings
 from core.store import make_store
 from core.store.base import Store
-from tests.fakes.nemo import FakeNemo
+from tests.fakes.nemo import FakeNemo, RenderPlan
 from tests.postgres import PG_URL, needs_postgres, throwaway_database
 from tests.recording import RecordingPort
 
+# A marker for tests whose export is incidental (render time is not their subject): the stand-in's renders
+# are then finished at the first poll, so the bot, at its default 30 s cadence, delivers at once.
+RENDERS_DONE_WHEN_POLLED = "renders_done_when_polled"
 
-def fast_settings(nemo_url: str, db_path: Path, **nemo: object) -> Settings:
-    """Settings for tests: the cloud backend pointed at a stand-in, every wait shortened.
 
-    The render poll is shortened because the stand-in, like NEMO's cloud, does not push: renders on
-    the cloud path are followed at ``render_poll_interval`` (30 s by default, the documented cadence).
-    The built-in engine's path runs at default settings (tests/e2e/test_engine_surfaces.py,
-    test_links_telegram.py, test_links_discord.py): it pushes, so no test there shortens a wait."""
+def cloud_settings(nemo_url: str, db_path: Path, **nemo: object) -> Settings:
+    """The settings a user of the cloud backend gets, pointed at the stand-in NEMO and a test database.
+
+    Every timing is the default: the stand-in, like NEMO's cloud, does not push, so a render is
+    polled at once and then every ``render_poll_interval`` (30 s, the documented cadence). A test
+    whose export is incidental has the stand-in finish its render before the first poll; one whose
+    point is a timing sets that timing and says so on the line."""
     return Settings(
-        bot=BotSettings(backend="cloud", db_path=db_path, status_interval=0.05, still_working_interval=60.0),
-        nemo=NemoSettings(
-            base_url=nemo_url, render_poll_interval=0.05, rate_limit_wait=0.05, request_timeout=10.0,
-            **nemo,  # type: ignore[arg-type]
-        ),
+        bot=BotSettings(backend="cloud", db_path=db_path),
+        nemo=NemoSettings(base_url=nemo_url, **nemo),  # type: ignore[arg-type]
     )
 
 
 @pytest.fixture
-async def nemo() -> AsyncIterator[FakeNemo]:
-    async with FakeNemo() as fake:
+async def nemo(request: pytest.FixtureRequest) -> AsyncIterator[FakeNemo]:
+    """The stand-in NEMO; its renders take time as NEMO's do, unless the test (or its module) is marked
+    ``renders_done_when_polled``: then every render is finished when first polled."""
+    done = request.node.get_closest_marker(RENDERS_DONE_WHEN_POLLED) is not None
+    async with FakeNemo(render_plan=RenderPlan(steps=0) if done else None) as fake:
         yield fake
 
 
 @pytest.fixture
 def settings(nemo: FakeNemo, tmp_path: Path) -> Settings:
-    return fast_settings(nemo.url, tmp_path / "bot.db")
+    return cloud_settings(nemo.url, tmp_path / "bot.db")
 
 
 @pytest.fixture

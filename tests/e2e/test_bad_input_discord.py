@@ -22,7 +22,7 @@ from bots.discord.buttons import PREFIX
 from bots.discord.client import TEXT_COMMANDS
 from core.conversation import Core
 from core.ports import Attachment, Incoming, Target
-from tests.conftest import fast_settings
+from tests.conftest import cloud_settings
 from tests.e2e.test_bad_input import CASES, INTERNAL_EN, INTERNAL_ZH, Case
 from tests.e2e.test_discord import running_bot, with_discord
 from tests.fakes.discord import FakeDiscord
@@ -53,7 +53,7 @@ class Bot:
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def bot(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Bot]:
     async with FakeNemo() as nemo, FakeDiscord(heartbeat_interval_ms=1000) as dc:
-        settings = fast_settings(nemo.url, Path(tmp_path_factory.mktemp("bad-input-dc")) / "bot.db")
+        settings = cloud_settings(nemo.url, Path(tmp_path_factory.mktemp("bad-input-dc")) / "bot.db")
         async with running_bot(with_discord(settings, dc), dc) as (core, _client):
             yield Bot(dc, nemo, core)
 

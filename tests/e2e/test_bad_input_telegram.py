@@ -24,7 +24,7 @@ from bots.telegram.app import running_bot
 from core.conversation import Core
 from core.ports import Attachment, Incoming, Target
 from core.settings import TelegramSettings
-from tests.conftest import fast_settings
+from tests.conftest import cloud_settings
 from tests.e2e.test_bad_input import CASES, INTERNAL_EN, INTERNAL_ZH, Case
 from tests.fakes.nemo import FakeNemo
 from tests.fakes.telegram import CLOUD_DOWNLOAD_LIMIT, FakeTelegram, SentMessage
@@ -46,10 +46,10 @@ class Bot:
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def bot(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Bot]:
     async with FakeNemo() as nemo, FakeTelegram() as tg:
-        settings = fast_settings(nemo.url, Path(tmp_path_factory.mktemp("bad-input-tg")) / "bot.db")
+        settings = cloud_settings(nemo.url, Path(tmp_path_factory.mktemp("bad-input-tg")) / "bot.db")
         settings.telegram = TelegramSettings(token=SecretStr(tg.token), api_base_url=tg.base_url,
                                              file_base_url=tg.base_file_url)
-        async with running_core(settings) as core, running_bot(core, settings, poll_timeout=1):
+        async with running_core(settings) as core, running_bot(core, settings):
             yield Bot(tg, nemo, core)
 
 

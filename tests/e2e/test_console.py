@@ -6,6 +6,8 @@ import io
 from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 
+import pytest
+
 from bots.console.app import run_console
 from core.conversation import Core
 from tests.fakes.nemo import FakeNemo, SetDraft, Text, ToolCall, ToolResult
@@ -16,6 +18,7 @@ async def lines(items: Iterable[str]) -> AsyncIterator[str]:
         yield item + "\n"
 
 
+@pytest.mark.renders_done_when_polled  # render time is not this test's subject
 async def test_scripted_console_uploads_edits_exports_and_prints_the_link(
     core: Core, nemo: FakeNemo, tmp_path: Path
 ) -> None:

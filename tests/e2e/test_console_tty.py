@@ -32,7 +32,8 @@ async def read_until(fd: int, needle: bytes, timeout: float) -> bytes:
 async def test_a_terminal_sees_one_status_line_rewritten_in_place(nemo: FakeNemo, tmp_path: Path) -> None:
     clip = tmp_path / "clip.mp4"
     clip.write_bytes(b"v" * 2000)
-    nemo.script_chat(ToolCall("edit_multitrack", {"op": "trim"}), Sleep(0.6), Text("Trimmed."))
+    # a step that lasts past the status interval (5 s) is shown while it runs
+    nemo.script_chat(ToolCall("edit_multitrack", {"op": "trim"}), Sleep(5.5), Text("Trimmed."))
     master, slave = pty.openpty()
     os.set_blocking(master, False)
     bot = subprocess.Popen([sys.executable, "-m", "bots.cli", "console"], cwd=ROOT, env=bot_env(nemo, tmp_path / "b.db"),

@@ -14,6 +14,7 @@ from tests.fakes.nemo import (
 from tests.recording import RecordingPort
 
 ANN = Target("test", "chat-1", "ann")
+pytestmark = pytest.mark.renders_done_when_polled  # render time is not these tests' subject
 
 
 def text(message: str, target: Target = ANN, **kw: object) -> Incoming:
@@ -34,7 +35,8 @@ async def uploaded(core: Core, target: Target = ANN) -> None:
 
 async def test_status_message_ticks_then_ends_in_the_reply(core: Core, port: RecordingPort, nemo: FakeNemo) -> None:
     await uploaded(core)
-    nemo.script_chat(ToolCall("edit_multitrack", {"op": "cut"}), Sleep(0.3), Heartbeat(), Text("Cut the pauses."))
+    # a step that lasts past the status interval (5 s) is shown while it runs
+    nemo.script_chat(ToolCall("edit_multitrack", {"op": "cut"}), Sleep(5.5), Heartbeat(), Text("Cut the pauses."))
     await core.handle(text("cut the pauses"))
     await core.idle()
     status = port.messages[-1]
@@ -225,7 +227,7 @@ async def test_export_blocked_and_failed_render(core: Core, port: RecordingPort,
     assert "Register or upgrade your plan to unlock export" in port.last()
     from tests.fakes.nemo import RenderPlan
 
-    nemo.render_plan = RenderPlan(fail=True, error="encoder crashed")
+    nemo.render_plan = RenderPlan(steps=0, fail=True, error="encoder crashed")
     await core.handle(text("export"))
     await core.idle()
     assert "The render failed on the video service." in port.last() and "encoder" not in port.last()
@@ -302,7 +304,7 @@ async def test_a_shutdown_interrupts_edits_but_leaves_renders_to_the_next_start(
     assert any(m.text.startswith("⏸ The bot restarted") for m in first.messages if m.target == other)
     assert not first.deliveries
 
-    render.plan = RenderPlan(steps=1)
+    render.plan = RenderPlan(steps=0)                         # it finished while the bot was down
     second = RecordingPort()
     async with running_core(settings) as core:
         core.register(second)

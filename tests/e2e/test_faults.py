@@ -27,7 +27,7 @@ from aiohttp import web
 from bots.app import running_core
 from core.conversation import Core
 from core.ports import Attachment, Incoming, Target
-from tests.conftest import fast_settings
+from tests.conftest import cloud_settings
 from tests.e2e.test_restart import open_renders, start_console
 from tests.fakes.nemo import (
     Comment,
@@ -50,6 +50,7 @@ ANN = Target("test", "chat-1", "ann")
 BOB = Target("test", "chat-2", "bob")
 UNREACHABLE = "The video service can't be reached right now"
 BUSY = "The video service is busy right now"
+pytestmark = pytest.mark.renders_done_when_polled  # render time is not these tests' subject: the faults are
 
 
 # -- helpers ----------------------------------------------------------------------------------------
@@ -81,8 +82,8 @@ class SlowNemo(FakeNemo):
 async def bot(
     nemo: FakeNemo, tmp_path: Path, **nemo_settings: Any
 ) -> AsyncIterator[tuple[Core, RecordingPort]]:
-    """A running core with fast settings (and any NEMO setting overridden), seen through a recording port."""
-    settings = fast_settings(nemo.url, tmp_path / "bot.db")
+    """A running core at default settings (and any NEMO setting overridden), seen through a recording port."""
+    settings = cloud_settings(nemo.url, tmp_path / "bot.db")
     for key, value in nemo_settings.items():
         setattr(settings.nemo, key, value)
     async with running_core(settings) as core:
@@ -215,7 +216,8 @@ async def test_render_status_5xx_and_429_are_retried_and_the_render_is_delivered
     nemo: FakeNemo, tmp_path: Path
 ) -> None:
     nemo.render_plan = RenderPlan(steps=2)
-    async with bot(nemo, tmp_path) as (core, port):
+    # six failed polls, then three good ones: at NEMO's 30 s cadence, four and a half minutes
+    async with bot(nemo, tmp_path, render_poll_interval=0.05) as (core, port):  # timing is the point: polls counted
         await uploaded(core)
         nemo.fail_next("render_status", http_status=503, times=3)
         nemo.fail_next("render_status", http_status=500, times=2)
@@ -232,7 +234,7 @@ async def test_render_status_5xx_and_429_are_retried_and_the_render_is_delivered
 async def test_a_long_render_status_outage_does_not_lose_the_render(nemo: FakeNemo, tmp_path: Path) -> None:
     """Thirty failed status checks in a row (fifteen minutes at the real 30-s interval): still delivered."""
     nemo.render_plan = RenderPlan(steps=1)
-    async with bot(nemo, tmp_path) as (core, port):
+    async with bot(nemo, tmp_path, render_poll_interval=0.05) as (core, port):  # timing is the point: polls counted
         await uploaded(core)
         nemo.fail_next("render_status", http_status=502, times=30)
         await core.handle(text("export"))
@@ -257,7 +259,8 @@ TIMEOUTS = [
 async def test_a_request_hanging_past_request_timeout_is_a_clear_cant_be_reached(
     tmp_path: Path, endpoint: str, prepared: bool, action: str
 ) -> None:
-    async with SlowNemo() as nemo, bot(nemo, tmp_path, request_timeout=0.3) as (core, port):
+    async with SlowNemo() as nemo, \
+            bot(nemo, tmp_path, request_timeout=0.3) as (core, port):  # timing is the point: the time limit
         if prepared:
             await uploaded(core)
         nemo.slow_next(endpoint, 3.0)
@@ -278,7 +281,7 @@ async def test_a_request_hanging_past_request_timeout_is_a_clear_cant_be_reached
 async def test_nemo_down_entirely_is_a_clear_message(tmp_path: Path) -> None:
     async with FakeNemo() as gone:
         url = gone.url                                       # a port nobody listens on once it stops
-    settings = fast_settings(url, tmp_path / "bot.db")
+    settings = cloud_settings(url, tmp_path / "bot.db")
     async with running_core(settings) as core:
         port = RecordingPort()
         core.register(port)
@@ -290,7 +293,8 @@ async def test_nemo_down_entirely_is_a_clear_message(tmp_path: Path) -> None:
 
 
 async def test_a_chat_stream_that_goes_silent_past_the_stream_timeout_is_not_resent(tmp_path: Path) -> None:
-    async with SlowNemo() as nemo, bot(nemo, tmp_path, stream_timeout=0.5) as (core, port):
+    async with SlowNemo() as nemo, \
+            bot(nemo, tmp_path, stream_timeout=0.5) as (core, port):  # timing is the point: a silent stream
         await uploaded(core)
         nemo.script_chat(ToolCall("edit_multitrack", {"op": "trim"}), Sleep(5), Text("never"))
         await core.handle(text("trim the start"))
@@ -308,8 +312,10 @@ async def test_a_chat_stream_that_goes_silent_past_the_stream_timeout_is_not_res
 
 
 async def test_render_status_timeouts_are_retried_and_the_render_still_delivers(tmp_path: Path) -> None:
+    # three polls that time out: at NEMO's 30 s cadence, a minute and a half
     async with SlowNemo(render_plan=RenderPlan(steps=2)) as nemo, \
-            bot(nemo, tmp_path, request_timeout=0.3) as (core, port):
+            bot(nemo, tmp_path, request_timeout=0.3,  # timing is the point: the time limit
+                render_poll_interval=0.05) as (core, port):  # timing is the point: polls counted
         await uploaded(core)
         nemo.slow_next("render_status", 2.0, times=3)
         await core.handle(text("export"))
@@ -424,6 +430,7 @@ async def test_garbage_lines_in_the_stream_are_ignored_and_the_edit_completes(
 # -- tokens, sessions, credits, plan limits ---------------------------------------------------------
 
 
+@pytest.mark.slow  # follows a cloud render at NEMO's 30 s cadence
 async def test_the_token_expiring_mid_session_is_renewed_once_and_the_message_sent_once(
     core: Core, port: RecordingPort, nemo: FakeNemo
 ) -> None:
@@ -437,12 +444,12 @@ async def test_the_token_expiring_mid_session_is_renewed_once_and_the_message_se
     assert last_for(port).startswith("Added text 'Two'")
     assert nemo.chat_messages == ["add the title 'One'", "add the title 'Two'"]
     assert len(requests_to(nemo, "/api/auth/anonymous-token")) == 2   # the first, and one renewal
-    nemo.render_plan = RenderPlan(steps=20)
+    nemo.render_plan = RenderPlan(steps=1)                             # the next poll, 30 s on, ends it
     await core.handle(text("export"))
-    await nemo.wait_for(lambda: nemo.renders and next(iter(nemo.renders.values())).polls >= 2)
+    await nemo.wait_for(lambda: nemo.renders and next(iter(nemo.renders.values())).polls >= 1)
     for token in list(nemo.tokens):                                     # and again while the render runs
         nemo.expire_token(token)
-    await core.idle()
+    await core.idle(timeout=60)
     assert len(port.deliveries) == 1
     assert len(requests_to(nemo, "/api/auth/anonymous-token")) == 3
     assert_all_clear(port)
@@ -511,7 +518,7 @@ async def test_export_blocked_on_the_free_plan_is_not_called_a_credits_problem(
 async def test_429_twice_in_a_row_is_retried_once_then_a_clear_message(
     nemo: FakeNemo, tmp_path: Path, endpoint: str
 ) -> None:
-    async with bot(nemo, tmp_path, rate_limit_wait=0.2) as (core, port):
+    async with bot(nemo, tmp_path, rate_limit_wait=0.2) as (core, port):  # timing is the point: the 429 wait
         await uploaded(core)
         paths = {"chat": "/run_sse", "credits": "/api/credits", "upload": "/api/upload-video"}
         before = len(requests_to(nemo, paths[endpoint]))
@@ -546,14 +553,14 @@ async def test_a_failed_render_is_reported_and_nothing_delivered(
     core: Core, port: RecordingPort, nemo: FakeNemo
 ) -> None:
     await uploaded(core)
-    nemo.render_plan = RenderPlan(fail=True, error="encoder crashed")
+    nemo.render_plan = RenderPlan(steps=0, fail=True, error="encoder crashed")
     await core.handle(text("export"))
     await core.idle()
     assert "The render failed on the video service. Say “export” to try again." in last_for(port)
     assert "encoder crashed" not in last_for(port)
     assert not port.deliveries
     assert [delivered for _, delivered in open_renders(core.settings.bot.db_path)] == [1]   # closed
-    nemo.render_plan = RenderPlan(steps=1)
+    nemo.render_plan = RenderPlan(steps=0)
     await core.handle(text("export"))
     await core.idle()
     assert len(port.deliveries) == 1
@@ -564,7 +571,8 @@ async def test_a_render_stuck_past_the_deadline_is_closed_and_never_delivered_la
     nemo: FakeNemo, tmp_path: Path
 ) -> None:
     nemo.render_plan = RenderPlan(stuck=True)
-    async with bot(nemo, tmp_path, render_deadline=0.6) as (core, port):
+    async with bot(nemo, tmp_path, render_deadline=0.6,  # timing is the point: the deadline
+                   render_poll_interval=0.05) as (core, port):  # timing is the point: a poll past the deadline
         await uploaded(core)
         await core.handle(text("export"))
         await nemo.wait_for(lambda: len(nemo.renders) == 1)
@@ -576,7 +584,8 @@ async def test_a_render_stuck_past_the_deadline_is_closed_and_never_delivered_la
         render.plan = RenderPlan(steps=0)                               # it finishes after all
         await asyncio.sleep(0.3)
         assert not port.deliveries
-    async with bot(nemo, tmp_path, render_deadline=0.6) as (core, port):   # not after a restart either
+    # not after a restart either
+    async with bot(nemo, tmp_path, render_deadline=0.6) as (core, port):  # timing is the point: the deadline
         await asyncio.sleep(0.3)
         await core.idle()
         assert not port.deliveries
@@ -636,6 +645,7 @@ async def test_sqlite_locked_past_the_busy_timeout_writes_wait_and_the_render_st
     """A lock held longer than SQLite's busy timeout (shortened here, 30 s in the bot): no write is
     dropped, the render watcher does not die, the edit NEMO applied is not reported as failed."""
     nemo.render_plan = RenderPlan(steps=10)
+    core.renders.poll_interval = 0.05  # timing is the point: the watcher keeps writing while the lock is held
     await uploaded(core)
     await core.store.db.execute("PRAGMA busy_timeout=50")
     db = core.settings.bot.db_path
@@ -721,7 +731,7 @@ async def test_sigkill_during_a_render_delivers_it_once_and_the_bot_keeps_answer
     await killed_when(nemo, db, f"/upload {video}\nadd the title 'Finals'\nexport\n",
                       lambda: len(render_rows(db)) == 1)
     render_id = next(iter(nemo.renders))
-    nemo.renders[render_id].plan = RenderPlan(steps=3)
+    nemo.renders[render_id].plan = RenderPlan(steps=0)                 # it finished while the bot was down
     printed = await run_console(nemo, db, "credits\nstatus\n")
     assert printed.count(f"/files/{render_id}.mp4") == 1, printed
     assert "Credits:" in printed and "Timeline (2 tracks)" in printed

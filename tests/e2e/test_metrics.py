@@ -6,10 +6,11 @@ import socket
 from pathlib import Path
 
 import httpx
+import pytest
 
 from bots.app import running_core
 from core.ports import Attachment, Incoming, Target
-from tests.conftest import fast_settings
+from tests.conftest import cloud_settings
 from tests.fakes.nemo import FakeNemo
 from tests.recording import RecordingPort
 
@@ -20,8 +21,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@pytest.mark.renders_done_when_polled  # render time is not this test's subject
 async def test_metrics_count_updates_errors_jobs_and_render_seconds(nemo: FakeNemo, tmp_path: Path) -> None:
-    settings = fast_settings(nemo.url, tmp_path / "bot.db")
+    settings = cloud_settings(nemo.url, tmp_path / "bot.db")
     settings.bot.metrics_port = free_port()
     async with running_core(settings) as core:
         port = RecordingPort()

@@ -6,13 +6,14 @@ import sqlite3
 import stat
 from pathlib import Path
 
+import pytest
 from pydantic import SecretStr
 
 from bots.app import running_core
 from core.conversation import Core
 from core.ports import Incoming, Target
 from core.store.sqlite import MIGRATIONS, SqliteStore
-from tests.conftest import fast_settings
+from tests.conftest import cloud_settings
 from tests.fakes.nemo import FakeNemo
 from tests.fakes.tokens import NEMO_OWN
 from tests.postgres import PG_URL, needs_postgres, throwaway_database
@@ -23,7 +24,7 @@ OWN_TOKEN = NEMO_OWN
 
 
 async def test_own_token_is_used_never_shown_and_refused_in_groups(tmp_path: Path) -> None:
-    async with FakeNemo(static_tokens={OWN_TOKEN}) as nemo, running_core(fast_settings(nemo.url, tmp_path / "b.db")) as core:
+    async with FakeNemo(static_tokens={OWN_TOKEN}) as nemo, running_core(cloud_settings(nemo.url, tmp_path / "b.db")) as core:
         port = RecordingPort()
         core.register(port)
         group = Target("test", "g-1", "ann", group=True)
@@ -85,6 +86,7 @@ async def test_store_migrates_an_old_schema_and_is_private(tmp_path: Path) -> No
     assert stat.S_IMODE((tmp_path / "new" / "bot.db").stat().st_mode) == 0o600
 
 
+@pytest.mark.renders_done_when_polled  # render time is not this test's subject
 async def test_no_chat_reaches_another_chats_session_uploads_renders_or_buttons(
     core: Core, port: RecordingPort, nemo: FakeNemo
 ) -> None:
@@ -132,7 +134,7 @@ def test_json_logs_are_json_and_redacted(capsys) -> None:  # type: ignore[no-unt
 @needs_postgres
 async def test_a_bot_on_postgresql_keeps_its_conversations_across_a_restart(tmp_path: Path) -> None:
     async with throwaway_database(PG_URL or "") as url, FakeNemo() as nemo:
-        settings = fast_settings(nemo.url, tmp_path / "unused.db")
+        settings = cloud_settings(nemo.url, tmp_path / "unused.db")
         settings.bot.database_url = SecretStr(url)
         async with running_core(settings) as core:
             port = RecordingPort()

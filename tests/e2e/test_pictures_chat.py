@@ -18,6 +18,7 @@ from tests.fakes.nemo import FakeNemo, SetDraft, Text
 from tests.recording import RecordingPort
 
 ANN = Target("test", "chat-1", "ann")
+pytestmark = pytest.mark.renders_done_when_polled  # render time is not these tests' subject
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,8 @@ from tests.e2e.test_telegram import ANN, world
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.nemo import FakeNemo
 
-pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning"),
+              pytest.mark.renders_done_when_polled]  # render time is not these tests' subject
 
 
 def picture(size: tuple[int, int] = (640, 200), color: tuple[int, int, int] = (200, 40, 40)) -> Picture:

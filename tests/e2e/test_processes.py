@@ -17,7 +17,7 @@ from bots.app import running_core
 from core.conversation import Core
 from core.ports import Attachment, Incoming, Target
 from core.renders import RENDER_LEASE
-from tests.conftest import fast_settings
+from tests.conftest import cloud_settings
 from tests.fakes.nemo import FakeNemo, RenderPlan, Sleep, Text
 from tests.postgres import PG_URL, needs_postgres, throwaway_database
 from tests.recording import RecordingPort
@@ -39,7 +39,7 @@ async def two_bots(nemo: FakeNemo, tmp_path: Path) -> AsyncIterator[list[tuple[C
     async with throwaway_database(PG_URL or "") as url, AsyncExitStack() as stack:
         bots = []
         for name in ("a", "b"):
-            settings = fast_settings(nemo.url, tmp_path / f"{name}.db")
+            settings = cloud_settings(nemo.url, tmp_path / f"{name}.db")
             settings.bot.database_url = SecretStr(url)
             core = await stack.enter_async_context(running_core(settings))
             port = RecordingPort()
@@ -105,14 +105,14 @@ async def test_a_killed_process_s_render_is_taken_over_and_delivered_once(nemo: 
         bot.kill()  # SIGKILL: no goodbye, its lease just stops being renewed
         await bot.wait()
 
-        settings = fast_settings(nemo.url, tmp_path / "b.db")
+        settings = cloud_settings(nemo.url, tmp_path / "b.db")
         settings.bot.database_url = SecretStr(url)
         async with running_core(settings) as other:
             port = RecordingPort()
             port.platform = "console"
             other.register(port)
             render = next(iter(nemo.renders.values()))
-            render.plan = RenderPlan(stuck=False, steps=2)  # the render finishes meanwhile
+            render.plan = RenderPlan(steps=0)  # it finished meanwhile
             # taken over once the dead process's lease lapses (about one lease period; bench/ measures it)
             await nemo.wait_for(lambda: len(port.deliveries) == 1, timeout=6 * RENDER_LEASE)
             await asyncio.sleep(1)

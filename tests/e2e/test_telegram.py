@@ -18,12 +18,15 @@ from bots.telegram.app import running_bot, surface_of
 from bots.app import running_core
 from core.conversation import Core
 from core.settings import Settings, TelegramSettings
-from tests.conftest import fast_settings
+from tests.conftest import cloud_settings
 from tests.fakes.nemo import FakeNemo, Sleep, Text, ToolCall
 from tests.fakes.telegram import FakeTelegram, SentMessage
 from tests.fakes.tokens import NEMO_SHAPED_LONG
 
-pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning"),
+    pytest.mark.renders_done_when_polled,  # render time is not these tests' subject (but the first test's)
+]
 
 MB = 1024 * 1024
 ANN, BOB = 1001, 1002
@@ -60,13 +63,11 @@ def free_port() -> int:
 @asynccontextmanager
 async def world(nemo: FakeNemo, tmp_path: Path, *, local_mode: bool = False, **telegram: Any) -> AsyncIterator[World]:
     async with FakeTelegram(local_mode=local_mode) as tg:
-        settings = fast_settings(nemo.url, tmp_path / "bot.db")
-        settings.bot.status_interval = 0.1
+        settings = cloud_settings(nemo.url, tmp_path / "bot.db")
         settings.telegram = TelegramSettings(
             token=SecretStr(tg.token), api_base_url=tg.base_url, file_base_url=tg.base_file_url,
             local_mode=local_mode, **telegram)
-        async with running_core(settings) as core, running_bot(core, settings, poll_timeout=1,
-                                                               album_window=0.3) as app:
+        async with running_core(settings) as core, running_bot(core, settings) as app:
             yield World(tg, nemo, core, app, settings)
             await core.idle()
         for sent in tg.messages.values():  # whatever happened, nothing private or raw reached a chat
@@ -84,10 +85,11 @@ def clip(tg: FakeTelegram, size: int = 4096, name: str = "holiday.mp4", mime: st
     return tg.add_file(b"\x00\x00\x00\x18ftypmp42" + b"v" * (size - 12), name=name, mime=mime)
 
 
+@pytest.mark.slow  # follows a cloud render at NEMO's 30 s cadence
 async def test_video_with_caption_edits_one_status_message_then_export_delivers_link_and_video(w: World) -> None:
     tg, nemo = w.tg, w.nemo
-    # a step of 2 s: long enough to be shown at Telegram's one message a second in a chat
-    nemo.script_chat(ToolCall("edit_multitrack", {"op": "add_text"}), Sleep(2.0), Text("Title added."))
+    # a step that lasts past the status interval (5 s) is shown while it runs
+    nemo.script_chat(ToolCall("edit_multitrack", {"op": "add_text"}), Sleep(5.5), Text("Title added."))
     tg.user_sends(ANN, ANN, caption="add the title 'Urban Dreams'", video=clip(tg))
     status = await w.reply_with(ANN, "Title added.")
     assert len(tg.chat_log(ANN)) == 1                                   # one message, edited in place
@@ -98,15 +100,16 @@ async def test_video_with_caption_edits_one_status_message_then_export_delivers_
     assert w.uploads()[0].files == [("files", "holiday.mp4", 4096)]
     assert tg.calls_to("getFile") and tg.chat_actions                   # streamed from Telegram; "typing" shown
 
-    nemo.render_plan.steps = 40  # about 2 s at the test's poll: a progress edit fits in the chat's 1 msg/s
+    # a cloud render followed at NEMO's cadence: 50% at once (the first poll), done at the next, 30 s later
+    nemo.render_plan.steps = 1
     tg.user_sends(ANN, ANN, "export")
-    await tg.wait_for(lambda: tg.calls_to("sendVideo"))
+    await tg.wait_for(lambda: tg.calls_to("sendVideo"), timeout=60)
     video = tg.last_message(ANN)
     assert video is not None and video.kind == "video" and video.file_size == len(nemo.render_plan.content)
     assert tg.calls_to("sendVideo")[0].params.get("supports_streaming") is True
     result = tg.chat_log(ANN)[1]                                        # the export's status became the result
     assert len(tg.chat_log(ANN)) == 3 and result.text == "🎬 Your video is ready."
-    assert any("rendering" in t for t in result.edits)
+    assert any("rendering 50%" in t for t in result.edits)
     # the render's loopback address opens nowhere on a phone: no link, in the text or as a button
     assert "http" not in " ".join(result.edits) and not any("url" in b for b in result.buttons)
     assert not [c for c in tg.calls if c.status == 400]
@@ -335,7 +338,7 @@ async def test_an_unexpected_failure_is_logged_and_the_user_told(w: World, monke
 
 async def test_a_wrong_token_stops_the_start_with_a_clear_message(nemo: FakeNemo, tmp_path: Path) -> None:
     async with FakeTelegram() as tg:
-        settings = fast_settings(nemo.url, tmp_path / "bot.db")
+        settings = cloud_settings(nemo.url, tmp_path / "bot.db")
         wrong = "999999:WRONG-token-xxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
         settings.telegram = TelegramSettings(token=SecretStr(wrong), api_base_url=tg.base_url,
                                              file_base_url=tg.base_file_url)

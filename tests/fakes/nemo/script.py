@@ -128,8 +128,11 @@ class RenderPlan:
     (0.2: a 10 s clip renders in 2 s), reported as `processing` with progress by elapsed time, then
     `completed` (or `failed` when `fail`), however often it is polled. A test that scripts `steps`
     counts polls instead: the next `steps` polls answer `processing` with rising progress, the poll
-    after that ends it. Either way the first `pending_polls` polls answer `pending`, and `stuck` keeps it
-    processing forever. `url_location` is the path of the MP4 URL from the body root; `shape` is
+    after that ends it (`steps=0`: finished when first polled). Either way the first `pending_polls`
+    polls answer `pending`, and `stuck` keeps it processing forever. The bot polls at once, then every
+    30 s (NEMO's documented cadence): a test whose subject is not render time uses `steps=0` (the
+    `renders_done_when_polled` marker); one that follows a render lets it span a poll or two.
+    `url_location` is the path of the MP4 URL from the body root; `shape` is
     "envelope" (`{"success":true,"data":{…}}`) or "top" (`{"taskId",…,"output":{…}}`).
     """
 
