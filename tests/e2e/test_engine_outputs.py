@@ -24,7 +24,7 @@ async def test_telegram_gets_a_gif_an_mp3_and_a_cover_as_what_they_are(tmp_path:
         settings.telegram = TelegramSettings(token=SecretStr(tg.token), api_base_url=tg.base_url,
                                              file_base_url=tg.base_file_url)
         async with running_core(settings, engine_dir=tmp_path / "engine", engine_port=0) as core, \
-                running_bot(core, settings, poll_timeout=1, album_window=0.2):
+                running_bot(core, settings):
             tg.user_sends(7, 7, caption="make it black and white",
                           video=tg.add_file(path=clip, name="clip.mp4", mime="video/mp4"))
             await core.idle(timeout=60)

@@ -62,7 +62,7 @@ async def test_telegram_cuts_the_pauses_with_the_engine_and_sends_the_video(samp
         settings.telegram = TelegramSettings(token=SecretStr(tg.token), api_base_url=tg.base_url,
                                              file_base_url=tg.base_file_url)
         async with running_core(settings, engine_dir=tmp_path / "engine", engine_port=0) as core, \
-                running_bot(core, settings, poll_timeout=1, album_window=0.2):
+                running_bot(core, settings):
             video = tg.add_file(path=sample, name="talk.mp4", mime="video/mp4")
             tg.user_sends(7, 7, caption="cut the pauses", video=video)
             await tg.wait_for(lambda: any("pause" in (m.text or "").lower() and not (m.text or "").startswith("⏳")
@@ -97,7 +97,7 @@ async def test_telegram_on_the_engine_says_unlimited_credits_and_the_surface_siz
         settings.telegram = TelegramSettings(token=SecretStr(tg.token), api_base_url=tg.base_url,
                                              file_base_url=tg.base_file_url)
         async with running_core(settings, engine_dir=tmp_path / "engine", engine_port=0) as core, \
-                running_bot(core, settings, poll_timeout=1, album_window=0.2):
+                running_bot(core, settings):
 
             async def answer(chat: int, starts: str) -> str:
                 found = await tg.wait_for(lambda: [m.text for m in tg.chat_log(chat) if (m.text or "").startswith(starts)])
@@ -131,7 +131,7 @@ async def test_telegram_asks_keep_or_cut_with_buttons_and_a_press_applies_the_ch
         settings.telegram = TelegramSettings(token=SecretStr(tg.token), api_base_url=tg.base_url,
                                              file_base_url=tg.base_file_url)
         async with running_core(settings, engine_dir=tmp_path / "engine", engine_port=0) as core, \
-                running_bot(core, settings, poll_timeout=1, album_window=0.2):
+                running_bot(core, settings):
             video = tg.add_file(path=sample, name="talk.mp4", mime="video/mp4")
             tg.user_sends(7, 7, caption=ask, video=video, language_code=language)
             await tg.wait_for(lambda: any(d.startswith("a:say:") for m in tg.chat_log(7) for d in m.button_data),

@@ -79,7 +79,7 @@ async def test_a_user_without_language_code_who_writes_chinese_reads_chinese(tmp
         settings.telegram = TelegramSettings(token=SecretStr(tg.token), api_base_url=tg.base_url,
                                              file_base_url=tg.base_file_url)
         async with running_core(settings, engine_dir=tmp_path / "engine", engine_port=0) as core, \
-                running_bot(core, settings, poll_timeout=1, album_window=0.2):
+                running_bot(core, settings):
 
             async def says(needle: str, **message: object) -> None:
                 tg.user_sends(LI, LI, language_code=None, **message)  # type: ignore[arg-type]

@@ -47,7 +47,7 @@ async def bot(tmp_path: Path, **telegram: object) -> AsyncIterator[Bot]:
         settings.telegram = TelegramSettings(token=SecretStr(tg.token), api_base_url=tg.base_url,
                                              file_base_url=tg.base_file_url, **telegram)  # type: ignore[arg-type]
         async with running_core(settings, engine_dir=tmp_path / "engine", engine_port=0) as core, \
-                running_bot(core, settings, poll_timeout=1, album_window=0.2):
+                running_bot(core, settings):
             yield Bot(tg, core, core.client.base_url)
 
 

@@ -129,7 +129,7 @@ async def test_a_broken_tool_call_changes_nothing(api: Api, llm: FakeOpenAI) -> 
 async def test_a_model_that_never_answers_times_out_cleanly(
     tmp_path: Path, llm: FakeOpenAI, clips: dict[str, Path]
 ) -> None:
-    eng, http = await _engine_api(tmp_path, llm, llm_timeout=1.0)  # the time limit is this test's point
+    eng, http = await _engine_api(tmp_path, llm, llm_timeout=1.0)  # timing is the point: the time limit
     try:
         api = await Api(http).login("zh")  # a Chinese session: answers in Chinese
         await api.upload(clips["talk"])

@@ -68,8 +68,7 @@ DRAFT = {
 
 @pytest.fixture
 async def client(nemo: FakeNemo) -> AsyncIterator[NemoClient]:
-    async with NemoClient(nemo.url, skill_version=VERSION, skill_platform=PLATFORM, timeout=5.0,
-                          stream_timeout=10.0) as nemo_client:
+    async with NemoClient(nemo.url, skill_version=VERSION, skill_platform=PLATFORM) as nemo_client:
         yield nemo_client
 
 
@@ -630,7 +629,7 @@ async def test_error_table(
 
 @pytest.mark.parametrize("endpoint", sorted(OPS))
 async def test_a_refused_connection_is_unavailable(endpoint: str) -> None:
-    async with NemoClient(f"http://127.0.0.1:{closed_port()}", timeout=2.0, stream_timeout=2.0) as client:
+    async with NemoClient(f"http://127.0.0.1:{closed_port()}") as client:
         with pytest.raises(Unavailable) as caught:
             await OPS[endpoint](client, "nmv_usr_secret_token", "5529798706024415232")
     assert_no_token(caught.value, "nmv_usr_secret_token")

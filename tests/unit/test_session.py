@@ -17,12 +17,12 @@ from tests.fakes.nemo import Drop, FakeNemo, Text, ToolCall
 
 SKILL = "ai-video-editor-highlights"
 SCOPE = "telegram:100:7"
-WAIT = 0.01
+WAIT = 0.01  # timing is the point: the 429 tests here measure that the session waits this long, then retries
 
 
 @pytest.fixture
 async def client(nemo: FakeNemo) -> AsyncIterator[NemoClient]:
-    async with NemoClient(nemo.url, timeout=5.0, stream_timeout=10.0) as nemo_client:
+    async with NemoClient(nemo.url) as nemo_client:
         yield nemo_client
 
 
@@ -35,7 +35,8 @@ def make_session(
     tokens: Tokens | None = None, key: str = SCOPE,
 ) -> NemoSession:
     tokens = tokens or Tokens(client, store, configured, renew_margin=renew_margin)
-    return NemoSession(client, tokens, store, record(key), skill=SKILL, language="en", rate_limit_wait=WAIT)
+    return NemoSession(client, tokens, store, record(key), skill=SKILL, language="en",
+                       rate_limit_wait=WAIT)  # timing is the point: see WAIT
 
 
 def token_requests(nemo: FakeNemo) -> list[Any]:

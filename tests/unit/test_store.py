@@ -191,7 +191,8 @@ async def test_a_conversation_lock_holds_across_processes() -> None:
 @needs_postgres
 async def test_a_conversation_lock_of_a_process_that_died_lapses() -> None:
     async with throwaway_database(PG_URL or "") as url:
-        a, b = PostgresStore(url, lock_lease=0.5), PostgresStore(url, lock_lease=0.5)
+        a = PostgresStore(url, lock_lease=0.5)  # timing is the point: the lock lapses after its lease
+        b = PostgresStore(url, lock_lease=0.5)  # timing is the point: the lock lapses after its lease
         await a.open()
         await b.open()
         held = a.conversation_lock("telegram:1")
