@@ -4,6 +4,8 @@ another conversation) says so and renders nothing."""
 
 from __future__ import annotations
 
+import pytest
+
 from core.conversation import Core
 from core.ports import Incoming, Target, smaller_action
 from tests.fakes.nemo import FakeNemo, SetDraft, Text
@@ -11,6 +13,7 @@ from tests.recording import RecordingPort
 
 ANN = Target("test", "chat-1", "ann")
 BOB = Target("test", "chat-2", "bob")
+pytestmark = pytest.mark.renders_done_when_polled  # render time is not these tests' subject
 
 
 class SmallChat(RecordingPort):
