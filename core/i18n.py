@@ -292,6 +292,8 @@ SUMMARY_WORDS = {
     "more": {"en": "+{count} more", "zh": "另有{count}段"},
     "effects": {"en": "Effects: ", "zh": "效果："},
     "backwards": {"en": "backwards", "zh": "倒放"},
+    "named": {"en": "{name}: ", "zh": "{name}："},
+    "quoted": {"en": '"{text}"', "zh": "“{text}”"},
 }
 
 
@@ -369,7 +371,7 @@ def timeline_summary(draft: Draft, lang: str) -> str:
             shown.append(words["more"].format(count=more))
         names = TRACK_NAMES.get(track.kind) if track.kind is not None else None
         name = names[lang] if names else " ".join(w for w in (words["track"], _kind(track.kind)) if w)
-        parts.append(f"{number}. {name}: {', '.join(shown)}")
+        parts.append(f"{number}. {words['named'].format(name=name)}{', '.join(shown)}")
     effects = [(SETTING_WORDS.get(f"{EFFECTS}.{key}") or SETTING_WORDS.get(key) or {}).get(lang, key)
                + (f" ({_value_words(lang, value)})" if value else "") for key, value in effects_summary(draft)]
     if effects:
@@ -384,7 +386,7 @@ def _kind(kind: int | None) -> str:
 def _segment_text(kind: int | None, seg: Segment, words: Mapping[str, str]) -> str:
     label = seg.label
     if kind == TEXT:
-        label = f'"{label}"'
+        label = words["quoted"].format(text=label)
     details = seg.span()
     if kind == AUDIO and seg.volume is not None:
         details += f", {percent(seg.volume)}%"

@@ -146,7 +146,7 @@ async def test_chinese_conversation(core: Core, port: RecordingPort, nemo: FakeN
     assert port.last().startswith("积分：可用")
     await core.handle(Incoming(zh, text="状态", locale="zh-CN"))
     await core.idle()
-    assert port.last().startswith("时间线（1条轨道）：1. 视频: clip.mp4")
+    assert port.last().startswith("时间线（1条轨道）：1. 视频：clip.mp4")
     await core.handle(Incoming(zh, text="导出", locale="zh-CN"))
     await core.idle()
     assert port.deliveries and port.deliveries[-1][1].startswith("🎬 视频已完成")

@@ -306,7 +306,7 @@ def test_a_reversed_clip_reads_as_one_range_not_its_pieces() -> None:
 
     assert timeline_summary(Draft.parse(backwards), "en") == (
         "Timeline (1 track): 1. Video: sample.mp4 (0-17.5s, backwards)")
-    assert timeline_summary(Draft.parse(backwards), "zh") == "时间线（1条轨道）：1. 视频: sample.mp4 (0-17.5s, 倒放)"
+    assert timeline_summary(Draft.parse(backwards), "zh") == "时间线（1条轨道）：1. 视频：sample.mp4 (0-17.5s, 倒放)"
     [change] = draft_changes(Draft.parse(_clip(17.5)), Draft.parse(backwards))  # one clip changed, no pieces
     assert (change.verb, change.label, change.span) == ("changed", "sample.mp4", "0-17.5s")
     forwards = reverse(backwards)  # forwards again, still in pieces
