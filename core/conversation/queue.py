@@ -83,10 +83,10 @@ class OperationQueue:
             except Exception:  # the store failed (the lock, the read): the job stays first in line
                 log.warning("could not start a job of %s; trying again", key, exc_info=True)
                 await asyncio.sleep(START_RETRY)
-            finally:
-                conv.running = None
+            finally:  # the job row ends first: a /cancel meanwhile finds neither it nor a job elsewhere
                 if op.job_id is not None and op not in conv.queue and (op.task is None or op.task.done()):
                     await self._end(op)
+                conv.running = None
 
     async def _end(self, op: Operation) -> None:
         job_id, op.job_id = op.job_id, None
@@ -126,8 +126,8 @@ class OperationQueue:
                 except Exception:
                     log.warning("could not mark a queued job cancelled", exc_info=True)
         running = conv.running
-        if running is None or running.task is None or running.task.done():
-            return len(dropped), False
+        if running is None or running.task is None or running.task.done() or running.task.cancelling():
+            return len(dropped), False  # (a job already stopping is saying "Cancelled." itself)
         running.task.cancel()
         return len(dropped), True
 

@@ -274,6 +274,25 @@ async def test_cancel_stops_the_running_job_and_answers_the_command(
         await dc.wait_for(final(dc, again, "Nothing is running."))
 
 
+async def test_a_second_cancel_while_the_job_is_still_stopping_says_nothing_is_running(
+    settings: Settings, dc: FakeDiscord, nemo: FakeNemo
+) -> None:
+    """Discord is slow to take the stopped job's "Cancelled." (its webhook bucket says wait 3 s). A
+    /cancel meanwhile has nothing left to stop and says so; the job's message still ends "Cancelled."."""
+    nemo.script_chat(Sleep(30), Text("never"))
+    async with running_bot(with_discord(settings, dc), dc):
+        edit = dc.invoke_slash("edit", {"prompt": "slow edit", "video": dc.attachment(CLIP, "clip.mp4")})
+        await nemo.wait_for(lambda: nemo.chat_messages == ["slow edit"])
+        cancel = dc.invoke_slash("cancel")
+        dc.rate_limit(f"/webhooks/{dc.application_id}/{dc.interaction(edit).token}/messages/", retry_after=3.0,
+                      method="PATCH")
+        await dc.wait_for(final(dc, cancel, "Cancelled."))
+        assert not final(dc, edit, "Cancelled.")()  # the job is still stopping
+        again = dc.invoke_slash("cancel")
+        await dc.wait_for(final(dc, again, "Nothing is running."))
+        await dc.wait_for(final(dc, edit, "Cancelled."))
+
+
 async def test_without_the_message_content_intent_guild_messages_need_a_mention(
     settings: Settings, dc: FakeDiscord, nemo: FakeNemo
 ) -> None:
