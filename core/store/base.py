@@ -79,7 +79,36 @@ class RenderJob:
     lease_until: float = 0.0
 
 
+@dataclass(slots=True)
+class JobRecord:
+    """A job of a conversation, with what is needed to run it again in any process (``payload``, JSON:
+    the surface's request), how far it got (``stage``) and where it stands in the surface's own order
+    of updates (``order``: Telegram's update_id, a Discord snowflake; None where the surface has none)."""
+
+    id: int
+    conversation: str
+    owner: str
+    payload: dict[str, Any] | None = None
+    order: int | None = None
+    stage: str = ""
+    created_at: float = 0.0
+
+
+JOB_BEFORE = ("CASE WHEN j.seq IS NOT NULL AND me.seq IS NOT NULL THEN (j.seq < me.seq OR (j.seq = me.seq AND "
+              "j.id < me.id)) ELSE j.id < {job} END")
+"""SQL: job ``j`` comes before job ``me`` (the row of id ``{job}``, if still there): in the surface's order where
+both have one (two replicas may note them in the other order), else in the order they were noted."""
+
+
+def claim_order(job: JobRecord) -> tuple[str, int, int]:
+    """The order claimed jobs run in: per conversation, the surface's order, then the order they were noted."""
+    return job.conversation, -1 if job.order is None else job.order, job.id
+
+
 class Store(Protocol):
+    several_processes: bool
+    """Whether bot processes other than this one may share the store (PostgreSQL; not a SQLite file)."""
+
     async def open(self) -> None: ...
     async def close(self) -> None: ...
 
@@ -115,12 +144,26 @@ class Store(Protocol):
         """Extend the leases ``owner`` holds; how many it still holds."""
         ...
 
-    async def add_job(self, conversation: str, owner: str, seconds: float) -> int:
-        """Note a job of ``conversation`` that process ``owner`` runs or holds waiting; alive ``seconds``."""
+    async def add_job(self, conversation: str, owner: str, seconds: float,
+                      payload: dict[str, Any] | None = None, order: int | None = None) -> int:
+        """Note a job of ``conversation`` that process ``owner`` runs or holds waiting; alive ``seconds``.
+        ``payload`` is what runs it again elsewhere; ``order`` its place in the surface's order."""
         ...
 
     async def jobs_before(self, conversation: str, job_id: int) -> int:
-        """How many live jobs of ``conversation``, in any process, came before ``job_id``."""
+        """How many jobs of ``conversation``, in any process, come before ``job_id``: by the surface's order
+        where both have one, else by when they were noted. A job whose process died still counts while it
+        can be taken over (it has a payload); one without stops counting when its heartbeat lapses."""
+        ...
+
+    async def save_job(self, job_id: int, stage: str, payload: dict[str, Any] | None) -> None:
+        """Record how far job ``job_id`` got (and its payload as it now stands: a status message sent)."""
+        ...
+
+    async def claim_jobs(self, owner: str, seconds: float, limit: int = 100) -> list[JobRecord]:
+        """Take over, for ``owner`` and alive ``seconds``, the jobs with a payload whose process is gone
+        (its heartbeat lapsed; on SQLite, one process per file, any other process's: an earlier run);
+        each goes to one caller. In each conversation's order."""
         ...
 
     async def end_job(self, job_id: int) -> None: ...

@@ -22,7 +22,15 @@ from typing import Any
 
 import asyncpg
 
-from core.store.base import ConversationRecord, RenderJob, TokenRecord, updated_columns
+from core.store.base import (
+    JOB_BEFORE,
+    ConversationRecord,
+    JobRecord,
+    RenderJob,
+    TokenRecord,
+    claim_order,
+    updated_columns,
+)
 
 MIGRATION_LOCK = 0x6E656D6F  # "nemo": the advisory lock key held while migrating
 CANCEL_CHANNEL = "nemobot_cancel"  # NOTIFY channel: a conversation's /cancel, for every process
@@ -73,6 +81,10 @@ MIGRATIONS: tuple[str, ...] = (
     "ALTER TABLE conversations ADD COLUMN pictures BOOLEAN",
     # 6: the language the user last wrote in, for the messages without words that follow
     "ALTER TABLE conversations ADD COLUMN written_language TEXT",
+    # 7: a job keeps what runs it again after its process died (payload), how far it got, and its place in
+    # the surface's own order of updates
+    ("ALTER TABLE jobs ADD COLUMN payload JSONB, ADD COLUMN seq BIGINT, ADD COLUMN stage TEXT NOT NULL DEFAULT '', "
+     "ADD COLUMN created_at DOUBLE PRECISION NOT NULL DEFAULT 0"),
 )
 
 _RENDER_COLUMNS = (
@@ -83,6 +95,8 @@ _RENDER_COLUMNS = (
 
 class PostgresStore:
     """``Store`` on a PostgreSQL database given by its URL (``postgresql://user@host/db``)."""
+
+    several_processes = True
 
     def __init__(self, url: str, *, pool_size: int = POOL_SIZE, lock_lease: float = LOCK_LEASE) -> None:
         self.url = url
@@ -170,17 +184,36 @@ class PostgresStore:
             await self.pool.execute("DELETE FROM conversation_locks WHERE conversation = $1 AND holder = $2",
                                     key, holder)
 
-    async def add_job(self, conversation: str, owner: str, seconds: float) -> int:
+    async def add_job(self, conversation: str, owner: str, seconds: float,
+                      payload: dict[str, Any] | None = None, order: int | None = None) -> int:
+        now = time.time()
         return int(await self.pool.fetchval(
-            "INSERT INTO jobs (conversation, owner, alive_until) VALUES ($1,$2,$3) RETURNING id",
-            conversation, owner, time.time() + seconds,
+            "INSERT INTO jobs (conversation, owner, alive_until, payload, seq, created_at) "
+            "VALUES ($1,$2,$3,$4,$5,$6) RETURNING id",
+            conversation, owner, now + seconds, payload, order, now,
         ))
 
     async def jobs_before(self, conversation: str, job_id: int) -> int:
         return int(await self.pool.fetchval(
-            "SELECT COUNT(*) FROM jobs WHERE conversation = $1 AND id < $2 AND alive_until >= $3",
-            conversation, job_id, time.time(),
+            "SELECT COUNT(*) FROM jobs j LEFT JOIN jobs me ON me.id = $1 WHERE j.conversation = $2 AND j.id <> $1 "
+            f"AND (j.alive_until >= $3 OR j.payload IS NOT NULL) AND {JOB_BEFORE.format(job='$1')}",
+            job_id, conversation, time.time(),
         ))
+
+    async def save_job(self, job_id: int, stage: str, payload: dict[str, Any] | None) -> None:
+        await self.pool.execute("UPDATE jobs SET stage = $1, payload = $2 WHERE id = $3", stage, payload, job_id)
+
+    async def claim_jobs(self, owner: str, seconds: float, limit: int = 100) -> list[JobRecord]:
+        """Jobs whose process stopped renewing them; several processes may claim at once, and the row
+        lock (skipped by the others) with the lapse checked again in the update gives each to one."""
+        now = time.time()
+        rows = await self.pool.fetch(
+            "UPDATE jobs SET owner = $1, alive_until = $2 WHERE id IN (SELECT id FROM jobs WHERE alive_until < $3 "
+            "AND payload IS NOT NULL ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) AND alive_until < $3 "
+            "RETURNING id, conversation, owner, payload, seq, stage, created_at",
+            owner, now + seconds, now, limit,
+        )
+        return sorted((JobRecord(*row) for row in rows), key=claim_order)
 
     async def end_job(self, job_id: int) -> None:
         await self.pool.execute("DELETE FROM jobs WHERE id = $1", job_id)

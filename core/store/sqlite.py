@@ -8,19 +8,28 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable, Collection
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
-from core.store.base import ConversationRecord, RenderJob, TokenRecord, updated_columns
+from core.store.base import (
+    JOB_BEFORE,
+    ConversationRecord,
+    JobRecord,
+    RenderJob,
+    TokenRecord,
+    claim_order,
+    updated_columns,
+)
 
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 30_000  # SQLite waits this long for another connection's write lock
+T = TypeVar("T")
 LOCK_WAIT = 600.0         # past that, a write tries again until this many seconds have gone by
 
 MIGRATIONS: tuple[str, ...] = (
@@ -63,11 +72,18 @@ MIGRATIONS: tuple[str, ...] = (
     "ALTER TABLE conversations ADD COLUMN pictures INTEGER",
     # 6: the language the user last wrote in, for the messages without words that follow
     "ALTER TABLE conversations ADD COLUMN written_language TEXT",
+    # 7: a job keeps what runs it again after its process died (payload), how far it got, and its place in
+    # the surface's own order of updates
+    ("ALTER TABLE jobs ADD COLUMN payload TEXT; ALTER TABLE jobs ADD COLUMN seq INTEGER; "
+     "ALTER TABLE jobs ADD COLUMN stage TEXT NOT NULL DEFAULT ''; "
+     "ALTER TABLE jobs ADD COLUMN created_at REAL NOT NULL DEFAULT 0"),
 )
 
 
 class SqliteStore:
     """``Store`` on one SQLite file. The file is created readable by its owner only."""
+
+    several_processes = False
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
@@ -93,7 +109,20 @@ class SqliteStore:
         await self._migrate()
 
     async def _write(self, sql: str, params: tuple[Any, ...]) -> aiosqlite.Cursor:
-        """Run one write and commit it. A lock held past the busy timeout (another process, a
+        """Run one write and commit it."""
+        return await self._committed(lambda: self.db.execute(sql, params))
+
+    async def _write_returning(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
+        """Run one write with a ``RETURNING`` clause, read its rows and commit it."""
+
+        async def rows() -> list[Any]:
+            async with self.db.execute(sql, params) as cursor:
+                return list(await cursor.fetchall())
+
+        return await self._committed(rows)
+
+    async def _committed(self, write: Callable[[], Awaitable[T]]) -> T:
+        """Run ``write`` and commit it. A lock held past the busy timeout (another process, a
         backup) is waited out, other store calls running in between: a write is never dropped
         because the database was busy for a while."""
         deadline = time.monotonic() + LOCK_WAIT
@@ -101,9 +130,9 @@ class SqliteStore:
         while True:
             async with self._writing:  # a rollback must never take another call's write with it
                 try:
-                    cursor = await self.db.execute(sql, params)
+                    result = await write()
                     await self.db.commit()
-                    return cursor
+                    return result
                 except sqlite3.OperationalError as exc:
                     if not _is_busy(exc) or time.monotonic() >= deadline:
                         raise
@@ -160,18 +189,37 @@ class SqliteStore:
         async with self._conversation_locks.setdefault(key, asyncio.Lock()):
             yield
 
-    async def add_job(self, conversation: str, owner: str, seconds: float) -> int:
-        cur = await self._write("INSERT INTO jobs (conversation, owner, alive_until) VALUES (?,?,?)",
-                                (conversation, owner, time.time() + seconds))
+    async def add_job(self, conversation: str, owner: str, seconds: float,
+                      payload: dict[str, Any] | None = None, order: int | None = None) -> int:
+        now = time.time()
+        cur = await self._write(
+            "INSERT INTO jobs (conversation, owner, alive_until, payload, seq, created_at) VALUES (?,?,?,?,?,?)",
+            (conversation, owner, now + seconds, _dumps(payload), order, now))
         return int(cur.lastrowid or 0)
 
     async def jobs_before(self, conversation: str, job_id: int) -> int:
         async with self.db.execute(
-            "SELECT COUNT(*) FROM jobs WHERE conversation = ? AND id < ? AND alive_until >= ?",
-            (conversation, job_id, time.time()),
+            "SELECT COUNT(*) FROM jobs j LEFT JOIN jobs me ON me.id = ? WHERE j.conversation = ? AND j.id <> ? "
+            f"AND (j.alive_until >= ? OR j.payload IS NOT NULL) AND {JOB_BEFORE.format(job='?')}",
+            (job_id, conversation, job_id, time.time(), job_id),
         ) as cur:
             row = await cur.fetchone()
         return int(row[0]) if row else 0
+
+    async def save_job(self, job_id: int, stage: str, payload: dict[str, Any] | None) -> None:
+        await self._write("UPDATE jobs SET stage = ?, payload = ? WHERE id = ?",
+                          (stage, _dumps(payload), job_id))
+
+    async def claim_jobs(self, owner: str, seconds: float, limit: int = 100) -> list[JobRecord]:
+        """One bot process per SQLite file: a job another process noted is an earlier run's, left
+        unfinished when it stopped (a crash, a kill); this run takes it over."""
+        rows = await self._write_returning(
+            "UPDATE jobs SET owner = ?, alive_until = ? WHERE id IN (SELECT id FROM jobs WHERE owner <> ? "
+            "AND payload IS NOT NULL ORDER BY id LIMIT ?) "
+            "RETURNING id, conversation, owner, payload, seq, stage, created_at",
+            (owner, time.time() + seconds, owner, limit))
+        return sorted((JobRecord(int(r[0]), r[1], r[2], _loads(r[3]), r[4], r[5], r[6]) for r in rows),
+                      key=claim_order)
 
     async def end_job(self, job_id: int) -> None:
         await self._write("DELETE FROM jobs WHERE id = ?", (job_id,))

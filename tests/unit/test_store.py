@@ -243,3 +243,49 @@ async def test_a_preference_saved_alone_leaves_the_draft_another_process_wrote(s
     finally:
         await a.close()
         await b.close()
+
+
+async def test_the_jobs_of_a_stopped_process_are_taken_over_once_each_in_the_surface_s_order(
+    store_url: str,
+) -> None:
+    a, b, c = _open(store_url), _open(store_url), _open(store_url)
+    for s in (a, b, c):
+        await s.open()
+    try:
+        later = await a.add_job("telegram:1", "dead", 0.2, {"text": "export"}, order=20)
+        earlier = await a.add_job("telegram:1", "dead", 0.2, {"text": "clip"}, order=10)
+        await a.add_job("telegram:2", "dead", 0.2)  # nothing to run it again with: only a queue position
+        live = await a.add_job("telegram:3", "live", 30, {"text": "edit"})
+        # the surface's order, not the order the rows came in (two replicas took the two updates)
+        assert [await a.jobs_before("telegram:1", j) for j in (earlier, later)] == [0, 1]
+        await asyncio.sleep(0.3)  # "dead" stopped renewing
+        assert await a.jobs_before("telegram:1", later) == 1  # still ahead of it: it is to be taken over
+
+        # two survivors claim at once (a SQLite file has one process: the next run claims alone)
+        survivors = (b, c) if a.several_processes else (b,)
+        claims = await asyncio.gather(*(s.claim_jobs(name, 30) for s, name in zip(survivors, "bc")))
+        claimed = [job for jobs in claims for job in jobs]
+        ids = [job.id for job in claimed]
+        assert len(ids) == len(set(ids))  # no job went to both
+        # a live process's job is never taken; on SQLite (one process per file) any other is an earlier run's
+        expected = {earlier, later} | (set() if a.several_processes else {live})
+        assert set(ids) == expected
+        for jobs in claims:  # each caller's jobs in their conversation's order
+            mine = [job.id for job in jobs if job.conversation == "telegram:1"]
+            assert mine == [j for j in (earlier, later) if j in mine]
+        first = next(job for job in claimed if job.id == earlier)
+        assert first.payload == {"text": "clip"} and first.order == 10 and first.stage == "" and first.created_at > 0
+        assert await b.claim_jobs("b", 30) == []  # held by their new owner, nothing left over
+        if a.several_processes:
+            assert await c.claim_jobs("c", 30) == []
+
+        await a.save_job(earlier, "sent", {"text": "clip", "message": "7"})
+        await b.keep_jobs_alive(first.owner, 0)  # its new owner stops too
+        await asyncio.sleep(0.05)
+        again = [job for job in await a.claim_jobs("a", 30) if job.id == earlier]
+        assert [(job.stage, job.payload, job.owner) for job in again] == [("sent", {"text": "clip", "message": "7"}, "a")]
+        await a.end_job(earlier)
+        assert await a.jobs_before("telegram:1", later) == 0
+    finally:
+        for s in (a, b, c):
+            await s.close()
