@@ -59,6 +59,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "cancelled": {"en": "Cancelled.", "zh": "已取消。"},
     "interrupted": {"en": "⏸ The bot restarted while working on this. Say “status” to see what was applied.",
                     "zh": "⏸ 处理过程中机器人重启了。发送“状态”查看已生效的内容。"},
+    "job_resumed": {"en": "▶️ The bot restarted while your request waited; it is being handled now.",
+                    "zh": "▶️ 你的请求等待时机器人重启了，现在继续处理。"},
     "cancelled_queue": {"en": "Cancelled, and {count} waiting job(s) dropped.",
                         "zh": "已取消，并移除了{count}个排队任务。"},
     "nothing_to_cancel": {"en": "Nothing is running.", "zh": "当前没有任务。"},

@@ -54,6 +54,19 @@ class Attachment:
     content_type: str = "application/octet-stream"
     url: str | None = None
     open: Callable[[], AsyncIterator[bytes]] | None = None
+    ref: str | None = None
+    """How its surface finds the file again (a Telegram file_id, a local path): kept with a queued job, so
+    another process (or this one after a restart) can run it (``reattach``)."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"filename": self.filename, "size": self.size, "content_type": self.content_type,
+                "url": self.url, "ref": self.ref}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Attachment:
+        size = data.get("size")
+        return cls(str(data["filename"]), None if size is None else int(size),
+                   str(data.get("content_type") or "application/octet-stream"), data.get("url"), ref=data.get("ref"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +81,9 @@ class Incoming:
     locale: str | None = None
     button: str | None = None
     button_owner: str | None = None
+    order: int | None = None
+    """Its place in the surface's own order of updates (Telegram's update_id, a Discord snowflake): two
+    updates of one chat taken by two processes run in this order. None where the surface has none."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +222,9 @@ class ChatPort(Protocol):
     async def working(self, target: Target, action: str) -> None:
         """Show that the bot is busy (``typing`` or ``upload_video``); may do nothing."""
         ...
+
+    # optional: ``reattach(attachment) -> Attachment``, a file of a job taken over from a stopped process
+    # made readable again from its ``ref``; without it, such a file is uploaded by its ``url``.
 
 
 async def text_then_pictures(port: ChatPort, message: MessageRef, text: str, buttons: Sequence[Button],

@@ -21,7 +21,7 @@ QUIT = {"/quit", "/exit", "quit", "exit"}
 def file_attachment(path: Path) -> Attachment:
     source = UploadSource.from_path(path)
     return Attachment(filename=path.name, size=source.size, content_type=source.content_type,
-                      open=lambda: read_file_chunks(path))
+                      open=lambda: read_file_chunks(path), ref=str(path.resolve()))
 
 
 def parse_line(line: str, target: Target, locale: str | None = None) -> Incoming | None:

@@ -6,10 +6,12 @@ import asyncio
 import itertools
 import tempfile
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
-from core.ports import Button, MessageRef, Picture, Target, Video, text_then_pictures
+from core.nemo.upload import read_file_chunks
+from core.ports import Attachment, Button, MessageRef, Picture, Target, Video, text_then_pictures
 
 PLATFORM = "console"
 
@@ -89,6 +91,13 @@ class ConsolePort:
         text = f"{caption}\n🖼 {path}" if caption else f"🖼 {path}"
         self._write(self._render(text, buttons))
         return message
+
+    def reattach(self, attachment: Attachment) -> Attachment:
+        """A file of a job an earlier run left unfinished: read again from its path (``ref``)."""
+        if not attachment.ref:
+            return attachment
+        path = Path(attachment.ref)
+        return replace(attachment, open=lambda: read_file_chunks(path))
 
     def send_limit(self, target: Target) -> int | None:
         return None

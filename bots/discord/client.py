@@ -11,6 +11,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
@@ -163,7 +164,7 @@ class NemoBotMixin:
         target = interaction_target(interaction, callback.message_id if callback else None)
         self.port.expect_original(target)
         incoming = Incoming(target, text=text, command=command, args=args, attachments=files,
-                            locale=str(interaction.locale))
+                            locale=str(interaction.locale), order=interaction.id)
         await self._handle(incoming, cancel=command == "cancel")
 
     async def _handle(self, incoming: Incoming, *, cancel: bool = False) -> None:
@@ -208,7 +209,7 @@ class NemoBotMixin:
             target = interaction_target(interaction, callback.message_id if callback else None)
             self.port.expect_original(target)
         await self._handle(Incoming(target, button=action, button_owner=owner or presser,
-                                    locale=str(interaction.locale)))
+                                    locale=str(interaction.locale), order=interaction.id))
 
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
         """Component presses no registered button handles: stale (an old layout) or forged."""
@@ -239,7 +240,7 @@ class NemoBotMixin:
             return
         text = _MENTION.sub(lambda m: "" if int(m.group(1)) == me.id else m.group(0), message.content).strip()
         files = [core_attachment(a, self._session()) for a in message.attachments]
-        await self._handle(_message_incoming(target, text, files))
+        await self._handle(replace(_message_incoming(target, text, files), order=message.id))
 
     def _replies_to_me(self, message: discord.Message, my_id: int) -> bool:
         """With the Message Content intent, a reply to one of the bot's messages counts too."""

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import os
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePath
 
 import aiohttp
@@ -133,7 +133,15 @@ class Files:
         return not self.local_mode and media.size is not None and media.size > CLOUD_DOWNLOAD_LIMIT
 
     def attachment(self, media: Media) -> Attachment:
-        return Attachment(media.filename, media.size, media.content_type, open=lambda: self._chunks(media))
+        return Attachment(media.filename, media.size, media.content_type, open=lambda: self._chunks(media),
+                          ref=media.file_id)
+
+    def reattach(self, attachment: Attachment) -> Attachment:
+        """A file of a job taken over from a stopped process, read again by its file_id (``ref``)."""
+        if not attachment.ref:
+            return attachment
+        media = Media("document", attachment.ref, "", attachment.size, attachment.filename, attachment.content_type)
+        return replace(attachment, open=lambda: self._chunks(media))
 
     async def _chunks(self, media: Media) -> AsyncIterator[bytes]:
         try:

@@ -20,7 +20,7 @@ from telegram.constants import ChatAction, MessageLimit
 from telegram.error import BadRequest, TelegramError
 
 from core.nemo.limits import MAX_UPLOAD_BYTES
-from core.ports import Button, MessageRef, Picture, Target, Video, text_then_pictures
+from core.ports import Attachment, Button, MessageRef, Picture, Target, Video, text_then_pictures
 from core.settings import TelegramSettings
 
 from .files import CLOUD_DOWNLOAD_LIMIT, MB, Files
@@ -145,6 +145,9 @@ class TelegramPort:
         if not fits:
             await self._send_text(target, caption, buttons, None, reply=False)
         return MessageRef(target, str(sent.message_id), {"photo": True})
+
+    def reattach(self, attachment: Attachment) -> Attachment:
+        return self.files.reattach(attachment)
 
     def send_limit(self, target: Target) -> int | None:
         return int(self.settings.upload_limit_mb * MB)

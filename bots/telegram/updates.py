@@ -18,7 +18,7 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from telegram import Bot, BotCommand, CallbackQuery, Chat, Message, MessageEntity, Update
@@ -112,10 +112,11 @@ class Request:
     command: str | None = None
     args: str = ""
     media: tuple[Media, ...] = ()
+    order: int | None = None  # the update_id of its (first) message: Telegram's order of a bot's updates
 
 
-def read_messages(messages: Sequence[Message], me: Me) -> Request | None:
-    """The request in one message or one album; None when the bot should stay quiet."""
+def read_messages(messages: Sequence[Message], me: Me, order: int | None = None) -> Request | None:
+    """The request in one message or one album (``order``: its update_id); None when the bot should stay quiet."""
     first = messages[0]
     user = first.from_user
     if user is None or user.is_bot:
@@ -139,8 +140,8 @@ def read_messages(messages: Sequence[Message], me: Me) -> Request | None:
     media = tuple(m for m in (media_of(message) for message in messages) if m is not None)
     if command is not None:
         return Request(target, user.language_code, first.message_id, command=command[0], args=command[1],
-                       media=media)
-    return Request(target, user.language_code, first.message_id, text=text, media=media)
+                       media=media, order=order)
+    return Request(target, user.language_code, first.message_id, text=text, media=media, order=order)
 
 
 class TelegramSurface:
@@ -157,6 +158,7 @@ class TelegramSurface:
         self.lanes = Lanes()
         self.albums = Albums(self._album, album_window)
         self._refused: dict[int, float] = {}
+        self._update_ids: dict[tuple[int, int], int] = {}  # (chat, message) -> update_id, until handled
         self._tasks: set[asyncio.Task[None]] = set()
 
     @property
@@ -209,6 +211,7 @@ class TelegramSurface:
         if not self.allowed(message.chat.id):
             self._refuse(message)
             return
+        self._update_ids[(message.chat.id, message.message_id)] = update.update_id
         if message.media_group_id:
             self.albums.add(message)
             return
@@ -219,7 +222,8 @@ class TelegramSurface:
         self._take(messages)
 
     def _take(self, messages: Sequence[Message]) -> None:
-        request = read_messages(messages, self.me)
+        ids = [self._update_ids.pop((m.chat.id, m.message_id), None) for m in messages]
+        request = read_messages(messages, self.me, min((i for i in ids if i is not None), default=None))
         if request is None:
             return
         self._submit(request.target, lambda: self._handle(request))
@@ -234,7 +238,7 @@ class TelegramSurface:
             return
         attachments = [self.files.attachment(m) for m in request.media]
         await self.core.handle(Incoming(target, request.text, command=request.command, args=request.args,
-                                        attachments=attachments, locale=request.locale))
+                                        attachments=attachments, locale=request.locale, order=request.order))
         if request.command == "token" and request.args:
             await self._delete(target, request.message_id)  # a secret should not stay in the chat
 
@@ -314,7 +318,7 @@ class TelegramSurface:
             self._background(self._answer(query, target, locale, "not_yours", alert=True))
             return
         answered = self._background(self._answer(query, target, locale, None))
-        incoming = self._pressed(target, press, locale)
+        incoming = replace(self._pressed(target, press, locale), order=update.update_id)
 
         async def forward() -> None:
             await asyncio.wait([answered], timeout=ANSWER_FIRST)

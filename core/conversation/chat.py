@@ -21,6 +21,7 @@ from core.routing import SAY, translate_gui
 from core.status import StatusMessage
 
 from .context import Context, restarted
+from .jobs import SENT
 from .state import Conversation
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ class Chat:
         latest: Draft | None = None
         owner = status.target.user_id
         started = False
+        await ctx.job_stage(conv, SENT)  # from here on, taken over by another process, it is not sent twice
         try:
             async for event in nemo.chat(text):
                 started = True
@@ -90,19 +92,24 @@ class Chat:
     async def _after_error(self, conv: Conversation, nemo: NemoSession, before: Draft, exc: NemoError,
                            status: StatusMessage, lang: str) -> None:
         """The stream broke or failed after NEMO got the message: say what did apply."""
+        self.ctx.metrics.nemo_errors.labels(error_label(exc)).inc()
+        log.warning("chat stream failed in %s: %r", conv.record.key, exc)
+        await self.report_applied(conv, nemo, before, status, lang, "dropped" if isinstance(exc, StreamDropped) else "failed")
+
+    async def report_applied(self, conv: Conversation, nemo: NemoSession, before: Draft, status: StatusMessage,
+                             lang: str, kind: str) -> None:
+        """NEMO got a message whose answer was not read (the stream broke, or the process reading it died):
+        say what changed since ``before`` (texts ``{kind}_changes`` / ``{kind}_nothing``), never resend it."""
         ctx = self.ctx
         owner = status.target.user_id
-        ctx.metrics.nemo_errors.labels(error_label(exc)).inc()
-        log.warning("chat stream failed in %s: %r", conv.record.key, exc)
         try:
             after = (await nemo.call(lambda t, s: nemo.client.state(t, s, skill=nemo.skill))).draft
         except NemoError as state_error:  # the message went out: never say "try again" blindly
-            log.warning("state after a failed stream unreadable in %s: %s", conv.record.key, state_error)
+            log.warning("state after an unread answer unreadable in %s: %s", conv.record.key, state_error)
             await status.finish(say(lang, "edit_unconfirmed"), ctx.main_buttons(lang, owner))
             return
         await self.remember(conv, after)
         changes = changes_text(before, after, lang)
-        kind = "dropped" if isinstance(exc, StreamDropped) else "failed"
         key = f"{kind}_changes" if changes else f"{kind}_nothing"
         text = say(lang, key, changes=changes, summary=timeline_summary(after, lang))
         await status.finish(restarted(nemo, lang, text), ctx.main_buttons(lang, owner))

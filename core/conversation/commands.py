@@ -73,7 +73,8 @@ class Commands:
         elif command in ("export", SMALLER, "new", "upload"):
             kind = {"export": Route.EXPORT, SMALLER: Route.EXPORT, "new": Route.CHAT, "upload": Route.UPLOAD}[command]
             op = Operation(kind, Incoming(target, args, command=command if command in ("new", SMALLER) else None,
-                                          attachments=incoming.attachments, locale=incoming.locale))
+                                          attachments=incoming.attachments, locale=incoming.locale,
+                                          order=incoming.order))
             if kind is Route.UPLOAD and not incoming.attachments:
                 refused = link_problem(args) or (None if find_urls(args) else "upload_nothing")
                 if refused:
@@ -87,7 +88,8 @@ class Commands:
             # a file given with /edit is the footage to edit: the upload starts a fresh timeline from it
             kind = Route.UPLOAD if incoming.attachments else Route.CHAT
             edit = Incoming(target, args, attachments=incoming.attachments,
-                            command="edit" if incoming.attachments else None, locale=incoming.locale)
+                            command="edit" if incoming.attachments else None, locale=incoming.locale,
+                            order=incoming.order)
             await self.queue.enqueue(conv, Operation(kind, edit))
         else:
             name = command if len(command) <= 32 else command[:32] + "…"

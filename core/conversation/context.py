@@ -22,8 +22,9 @@ from core.settings import Settings, settings_secrets
 from core.skills import skill_or_default
 from core.store.base import ConversationRecord, Store
 
+from .jobs import payload_of
 from .pictures import ConversationPictures
-from .state import Conversation
+from .state import Conversation, Operation
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,22 @@ class Context:
                 )
                 conv = self.conversations[key] = Conversation(record)
             return conv
+
+    async def record_job(self, op: Operation) -> None:
+        """Keep ``op``'s stage and payload on its job row, for a process that takes it over."""
+        if op.job_id is None:
+            return
+        try:
+            await self.store.save_job(op.job_id, op.stage, payload_of(op))
+        except Exception:  # taken over, it would run again from the stage before
+            log.warning("could not record job %s at %r", op.job_id, op.stage, exc_info=True)
+
+    async def job_stage(self, conv: Conversation, stage: str) -> None:
+        """The running job of ``conv`` gets to ``stage`` (``jobs``): recorded before the step it names."""
+        op = conv.running
+        if op is not None:
+            op.stage = stage
+            await self.record_job(op)
 
     def language(self, conv: Conversation, incoming: Incoming | None = None) -> str:
         """The conversation's language: chosen with /lang, else the client's locale, else the

@@ -67,27 +67,46 @@ class Core(Context):
         resumed = await self.renders.resume()
         if resumed:
             log.info("resumed %d open render(s)", resumed)
+        await self._take_over_jobs()
 
     async def stop(self) -> None:
         """Stop working: running edits are interrupted (and told so), renders are left running
-        at NEMO and stay open in the store, so the next start delivers them."""
+        at NEMO and stay open in the store, so the next start delivers them, and so do the waiting jobs."""
         self.queue.stopping = True
         workers = [c.worker for c in self.conversations.values() if c.worker]
         for worker in workers:
             worker.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
+        try:  # the jobs still waiting here are let go at once, for another process or the next start
+            await self.store.keep_jobs_alive(self.owner, 0)
+        except Exception:
+            log.warning("could not let go of this process's waiting jobs", exc_info=True)
         await self.renders.stop()
         if self._background is not None:
             await self._background.aclose()
             self._background = None
 
     async def _keep_jobs_alive(self) -> None:
+        """The heartbeat of this process's jobs; with other processes on the store, taking over the jobs
+        of one that stopped renewing its own (on SQLite that is only an earlier run's, at start)."""
         while True:
             await asyncio.sleep(JOB_LEASE / 3)
             try:
                 await self.store.keep_jobs_alive(self.owner, JOB_LEASE)
             except Exception:
                 log.warning("could not renew this process's jobs", exc_info=True)
+            if self.store.several_processes:
+                await self._take_over_jobs()
+
+    async def _take_over_jobs(self) -> None:
+        try:
+            jobs = await self.store.claim_jobs(self.owner, JOB_LEASE)
+        except Exception:
+            log.warning("could not take over the jobs of stopped processes", exc_info=True)
+            return
+        if jobs:
+            log.info("took over %d job(s) of %s", await self.queue.resume(jobs),
+                     ", ".join(sorted({job.owner for job in jobs})))
 
     def _cancelled_elsewhere(self, key: str) -> None:
         """Another process took a /cancel for ``key``: stop what this one runs or holds of it."""
@@ -140,14 +159,14 @@ class Core(Context):
             render = smaller_render(pressed)
             if pressed.startswith(SAY) and pressed[len(SAY):].strip():
                 # a choice the backend offered (an answer to its question): sent as the user's words
-                incoming = Incoming(target, text=pressed[len(SAY):], locale=incoming.locale)
+                incoming = Incoming(target, text=pressed[len(SAY):], locale=incoming.locale, order=incoming.order)
             elif render is not None:  # a smaller version of the render the button came with
-                incoming = Incoming(target, command=SMALLER, args=render, locale=incoming.locale)
+                incoming = Incoming(target, command=SMALLER, args=render, locale=incoming.locale, order=incoming.order)
             elif pressed.lower().lstrip("/") not in BUTTON_ACTIONS:  # forged, or from an old layout
                 await self.notify(target, say(lang, "stale_button"))
                 return
             else:
-                incoming = Incoming(target, command=pressed, locale=incoming.locale)
+                incoming = Incoming(target, command=pressed, locale=incoming.locale, order=incoming.order)
         command = (incoming.command or "").lower().lstrip("/")
         text = clean_text(incoming.text)
         args = clean_text(incoming.args)
@@ -172,4 +191,4 @@ class Core(Context):
             await self.reply(target, say(lang, "empty_message"))
         else:
             await self.queue.enqueue(conv, Operation(kind, Incoming(
-                target, text, attachments=incoming.attachments, locale=incoming.locale)))
+                target, text, attachments=incoming.attachments, locale=incoming.locale, order=incoming.order)))

@@ -18,6 +18,7 @@ from core.store.base import RenderJob
 
 from .context import Context
 from .delivery import Delivery
+from .jobs import RENDER
 from .state import Conversation
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,7 @@ class Exports:
         )
         await self.renders.add(job)
         conv.render_id = render_id
+        await self.ctx.job_stage(conv, RENDER)  # taken over by another process, it is delivered from renders
 
         shown_progress = False
 

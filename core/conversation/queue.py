@@ -3,24 +3,35 @@ later requests wait (the user sees their position) and ``/cancel`` stops the run
 
 Several bot processes may share one store (PostgreSQL): each keeps its own queue of the work it
 received, runs it under the store's lock for the conversation (so one job at a time wherever the
-updates landed), counts positions over every process's jobs, and passes a /cancel on to them."""
+updates landed), counts positions over every process's jobs, and passes a /cancel on to them.
+
+Every job row holds what runs it again (``jobs.payload_of``) and the surface's order of the update: a
+conversation's jobs start in that order whichever process holds them, and the jobs of a process that
+died are taken over by another (or by the next run, on SQLite) and run once (``resume``): a chat message
+NEMO already had is not sent again (what it changed is reported instead), an export whose render is
+recorded is left to the renders, anything else runs again."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import time
+from dataclasses import replace
 
 from core.i18n import say
+from core.nemo.draft import Draft
 from core.nemo.errors import NemoError, SessionNotFound
 from core.nemo.upload import safe_filename
 from core.ports import Button, Target
 from core.routing import Route
 from core.status import StatusMessage
+from core.store.base import JobRecord
 
 from .chat import Chat
 from .context import Context
 from .export import Exports
+from .jobs import RENDER, SENT, STARTED, operation_of, payload_of, reattached
 from .state import Conversation, Operation
 from .upload import Uploads
 
@@ -30,6 +41,9 @@ SHUTDOWN_NOTICE_WAIT = 3.0
 JOB_LEASE = 30.0  # a process's jobs count in others' queue positions while it renews them this often
 ALL = 2**62       # a job id after every job: ``jobs_before(key, ALL)`` counts them all
 START_RETRY = 1.0  # seconds before a job that could not start (the store failed) is tried again
+ORDER_WAIT = 0.2  # seconds between looks at whether the jobs before one (in other processes) are done
+RESUME_NOTICE = 10.0  # a job taken over this long after it came in tells its user it is going on
+PORT_WAIT = 120.0  # a job taken over at start-up waits this long for its surface to be up
 
 
 class OperationQueue:
@@ -45,30 +59,67 @@ class OperationQueue:
         ctx = self.ctx
         key = conv.record.key
         lang = ctx.language(conv, op.incoming)
-        op.job_id = await ctx.store.add_job(key, ctx.owner, JOB_LEASE)
+        op.job_id = await ctx.store.add_job(key, ctx.owner, JOB_LEASE, payload_of(op), op.incoming.order)
         ahead = await ctx.store.jobs_before(key, op.job_id)  # the running job and the waiting ones
         if ahead > ctx.settings.bot.queue_limit:
             await ctx.store.end_job(op.job_id)
             await ctx.reply(op.incoming.target, say(lang, "queue_full", limit=ctx.settings.bot.queue_limit))
             return
-        conv.queue.append(op)
+        self._line_up(conv, op)
         if ahead:
             try:
                 op.message = await ctx.port(op.incoming.target).send(
                     op.incoming.target, say(lang, "queued", position=ahead))
             except Exception:
                 log.warning("could not show the queue position", exc_info=True)
+            else:
+                await ctx.record_job(op)  # a process taking it over edits this message
+
+    def _line_up(self, conv: Conversation, op: Operation) -> None:
+        """Into this process's queue of ``conv`` in the surface's order, and its worker started."""
+        order = op.incoming.order
+        later = next((i for i, queued in enumerate(conv.queue) if order is not None
+                      and queued.incoming.order is not None and queued.incoming.order > order), None)
+        if later is None:
+            conv.queue.append(op)
+        else:  # (a worker waiting to start the job now second sees it is no longer first)
+            conv.queue.insert(later, op)
         if conv.worker is None or conv.worker.done():
-            conv.worker = asyncio.create_task(self._work(conv), name=f"conversation:{key}")
+            conv.worker = asyncio.create_task(self._work(conv), name=f"conversation:{conv.record.key}")
+
+    async def resume(self, jobs: list[JobRecord]) -> int:
+        """Run the jobs taken over from a process that stopped (``Store.claim_jobs``), each in its
+        conversation's order; how many were lined up (a payload this version cannot read is dropped)."""
+        lined_up = 0
+        for job in jobs:
+            try:
+                op = operation_of(job.payload or {})
+            except ValueError:
+                log.warning("dropping job %s of %s", job.id, job.conversation, exc_info=True)
+                await self._end_job(job.id)
+                continue
+            op.job_id, op.stage, op.resumed_from = job.id, job.stage, job.created_at
+            op.incoming = replace(op.incoming, order=job.order)
+            conv = await self.ctx.conversation(op.incoming.target)
+            self._line_up(conv, op)
+            lined_up += 1
+        return lined_up
+
+    async def _first(self, key: str, op: Operation) -> bool:
+        """No job of the conversation comes before ``op`` in any process (they may still be on their way)."""
+        return op.job_id is None or await self.ctx.store.jobs_before(key, op.job_id) == 0
 
     async def _work(self, conv: Conversation) -> None:
         key = conv.record.key
         while conv.queue:
             op = conv.queue[0]
             try:
+                if not await self._first(key, op):  # an earlier update's job, in another process
+                    await asyncio.sleep(ORDER_WAIT)
+                    continue
                 async with self.ctx.store.conversation_lock(key):  # another process may be running one
-                    if not conv.queue or conv.queue[0] is not op:  # cancelled while waiting
-                        continue
+                    if not conv.queue or conv.queue[0] is not op or not await self._first(key, op):
+                        continue  # cancelled, or an earlier job came in, while it waited
                     conv.queue.popleft()
                     conv.running = op
                     # another process may have changed the conversation since it was read
@@ -91,10 +142,22 @@ class OperationQueue:
     async def _end(self, op: Operation) -> None:
         job_id, op.job_id = op.job_id, None
         if job_id is not None:
+            await self._end_job(job_id)
+
+    async def _end_job(self, job_id: int) -> None:
+        for attempt in range(3):  # a job row left behind holds its conversation's later jobs back
             try:
                 await self.ctx.store.end_job(job_id)
-            except Exception:  # it stops counting when its heartbeat lapses
+                return
+            except Exception:
                 log.warning("could not end job %s", job_id, exc_info=True)
+                await asyncio.sleep(START_RETRY * (attempt + 1))
+
+    async def _rendering(self, conv: Conversation, op: Operation) -> bool:
+        """A render of ``conv`` was recorded since ``op`` came in (its process died before noting it)."""
+        since = op.resumed_from or 0.0
+        return any(r.conversation == conv.record.key and r.created_at >= since
+                   for r in await self.ctx.store.open_renders())
 
     async def cancel(self, conv: Conversation, lang: str, target: Target) -> None:
         """Stop the running operation and drop the queued ones, in this process and in any other
@@ -133,6 +196,13 @@ class OperationQueue:
 
     async def _run(self, conv: Conversation, op: Operation) -> None:
         ctx = self.ctx
+        resumed = op.resumed_from is not None
+        if resumed:  # taken over from a process that stopped: its surface may still be starting here
+            async with asyncio.timeout(PORT_WAIT):
+                await ctx.port_ready.setdefault(op.incoming.target.platform, asyncio.Event()).wait()
+            op.incoming = reattached(op.incoming, ctx.port(op.incoming.target))
+            if op.kind is Route.EXPORT and (op.stage == RENDER or await self._rendering(conv, op)):
+                return  # the render is in the store: whoever follows it delivers it to the status message
         incoming = op.incoming
         lang = ctx.language(conv, incoming)
         owner = incoming.target.user_id
@@ -144,7 +214,13 @@ class OperationQueue:
         nemo = ctx.nemo(conv, lang)
         try:
             await status.start()
-            if incoming.command == "new":
+            stage, op.stage = op.stage, op.stage or STARTED
+            await ctx.record_job(op)  # with its status message
+            if resumed and time.time() - (op.resumed_from or 0) > RESUME_NOTICE:
+                await ctx.reply(incoming.target, say(lang, "job_resumed"))
+            if resumed and stage == SENT:  # NEMO had the message: what it changed, not a second send
+                await self.chat.report_applied(conv, nemo, Draft.parse(conv.record.draft), status, lang, "silent")
+            elif incoming.command == "new":
                 await nemo.new_session()
                 await status.finish(say(lang, "new_session"), ctx.main_buttons(lang, owner))
             elif op.kind is Route.UPLOAD:

@@ -20,6 +20,8 @@ class Operation:
     message: MessageRef | None = None
     task: asyncio.Task[None] | None = None
     job_id: int | None = None  # its row in the store's jobs (queue positions across processes)
+    stage: str = ""  # how far it got (``jobs``: started, sent, render), kept on its row
+    resumed_from: float | None = None  # taken over from a stopped process: when it was first noted
 
 
 @dataclass(eq=False)
