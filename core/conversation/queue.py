@@ -44,6 +44,12 @@ START_RETRY = 1.0  # seconds before a job that could not start (the store failed
 ORDER_WAIT = 0.2  # seconds between looks at whether the jobs before one (in other processes) are done
 RESUME_NOTICE = 10.0  # a job taken over this long after it came in tells its user it is going on
 PORT_WAIT = 120.0  # a job taken over at start-up waits this long for its surface to be up
+ORDER_SETTLE = 0.5
+"""Seconds a new job waits, with other processes on the store, before it may start: an earlier update of the
+same chat (a clip sent with /export) may have gone to another replica and not be noted yet. Webhooks are
+delivered in parallel, so the later one can be noted first by as much as the two replicas' time from the
+update to its job row differs (store round trips on a loaded machine: tenths of a second). A job that waited
+in line is older than this already; only one for an idle conversation pays it."""
 
 
 class OperationQueue:
@@ -91,6 +97,7 @@ class OperationQueue:
         """Run the jobs taken over from a process that stopped (``Store.claim_jobs``), each in its
         conversation's order; how many were lined up (a payload this version cannot read is dropped)."""
         lined_up = 0
+        told: set[str] = set()
         for job in jobs:
             try:
                 op = operation_of(job.payload or {})
@@ -99,6 +106,8 @@ class OperationQueue:
                 await self._end_job(job.id)
                 continue
             op.job_id, op.stage, op.resumed_from = job.id, job.stage, job.created_at
+            op.tell_resumed = job.conversation not in told
+            told.add(job.conversation)
             op.incoming = replace(op.incoming, order=job.order)
             conv = await self.ctx.conversation(op.incoming.target)
             self._line_up(conv, op)
@@ -106,7 +115,9 @@ class OperationQueue:
         return lined_up
 
     async def _first(self, key: str, op: Operation) -> bool:
-        """No job of the conversation comes before ``op`` in any process (they may still be on their way)."""
+        """No job of the conversation comes before ``op`` in any process (nor may still be on its way)."""
+        if self.ctx.store.several_processes and op.incoming.order is not None and op.resumed_from is None:
+            await asyncio.sleep(op.noted_at + ORDER_SETTLE - time.monotonic())  # (no wait once it has passed)
         return op.job_id is None or await self.ctx.store.jobs_before(key, op.job_id) == 0
 
     async def _work(self, conv: Conversation) -> None:
@@ -216,7 +227,7 @@ class OperationQueue:
             await status.start()
             stage, op.stage = op.stage, op.stage or STARTED
             await ctx.record_job(op)  # with its status message
-            if resumed and time.time() - (op.resumed_from or 0) > RESUME_NOTICE:
+            if op.tell_resumed and time.time() - (op.resumed_from or 0) > RESUME_NOTICE:
                 await ctx.reply(incoming.target, say(lang, "job_resumed"))
             if resumed and stage == SENT:  # NEMO had the message: what it changed, not a second send
                 await self.chat.report_applied(conv, nemo, Draft.parse(conv.record.draft), status, lang, "silent")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -22,6 +23,8 @@ class Operation:
     job_id: int | None = None  # its row in the store's jobs (queue positions across processes)
     stage: str = ""  # how far it got (``jobs``: started, sent, render), kept on its row
     resumed_from: float | None = None  # taken over from a stopped process: when it was first noted
+    noted_at: float = field(default_factory=time.monotonic)  # when this process took it
+    tell_resumed: bool = False  # the first such job of its conversation says so, if it waited long
 
 
 @dataclass(eq=False)
