@@ -52,6 +52,11 @@ def _s(ms: float) -> str:
     return f"{ms / 1000:.1f}".rstrip("0").rstrip(".")
 
 
+def _many(n: int, one: str, many: str) -> str:
+    """``1 pause``, ``2 pauses``: English counts read as words, not ``pause(s)``."""
+    return f"{n} {one if n == 1 else many}"
+
+
 class EditTools:
     """Applies operations to session state; analyses footage (cached per file) when an edit needs it."""
 
@@ -251,7 +256,7 @@ class EditTools:
             saved = total - dr.total_ms(new)
             return ok(
                 new,
-                f"Cut {n} pauses ({_s(saved)} s); the video is now {_s(dr.total_ms(new))} s.",
+                f"Cut {_many(n, 'pause', 'pauses')} ({_s(saved)} s); the video is now {_s(dr.total_ms(new))} s.",
                 f"已剪掉{n}处停顿（{_s(saved)}秒），视频现在{_s(dr.total_ms(new))}秒。",
                 removed=n,
             )
@@ -338,7 +343,7 @@ class EditTools:
             kind, dur = str(a.get("kind", "fade")), float(a.get("duration", 0.5))
             new = dr.set_transitions(d, kind, int(dur * 1000))
             n = len(dr.segments(new, dr.VIDEO)) - 1
-            return ok(new, f"Added {n} {kind} transition(s) of {dur:g} s.", f"已添加{n}个转场（{dur:g}秒）。")
+            return ok(new, f"Added {_many(n, f'{kind} transition', f'{kind} transitions')} of {dur:g} s.", f"已添加{n}个转场（{dur:g}秒）。")
         if name in ("mute", "unmute", "volume"):
             vol = (
                 0.0 if name == "mute" else 1.0 if name == "unmute" else max(0.0, min(float(a["volume"]), 4.0))
@@ -367,7 +372,7 @@ class EditTools:
             new = dr.join(d, media)
             return ok(
                 new,
-                f"Joined {len(visual)} clip(s) into {_s(dr.total_ms(new))} s.",
+                f"Joined {_many(len(visual), 'clip', 'clips')} into {_s(dr.total_ms(new))} s.",
                 f"已合并{len(visual)}个片段，共{_s(dr.total_ms(new))}秒。",
             )
         if name in ("highlights", "example_clip"):
@@ -459,7 +464,7 @@ class EditTools:
             True,
             _t(
                 lang,
-                f"Highlight reel of {_s(dr.total_ms(new))} s from {len(picks)} moment(s): {spans}.",
+                f"Highlight reel of {_s(dr.total_ms(new))} s from {_many(len(picks), 'moment', 'moments')}: {spans}.",
                 f"已生成{_s(dr.total_ms(new))}秒的精彩集锦，共{len(picks)}段：{spans}。",
             ),
             {"draft": new},
