@@ -35,8 +35,8 @@ class RetryView(discord.ui.View):
 
 
 class Bot(discord.Client):
-    def __init__(self, dc: FakeDiscord, *, intents: discord.Intents | None = None) -> None:
-        super().__init__(intents=intents or discord.Intents.default(), guild_ready_timeout=0.05)
+    def __init__(self, dc: FakeDiscord, *, intents: discord.Intents | None = None, **options: Any) -> None:
+        super().__init__(intents=intents or discord.Intents.default(), guild_ready_timeout=0.05, **options)
         self.dc = dc
         self.tree = app_commands.CommandTree(self)
         self.events: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
@@ -170,6 +170,42 @@ async def test_not_resumable_identifies_again(dc: FakeDiscord) -> None:
         assert dc.resume_count == 0
         dc.invoke_slash("ping", guild=False)  # a DM, global command
         assert await next_event(bot, "ping") == dc.dm_channel_id(dc.user_id)
+
+
+async def test_each_shard_gets_its_guilds_events_and_dms_go_to_shard_0(dc: FakeDiscord) -> None:
+    guilds = [dc.guild_id]
+    while {(g >> 22) % 2 for g in guilds} != {0, 1}:  # a guild on each shard (the id's time decides)
+        await asyncio.sleep(0.002)
+        guilds.append(dc.add_guild())
+    bots = [Bot(dc, shard_id=i, shard_count=2) for i in (0, 1)]  # as two processes would run them
+    tasks = [asyncio.create_task(bot.start(dc.bot_token)) for bot in bots]
+    try:
+        await dc.wait_ready(timeout=10)
+        for shard, bot in enumerate(bots):
+            await asyncio.wait_for(bot.wait_until_ready(), timeout=10)
+            assert {g.id for g in bot.guilds} == {g for g in guilds if (g >> 22) % 2 == shard}
+        for gid in guilds:
+            iid = dc.invoke_slash("ping", guild_id=gid)
+            assert await next_event(bots[(gid >> 22) % 2], "ping") == dc.guild_channel_ids(gid)[0]
+            await dc.wait_for(lambda iid=iid: dc.interaction(iid).original is not None)  # type: ignore[misc]
+        dc.invoke_slash("ping", guild=False)
+        assert await next_event(bots[0], "ping") == dc.dm_channel_id(dc.user_id)
+        assert bots[0].events.empty() and bots[1].events.empty()  # each event went to one shard only
+        sent = [f for f in dc.gateway_frames if f.t == "INTERACTION_CREATE"]
+        assert [f.shard for f in sent] == [(g >> 22) % 2 for g in guilds] + [0]
+    finally:
+        for bot in bots:
+            await bot.close()
+        await asyncio.wait_for(asyncio.gather(*tasks), timeout=10)
+
+
+async def test_an_identify_with_a_shard_outside_its_count_is_refused(dc: FakeDiscord) -> None:
+    async with aiohttp.ClientSession() as http, http.ws_connect(dc.gateway_url) as ws:
+        assert (await ws.receive_json())["op"] == 10  # HELLO
+        await ws.send_json({"op": 2, "d": {"token": dc.bot_token, "intents": 1, "shard": [2, 2],
+                                          "properties": {}}})
+        await ws.receive()
+        assert ws.close_code == 4010  # Discord's "Invalid shard"
 
 
 async def test_expired_token_then_channel_post(dc: FakeDiscord) -> None:

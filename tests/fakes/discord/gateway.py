@@ -1,8 +1,14 @@
-"""The gateway: HELLO, IDENTIFY -> READY + GUILD_CREATE, heartbeats, RESUME with replay.
+"""The gateway: HELLO, IDENTIFY -> READY + GUILD_CREATE, heartbeats, RESUME with replay, shards.
 
 Frames go out as plain JSON text (discord.py asks for zlib-stream but only inflates binary frames).
 Every dispatch gets the session's next sequence number and is kept in the session's buffer, so a
 client that RESUMEs from sequence N gets every later dispatch again, then RESUMED.
+
+Shards, as Discord runs them: each IDENTIFY with ``shard: [id, count]`` opens that shard's session
+(any number at once, from any number of processes; one without ``shard`` is ``[0, 1]``). A guild's
+events go to the shard ``(guild_id >> 22) % count``, its READY lists only that shard's guilds, and
+DMs (messages and interactions alike) go to shard 0. A second IDENTIFY for a shard ends the
+session that shard had.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ CLOSE_DECODE_ERROR = 4002
 CLOSE_NOT_AUTHENTICATED = 4003
 CLOSE_AUTH_FAILED = 4004
 CLOSE_ALREADY_AUTHENTICATED = 4005
+CLOSE_INVALID_SHARD = 4010
 CLOSE_INVALID_INTENTS = 4013
 CLOSE_DISALLOWED_INTENTS = 4014
 
@@ -65,6 +72,21 @@ class Session:
     conn: Connection | None = None
     valid: bool = True
 
+    @property
+    def shard_id(self) -> int:
+        return self.shard[0] if self.shard else 0
+
+    def owns(self, guild_id: int | None) -> bool:
+        """Whether this session's shard gets the events of ``guild_id`` (``None``: a DM)."""
+        shard_id, count = self.shard or (0, 1)
+        return shard_id == 0 if guild_id is None else (guild_id >> 22) % count == shard_id
+
+
+def guild_of(event: str, data: JSON) -> int | None:
+    """The guild a dispatch belongs to (``None``: a DM, or nothing guild-bound)."""
+    gid = data.get("id") if event in ("GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE") else data.get("guild_id")
+    return int(gid) if gid is not None else None
+
 
 class Gateway:
     BUFFER = 2000  # dispatches kept per session for RESUME
@@ -79,7 +101,7 @@ class Gateway:
         self._resume_url = resume_url
         self._notify = notify
         self.sessions: dict[str, Session] = {}
-        self.current: Session | None = None
+        self.shards: dict[int, Session] = {}  # shard id -> its live session
         self.connections: set[Connection] = set()
         self.frames: list[GatewayFrame] = []
         self.identify_count = 0
@@ -91,30 +113,48 @@ class Gateway:
 
     # ------------------------------------------------------------------ public helpers
 
+    @property
+    def current(self) -> Session | None:
+        """The session of shard 0 (the only one of an unsharded bot); else of the lowest shard."""
+        return self.shards[min(self.shards)] if self.shards else None
+
+    def ready_shards(self) -> set[int]:
+        """The shards whose session is connected and has had its READY and guilds."""
+        return {i for i, s in self.shards.items()
+                if s.valid and s.conn and s.ready_seq and s.conn.sent_seq >= s.ready_seq}
+
     def is_ready(self) -> bool:
-        s = self.current
-        return bool(s and s.valid and s.conn and s.ready_seq and s.conn.sent_seq >= s.ready_seq)
+        """Every shard of the bot is ready (all ``count`` of them when it identified with shards)."""
+        if not self.shards:
+            return False
+        count = max((s.shard[1] for s in self.shards.values() if s.shard), default=1)
+        return self.ready_shards() >= set(range(count))
 
     @property
     def intents(self) -> int:
         return self.current.intents if self.current else 0
 
+    def shard_of(self, guild_id: int | None) -> Session | None:
+        """The live session that gets the events of ``guild_id`` (``None``: DMs, shard 0)."""
+        return next((s for s in self.shards.values() if s.valid and s.owns(guild_id)), None)
+
     def dispatch(self, event: str, data: JSON, *, required: bool = True) -> int | None:
-        """Send a dispatch to the bot's session (buffered while it is disconnected).
+        """Send a dispatch to the session of its guild's shard (buffered while it is disconnected).
 
         Returns the sequence number, or None when there is no session and ``required`` is False.
         """
-        session = self.current
-        if session is None or not session.valid:
+        session = self.shard_of(guild_of(event, data))
+        if session is None:
             if required:
-                raise RuntimeError("the bot has no gateway session: start the client and await wait_ready()")
+                raise RuntimeError("no gateway session for this event's shard: start the client and await "
+                                   "wait_ready()")
             return None
         return self._dispatch(session, event, data)
 
     def dispatch_message(self, event: str, data: JSON, *, author_id: int, mentions_bot: bool) -> int | None:
         """MESSAGE_CREATE/UPDATE as Discord gates it: by intent, and content without MESSAGE_CONTENT."""
-        session = self.current
-        if session is None or not session.valid:
+        session = self.shard_of(guild_of(event, data))
+        if session is None:
             return None
         in_guild = "guild_id" in data
         needed = INTENT_GUILD_MESSAGES if in_guild else INTENT_DIRECT_MESSAGES
@@ -195,14 +235,16 @@ class Gateway:
                 await conn.ws.send_str(json.dumps(frame))
             except (ConnectionError, RuntimeError):  # the socket went away; RESUME replays from the buffer
                 return
-            self._record("out", frame)
+            self._record("out", frame, conn)
             if frame.get("s"):
                 conn.sent_seq = frame["s"]
                 self._notify()
 
-    def _record(self, direction: str, frame: JSON) -> None:
+    def _record(self, direction: str, frame: JSON, conn: Connection) -> None:
+        shard = conn.session.shard_id if conn.session is not None else None
         self.frames.append(GatewayFrame(direction=direction, op=frame.get("op", -1), t=frame.get("t"),
-                                        s=frame.get("s"), time=self.clock.monotonic(), d=frame.get("d")))
+                                        s=frame.get("s"), time=self.clock.monotonic(), d=frame.get("d"),
+                                        shard=shard))
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         ws = web.WebSocketResponse(timeout=5.0, max_msg_size=0, autoping=True)
@@ -227,7 +269,7 @@ class Gateway:
                 except ValueError:
                     await self._close(conn, CLOSE_DECODE_ERROR)
                     break
-                self._record("in", frame)
+                self._record("in", frame, conn)
                 self._notify()
                 if not await self._on_frame(conn, frame):
                     break
@@ -279,11 +321,17 @@ class Gateway:
         if intents & PRIVILEGED_INTENTS and not self.allow_privileged_intents:
             await self._close(conn, CLOSE_DISALLOWED_INTENTS)
             return False
-        if self.current is not None:
-            self.current.valid = False
-        session = Session(id=secrets.token_hex(16), intents=intents, shard=d.get("shard"))
+        shard = d.get("shard")
+        if shard is not None and not (isinstance(shard, list) and len(shard) == 2
+                                      and all(isinstance(n, int) for n in shard) and 0 <= shard[0] < shard[1]):
+            await self._close(conn, CLOSE_INVALID_SHARD)
+            return False
+        session = Session(id=secrets.token_hex(16), intents=intents, shard=shard)
+        old = self.shards.get(session.shard_id)
+        if old is not None:
+            old.valid = False
         self.sessions[session.id] = session
-        self.current = session
+        self.shards[session.shard_id] = session
         session.conn = conn
         conn.session = session
         self.identify_count += 1
@@ -293,7 +341,7 @@ class Gateway:
             "v": 10,
             "user": me,
             "user_settings": {},
-            "guilds": [{"id": str(g), "unavailable": True} for g in state.guilds],
+            "guilds": [{"id": str(g), "unavailable": True} for g in state.guilds if session.owns(g)],
             "private_channels": [],
             "presences": [],
             "relationships": [],
@@ -308,7 +356,7 @@ class Gateway:
         if session.shard is not None:
             ready["shard"] = session.shard
         self._dispatch(session, "READY", ready)
-        for guild in state.guilds.values():
+        for guild in (g for g in state.guilds.values() if session.owns(g.id)):
             channels = [state.channels[c] for c in guild.channel_ids]
             self._dispatch(session, "GUILD_CREATE", guild_create_payload(guild, channels, state.users))
         session.ready_seq = session.seq
@@ -319,7 +367,7 @@ class Gateway:
         if d.get("token") != self.state.bot_token:
             await self._close(conn, CLOSE_AUTH_FAILED)
             return False
-        if session is None or not session.valid or session is not self.current:
+        if session is None or not session.valid or session is not self.shards.get(session.shard_id):
             self._send(conn, OP_INVALID_SESSION, False)
             return True
         if session.conn is not None and session.conn is not conn:

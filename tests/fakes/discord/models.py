@@ -127,6 +127,7 @@ class GatewayFrame:
     s: int | None
     time: float
     d: Any = None
+    shard: int | None = None  # the shard of the session on that connection (None before IDENTIFY)
 
 
 @dataclass
