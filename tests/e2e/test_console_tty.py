@@ -33,7 +33,7 @@ async def test_a_terminal_sees_one_status_line_rewritten_in_place(nemo: FakeNemo
     clip = tmp_path / "clip.mp4"
     clip.write_bytes(b"v" * 2000)
     # a step that lasts past the status interval (5 s) is shown while it runs
-    nemo.script_chat(ToolCall("edit_multitrack", {"op": "trim"}), Sleep(5.5), Text("Trimmed."))
+    nemo.script_chat(ToolCall("edit_multitrack", {"op": "trim"}), Sleep(7.0), Text("Trimmed."))
     master, slave = pty.openpty()
     os.set_blocking(master, False)
     bot = subprocess.Popen([sys.executable, "-m", "bots.cli", "console"], cwd=ROOT, env=bot_env(nemo, tmp_path / "b.db"),

@@ -36,7 +36,7 @@ async def uploaded(core: Core, target: Target = ANN) -> None:
 async def test_status_message_ticks_then_ends_in_the_reply(core: Core, port: RecordingPort, nemo: FakeNemo) -> None:
     await uploaded(core)
     # a step that lasts past the status interval (5 s) is shown while it runs
-    nemo.script_chat(ToolCall("edit_multitrack", {"op": "cut"}), Sleep(5.5), Heartbeat(), Text("Cut the pauses."))
+    nemo.script_chat(ToolCall("edit_multitrack", {"op": "cut"}), Sleep(7.0), Heartbeat(), Text("Cut the pauses."))
     await core.handle(text("cut the pauses"))
     await core.idle()
     status = port.messages[-1]

@@ -100,7 +100,7 @@ async def test_edit_with_a_video_streams_progress_then_export_sends_link_and_fil
     settings: Settings, dc: FakeDiscord, nemo: FakeNemo
 ) -> None:
     # a step that lasts past the status interval (5 s) is shown while it runs
-    nemo.script_chat(ToolCall("edit_multitrack", {"op": "cut"}), Sleep(5.5), Text("Cut the pauses."))
+    nemo.script_chat(ToolCall("edit_multitrack", {"op": "cut"}), Sleep(7.0), Text("Cut the pauses."))
     async with running_bot(with_discord(settings, dc), dc):
         names = {c["name"] for c in dc.registered_commands(dc.guild_id)}
         assert {"edit", "upload", "export", "status", "credits", "new", "mode", "lang", "cancel"} <= names

@@ -89,9 +89,9 @@ def clip(tg: FakeTelegram, size: int = 4096, name: str = "holiday.mp4", mime: st
 async def test_video_with_caption_edits_one_status_message_then_export_delivers_link_and_video(w: World) -> None:
     tg, nemo = w.tg, w.nemo
     # a step that lasts past the status interval (5 s) is shown while it runs
-    nemo.script_chat(ToolCall("edit_multitrack", {"op": "add_text"}), Sleep(5.5), Text("Title added."))
+    nemo.script_chat(ToolCall("edit_multitrack", {"op": "add_text"}), Sleep(7.0), Text("Title added."))
     tg.user_sends(ANN, ANN, caption="add the title 'Urban Dreams'", video=clip(tg))
-    status = await w.reply_with(ANN, "Title added.")
+    status = await w.reply_with(ANN, "Title added.", timeout=20)
     assert len(tg.chat_log(ANN)) == 1                                   # one message, edited in place
     assert any("applying edit_multitrack" in t for t in status.edits)
     assert len(status.edits) == len(set(status.edits))                  # never the same text twice
