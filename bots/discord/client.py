@@ -18,6 +18,7 @@ import aiohttp
 import discord
 from discord import app_commands
 
+from bots.discord.acks import Acknowledgements
 from bots.discord.buttons import OwnedAction, SharedActions, is_ours
 from bots.discord.commands import CommandTranslator, all_commands
 from bots.discord.files import core_attachment
@@ -70,6 +71,7 @@ class NemoBotMixin:
             self.tree.add_command(command)
         self.tree.on_error = self._on_command_error  # type: ignore[method-assign]
         self.port = DiscordPort(self, core, settings.discord)  # type: ignore[arg-type]
+        self.acks = Acknowledgements()  # every interaction acknowledged before any one's work
         self.buttons_handler = self
         self.http_session: aiohttp.ClientSession | None = None
 
@@ -160,12 +162,29 @@ class NemoBotMixin:
         if problem is not None:
             await self.refuse(interaction, problem.key, detail=problem.message[:200])
             return
-        callback = await interaction.response.defer(thinking=True)
-        target = interaction_target(interaction, callback.message_id if callback else None)
-        self.port.expect_original(target)
+        target = await self._defer(interaction, thinking=True)
+        if target is None:
+            return
         incoming = Incoming(target, text=text, command=command, args=args, attachments=files,
                             locale=str(interaction.locale), order=interaction.id)
         await self._handle(incoming, cancel=command == "cancel")
+
+    async def _defer(self, interaction: discord.Interaction[Any], *, thinking: bool) -> Target | None:
+        """Acknowledge at once, then wait until the interactions being acknowledged alongside have been
+        (``acks``); the target to answer in, ``None`` when Discord had already forgotten the interaction.
+        ``thinking``: a "thinking…" response the first answer fills."""
+        async with self.acks.acknowledging():
+            try:
+                callback = await interaction.response.defer(thinking=thinking)
+            except discord.NotFound as exc:
+                if self.acks.too_late(exc):
+                    return None
+                raise
+        target = interaction_target(interaction, callback.message_id if callback and thinking else None)
+        if thinking:
+            self.port.expect_original(target)
+        await self.acks.settled()
+        return target
 
     async def _handle(self, incoming: Incoming, *, cancel: bool = False) -> None:
         target = incoming.target
@@ -201,13 +220,10 @@ class NemoBotMixin:
         if not self.allowed(interaction.user.id, interaction.guild_id):
             await self.refuse(interaction, "discord_not_allowed")
             return
-        if action == "cancel":  # no new message: the job's own status message says "Cancelled."
-            await interaction.response.defer()
-            target = interaction_target(interaction, None)
-        else:
-            callback = await interaction.response.defer(thinking=True)
-            target = interaction_target(interaction, callback.message_id if callback else None)
-            self.port.expect_original(target)
+        # cancel: no new message, the job's own status message says "Cancelled."
+        target = await self._defer(interaction, thinking=action != "cancel")
+        if target is None:
+            return
         await self._handle(Incoming(target, button=action, button_owner=owner or presser,
                                     locale=str(interaction.locale), order=interaction.id))
 

@@ -1,0 +1,57 @@
+"""Acknowledging comes before working. Discord forgets an interaction not acknowledged within 3 s, and
+the event loop runs callbacks first come, first served: in a burst (a thousand slash commands at once)
+the work after each early acknowledgement (status message, uploads, NEMO calls) would run ahead of the
+acknowledgements still waiting, and the late ones would miss the 3 s. So an interaction's work starts
+only once every interaction already being acknowledged has been (for at most ``ACK_WAIT``: a slow
+acknowledgement never holds the others' work for long)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import discord
+
+log = logging.getLogger(__name__)
+ACK_WAIT = 3.0  # Discord's own deadline: past it the acknowledgements still in flight are lost anyway
+UNKNOWN_INTERACTION = 10062  # Discord's code for an interaction past its 3 s (or unknown)
+
+
+class Acknowledgements:
+    """How many interactions are being acknowledged, and a wait for none."""
+
+    def __init__(self) -> None:
+        self.pending = 0
+        self.expired = 0  # interactions Discord had forgotten by the time we acknowledged them
+        self._none = asyncio.Event()
+        self._none.set()
+
+    @contextlib.asynccontextmanager
+    async def acknowledging(self) -> AsyncIterator[None]:
+        self.pending += 1
+        self._none.clear()
+        try:
+            yield
+        finally:
+            self.pending -= 1
+            if self.pending == 0:
+                self._none.set()
+
+    async def settled(self) -> None:
+        """Returns once no acknowledgement is in flight (or after ``ACK_WAIT``)."""
+        if self.pending:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._none.wait(), ACK_WAIT)
+
+    def too_late(self, exc: Any) -> bool:
+        """Was this acknowledgement refused because the interaction had expired? (Counted and logged
+        in one line: nothing can answer it any more, and a traceback per interaction under a burst
+        only costs the loop more.)"""
+        if isinstance(exc, discord.NotFound) and exc.code == UNKNOWN_INTERACTION:
+            self.expired += 1
+            log.warning("an interaction expired before it was acknowledged (%d so far)", self.expired)
+            return True
+        return False
