@@ -198,3 +198,15 @@ async def test_discord_upload_shows_the_contact_sheet_in_the_reply(
         original = dc.interaction(status).original
         assert str(original["content"]).startswith("Timeline (1 track)")
         assert original["attachments"][0]["filename"] == "timeline.jpg"
+
+
+async def test_discord_a_dm_upload_answers_in_its_status_message_with_the_sheet_attached(
+        settings: Settings, dc: FakeDiscord, nemo: FakeNemo, colors: bytes) -> None:
+    nemo.fetch_urls = True
+    async with running_bot(with_discord(settings, dc), dc):
+        dc.user_message("", attachments=[dc.attachment(colors, "colors.mp4")], dm=True)
+        await dc.wait_for(lambda: any(m.get("attachments") for m in dc.dm_messages()), timeout=15)
+        [answer] = [m for m in dc.dm_messages() if m["author"]["id"] != str(dc.user_id)]
+        assert str(answer["content"]).startswith("Uploaded colors.mp4") and answer.get("edited_timestamp")
+        [sheet] = answer["attachments"]
+        assert sheet["filename"] == "footage.jpg"
