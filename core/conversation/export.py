@@ -18,7 +18,6 @@ from core.store.base import RenderJob
 
 from .context import Context
 from .delivery import Delivery
-from .jobs import RENDER
 from .state import Conversation
 
 log = logging.getLogger(__name__)
@@ -33,9 +32,11 @@ class Exports:
         self.delivery = delivery
 
     async def run(self, conv: Conversation, nemo: NemoSession, incoming: Incoming,
-                  status: StatusMessage, lang: str) -> None:
+                  status: StatusMessage, lang: str, render_id: str | None = None) -> None:
+        """``render_id``: the id to submit the render under, chosen when the job was noted (a process that
+        takes the job over submits the same id, which the backend takes once)."""
         if incoming.command == SMALLER:
-            await self._smaller(conv, nemo, incoming, status, lang)
+            await self._smaller(conv, nemo, incoming, status, lang, render_id)
             return
         if not conv.record.session_id:
             await status.finish(say(lang, "export_empty"))
@@ -47,10 +48,10 @@ class Exports:
         strip = await self.ctx.pictures.highlights(conv, state.draft, lang, nemo.skill)  # a reel: its moments
         if strip is not None:
             await self.ctx.pictures.show(incoming.target, strip)
-        await self._render(conv, nemo, incoming, status, lang, None, state.draft.raw)
+        await self._render(conv, nemo, incoming, status, lang, None, state.draft.raw, render_id=render_id)
 
     async def _smaller(self, conv: Conversation, nemo: NemoSession, incoming: Incoming,
-                       status: StatusMessage, lang: str) -> None:
+                       status: StatusMessage, lang: str, new_id: str | None) -> None:
         """The render a "smaller version" button came with, again, re-encoded under this surface's limit:
         its own draft (kept with the render), not the timeline as it is now."""
         render_id = incoming.text.strip()
@@ -61,17 +62,19 @@ class Exports:
             return
         limit = self.ctx.ports[incoming.target.platform].send_limit(incoming.target)
         await self._render(conv, nemo, incoming, status, lang, job.session_id, draft,
-                           int(limit * SMALLER_SHARE) if limit else None)
+                           int(limit * SMALLER_SHARE) if limit else None, render_id=new_id)
 
     async def _render(self, conv: Conversation, nemo: NemoSession, incoming: Incoming, status: StatusMessage,
-                      lang: str, session_id: str | None, draft: Any, max_bytes: int | None = None) -> None:
+                      lang: str, session_id: str | None, draft: Any, max_bytes: int | None = None, *,
+                      render_id: str | None = None) -> None:
         """Submit ``draft`` as a render of ``session_id`` (None: the conversation's session) and follow it
         to the end (the result is delivered by ``Delivery``); the draft is kept with the render, for a
         smaller version of it later."""
         store = self.ctx.store
         status.set_step(say(lang, "step_rendering", progress=0), "upload_video")
         render_id = await nemo.call(
-            lambda t, s: nemo.client.submit_render(t, session_id or s, draft, skill=nemo.skill, max_bytes=max_bytes),
+            lambda t, s: nemo.client.submit_render(t, session_id or s, draft, skill=nemo.skill, max_bytes=max_bytes,
+                                                   render_id=render_id),
             retry_on_new_session=False)
         job = RenderJob(
             id=render_id, conversation=conv.record.key, session_id=session_id or conv.record.session_id or "",
@@ -81,7 +84,6 @@ class Exports:
         )
         await self.renders.add(job)
         conv.render_id = render_id
-        await self.ctx.job_stage(conv, RENDER)  # taken over by another process, it is delivered from renders
 
         shown_progress = False
 

@@ -16,7 +16,6 @@ PAYLOAD_VERSION = 1
 
 STARTED = "started"  # its status message is up; nothing sent to NEMO yet that a rerun would repeat
 SENT = "sent"        # a chat message went to NEMO: a rerun would apply the edit twice
-RENDER = "render"    # the render is submitted and in the store's renders: it is delivered from there
 
 
 
@@ -26,7 +25,7 @@ def payload_of(op: Operation) -> dict[str, Any]:
         "v": PAYLOAD_VERSION, "kind": op.kind.value, "target": incoming.target.to_json(), "text": incoming.text,
         "command": incoming.command, "args": incoming.args, "locale": incoming.locale,
         "attachments": [a.to_json() for a in incoming.attachments],
-        "message": op.message.to_json() if op.message else None,
+        "message": op.message.to_json() if op.message else None, "render_id": op.render_id,
     }
 
 
@@ -42,7 +41,9 @@ def operation_of(payload: dict[str, Any]) -> Operation:
             args=str(payload.get("args") or ""), attachments=attachments, locale=payload.get("locale"),
         )
         message = MessageRef.from_json(payload["message"]) if payload.get("message") else None
-        return Operation(Route(payload["kind"]), incoming, message=message)
+        render_id = payload.get("render_id")
+        return Operation(Route(payload["kind"]), incoming, message=message,
+                         render_id=None if render_id is None else str(render_id))
     except (KeyError, TypeError) as exc:
         raise ValueError(f"unreadable job payload: {exc!r}") from None
 

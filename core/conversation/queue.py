@@ -9,7 +9,8 @@ Every job row holds what runs it again (``jobs.payload_of``) and the surface's o
 conversation's jobs start in that order whichever process holds them, and the jobs of a process that
 died are taken over by another (or by the next run, on SQLite) and run once (``resume``): a chat message
 NEMO already had is not sent again (what it changed is reported instead), an export whose render is
-recorded is left to the renders, anything else runs again."""
+recorded is left to the renders (one that may have been submitted is submitted again under the same id,
+which the backend takes once), anything else runs again."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import time
 from dataclasses import replace
 
 from core.i18n import say
+from core.nemo.client import new_render_id
 from core.nemo.draft import Draft
 from core.nemo.errors import NemoError, SessionNotFound
 from core.nemo.upload import safe_filename
@@ -31,7 +33,7 @@ from core.store.base import JobRecord
 from .chat import Chat
 from .context import Context
 from .export import Exports
-from .jobs import RENDER, SENT, STARTED, operation_of, payload_of, reattached
+from .jobs import SENT, STARTED, operation_of, payload_of, reattached
 from .state import Conversation, Operation
 from .upload import Uploads
 
@@ -65,6 +67,8 @@ class OperationQueue:
         ctx = self.ctx
         key = conv.record.key
         lang = ctx.language(conv, op.incoming)
+        if op.kind is Route.EXPORT:
+            op.render_id = new_render_id()
         op.job_id = await ctx.store.add_job(key, ctx.owner, JOB_LEASE, payload_of(op), op.incoming.order)
         ahead = await ctx.store.jobs_before(key, op.job_id)  # the running job and the waiting ones
         if ahead > ctx.settings.bot.queue_limit:
@@ -107,6 +111,7 @@ class OperationQueue:
                 continue
             op.job_id, op.stage, op.resumed_from = job.id, job.stage, job.created_at
             op.tell_resumed = job.conversation not in told
+            log.info("taking over job %s of %s (%s, stage %r)", job.id, job.conversation, op.kind.value, job.stage)
             told.add(job.conversation)
             op.incoming = replace(op.incoming, order=job.order)
             conv = await self.ctx.conversation(op.incoming.target)
@@ -164,12 +169,6 @@ class OperationQueue:
                 log.warning("could not end job %s", job_id, exc_info=True)
                 await asyncio.sleep(START_RETRY * (attempt + 1))
 
-    async def _rendering(self, conv: Conversation, op: Operation) -> bool:
-        """A render of ``conv`` was recorded since ``op`` came in (its process died before noting it)."""
-        since = op.resumed_from or 0.0
-        return any(r.conversation == conv.record.key and r.created_at >= since
-                   for r in await self.ctx.store.open_renders())
-
     async def cancel(self, conv: Conversation, lang: str, target: Target) -> None:
         """Stop the running operation and drop the queued ones, in this process and in any other
         that holds this conversation's work; ``target`` is where the request came from (its answer
@@ -212,8 +211,8 @@ class OperationQueue:
             async with asyncio.timeout(PORT_WAIT):
                 await ctx.port_ready.setdefault(op.incoming.target.platform, asyncio.Event()).wait()
             op.incoming = reattached(op.incoming, ctx.port(op.incoming.target))
-            if op.kind is Route.EXPORT and (op.stage == RENDER or await self._rendering(conv, op)):
-                return  # the render is in the store: whoever follows it delivers it to the status message
+            if op.render_id and await ctx.store.get_render(op.render_id) is not None:
+                return  # the export's render is in the store: whoever follows it delivers it
         incoming = op.incoming
         lang = ctx.language(conv, incoming)
         owner = incoming.target.user_id
@@ -241,7 +240,7 @@ class OperationQueue:
                     await ctx.reply(incoming.target, say(lang, "fresh_from_files", names=names[:200]))
                 await self.uploads.run(conv, nemo, incoming, status, lang)
             elif op.kind is Route.EXPORT:
-                await self.exports.run(conv, nemo, incoming, status, lang)
+                await self.exports.run(conv, nemo, incoming, status, lang, op.render_id)
             else:
                 await self.chat.run(conv, nemo, incoming.text, status, lang)
         except asyncio.CancelledError:

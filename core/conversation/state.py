@@ -21,6 +21,7 @@ class Operation:
     message: MessageRef | None = None
     task: asyncio.Task[None] | None = None
     job_id: int | None = None  # its row in the store's jobs (queue positions across processes)
+    render_id: str | None = None  # an export's render, named before it is submitted (submitted once)
     stage: str = ""  # how far it got (``jobs``: started, sent, render), kept on its row
     resumed_from: float | None = None  # taken over from a stopped process: when it was first noted
     noted_at: float = field(default_factory=time.monotonic)  # when this process took it

@@ -258,7 +258,7 @@ class NemoClient:
                             max_bytes: int | None = None) -> str:
         """Start a render; ``max_bytes`` asks for a file re-encoded to fit (the local engine's
         ``output.maxBytes``; NEMO's cloud ignores it)."""
-        render_id = render_id or f"render_{int(time.time() * 1000)}_{uuid.uuid4().hex[:6]}"
+        render_id = render_id or new_render_id()
         output: dict[str, Any] = {"format": "mp4", "quality": "high"}
         if max_bytes is not None:
             output["maxBytes"] = int(max_bytes)
@@ -412,3 +412,8 @@ def _parse_time(value: Any) -> datetime | None:
         return datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
+
+
+def new_render_id() -> str:
+    """A render's id, chosen by the client: a render submitted again under it is the same render."""
+    return f"render_{int(time.time() * 1000)}_{uuid.uuid4().hex[:6]}"
