@@ -17,8 +17,11 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from core.nemo.models import FROM_RENDER
+
 from .errors import FfmpegError, FontNotFoundError
-from .render import EXTENSIONS, RenderError, SourceFile, build_command, output_format, render
+from .probe import probe
+from .render import EXTENSIONS, RenderError, SourceFile, build_command, output_format, reencode_command, render
 from .settings import EngineSettings
 from .store import RenderRecord, Store
 from .workers import SharedRenders
@@ -193,26 +196,32 @@ class RenderQueue:
                 asyncio.get_running_loop().create_task(self._save_progress(render_id, p))
 
         try:
-            sources = await self._sources(rec.draft)
             output = rec.output if isinstance(rec.output, dict) else {}
             quality = str(output.get("quality", "high"))
             max_bytes = output.get("maxBytes")
-            # off the loop: font lookup may ask fontconfig
-            cmd = await asyncio.to_thread(
-                build_command,
-                rec.draft,
-                sources,
-                out,
-                work,
-                ffmpeg=self.settings.ffmpeg,
-                preset=self.settings.preset,
-                crf=self.settings.crf,
-                quality=quality,
-                font_latin=self.settings.font_latin,
-                font_cjk=self.settings.font_cjk,
-                max_bytes=int(max_bytes) if isinstance(max_bytes, (int, float)) and max_bytes > 0 else None,
-                output_format=fmt,
-            )
+            cap = int(max_bytes) if isinstance(max_bytes, (int, float)) and max_bytes > 0 else None
+            earlier = await self._finished_mp4(rec, output.get(FROM_RENDER)) if cap and fmt == "mp4" else None
+            if cap and earlier is not None:  # a smaller version of that render: its file re-encoded
+                cmd = reencode_command(earlier, out, cap, ffmpeg=self.settings.ffmpeg, preset=self.settings.preset,
+                                       crf=self.settings.crf)
+            else:
+                sources = await self._sources(rec.draft)
+                # off the loop: font lookup may ask fontconfig
+                cmd = await asyncio.to_thread(
+                    build_command,
+                    rec.draft,
+                    sources,
+                    out,
+                    work,
+                    ffmpeg=self.settings.ffmpeg,
+                    preset=self.settings.preset,
+                    crf=self.settings.crf,
+                    quality=quality,
+                    font_latin=self.settings.font_latin,
+                    font_cjk=self.settings.font_cjk,
+                    max_bytes=cap,
+                    output_format=fmt,
+                )
             await render(cmd, on_progress=on_progress, cancel_event=cancel)
         except (RenderError, FontNotFoundError, FfmpegError) as exc:
             current = await self.store.get_render(render_id)
@@ -243,6 +252,26 @@ class RenderQueue:
             size=out.stat().st_size,
         )
         return True
+
+    async def _finished_mp4(self, rec: RenderRecord, render_id: Any) -> SourceFile | None:
+        """The MP4 of an earlier render of the same session (``output.fromRender``), when it is still
+        there to re-encode; else None, and the render's draft is rendered instead."""
+        if not isinstance(render_id, str) or not render_id:
+            return None
+        earlier = await self.store.get_render(render_id)
+        if earlier is None or earlier.session_id != rec.session_id or earlier.status != "completed":
+            return None
+        path = Path(earlier.out_path or "")
+        if path.suffix != ".mp4" or not path.is_file():
+            return None
+        try:
+            info = await probe(path, self.settings.ffmpeg)
+        except ValueError as exc:
+            log.info("render %s: %s is no video to re-encode (%s); rendering its draft", rec.id, path.name, exc)
+            return None
+        if not info.has_video:
+            return None
+        return SourceFile(path, "video", info.duration, info.width, info.height, info.has_audio)
 
     async def _save_progress(self, render_id: str, p: float) -> None:
         with contextlib.suppress(Exception):

@@ -482,21 +482,32 @@ def build_command(
         args += ["-update", "1"]
     else:
         args += ["-filter_complex", ";".join(graph), "-map", "[vout]", "-map", "[aout]"]
-        args += ["-c:v", "libx264", "-preset", preset, "-crf", str(crf)]
-        if budget is not None:
-            args += ["-maxrate", f"{budget.video_kbps}k", "-bufsize", f"{budget.video_kbps}k"]
-        args += ["-pix_fmt", "yuv420p", "-r", f"{rate:g}", "-c:a", "aac"]
-        args += [
-            "-b:a",
-            f"{budget.audio_kbps if budget is not None else AUDIO_KBPS}k",
-            "-ar",
-            "48000",
-            "-ac",
-            "2",
-        ]
-        args += ["-movflags", "+faststart", "-t", f"{total:.3f}"]
+        args += [*_mp4_encoding(budget, preset, crf), "-r", f"{rate:g}", "-t", f"{total:.3f}"]
     args += ["-progress", "pipe:1", str(out_path)]
     return RenderCommand(args, round(total, 3), w, h, text_files, output_format)
+
+
+def _mp4_encoding(budget: SizeBudget | None, preset: str, crf: int) -> list[str]:
+    """H.264 and AAC as phones play them, at CRF ``crf`` under the size budget's rates when there is one."""
+    args = ["-c:v", "libx264", "-preset", preset, "-crf", str(crf)]
+    if budget is not None:
+        args += ["-maxrate", f"{budget.video_kbps}k", "-bufsize", f"{budget.video_kbps}k"]
+    audio_kbps = budget.audio_kbps if budget is not None else AUDIO_KBPS
+    return [*args, "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", f"{audio_kbps}k", "-ar", "48000", "-ac", "2",
+            "-movflags", "+faststart"]
+
+
+def reencode_command(source: SourceFile, out_path: Path, max_bytes: int, *, ffmpeg: str | None = None,
+                     preset: str = "veryfast", crf: int = 23) -> RenderCommand:
+    """A finished MP4 again under ``max_bytes``: the same frames and sound at a lower bitrate (and, where
+    that is too thin for its picture, a smaller picture of the same shape). A smaller version of a render
+    is made from its file, so it is that render whatever the timeline has become since."""
+    budget = size_budget(max_bytes, source.duration)
+    w, h = fit_to_bitrate(source.width, source.height, budget.video_kbps)
+    args = [find_ffmpeg(ffmpeg), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-y",
+            "-i", str(source.path), "-map", "0:v:0", *(["-map", "0:a:0"] if source.has_audio else []),
+            "-vf", f"scale={w}:{h}", *_mp4_encoding(budget, preset, crf), "-progress", "pipe:1", str(out_path)]
+    return RenderCommand(args, round(source.duration, 3), w, h)
 
 
 async def render(

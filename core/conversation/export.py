@@ -52,8 +52,9 @@ class Exports:
 
     async def _smaller(self, conv: Conversation, nemo: NemoSession, incoming: Incoming,
                        status: StatusMessage, lang: str, new_id: str | None) -> None:
-        """The render a "smaller version" button came with, again, re-encoded under this surface's limit:
-        its own draft (kept with the render), not the timeline as it is now."""
+        """The render a "smaller version" button came with, again, under this surface's limit: its file
+        re-encoded (the built-in engine), else its own draft (kept with it) rendered; never the timeline
+        as it is now."""
         render_id = incoming.text.strip()
         job = await self.ctx.store.get_render(render_id) if render_id else None
         draft = job.extra.get(RENDERED_DRAFT) if job is not None and job.conversation == conv.record.key else None
@@ -62,19 +63,20 @@ class Exports:
             return
         limit = self.ctx.ports[incoming.target.platform].send_limit(incoming.target)
         await self._render(conv, nemo, incoming, status, lang, job.session_id, draft,
-                           int(limit * SMALLER_SHARE) if limit else None, render_id=new_id)
+                           int(limit * SMALLER_SHARE) if limit else None, render_id=new_id, from_render=job.id)
 
     async def _render(self, conv: Conversation, nemo: NemoSession, incoming: Incoming, status: StatusMessage,
                       lang: str, session_id: str | None, draft: Any, max_bytes: int | None = None, *,
-                      render_id: str | None = None) -> None:
-        """Submit ``draft`` as a render of ``session_id`` (None: the conversation's session) and follow it
-        to the end (the result is delivered by ``Delivery``); the draft is kept with the render, for a
-        smaller version of it later."""
+                      render_id: str | None = None, from_render: str | None = None) -> None:
+        """Submit ``draft`` as a render of ``session_id`` (None: the conversation's session), or as
+        ``from_render``'s file re-encoded under ``max_bytes`` where the backend can, and follow it to the
+        end (the result is delivered by ``Delivery``); the draft is kept with the render, for a smaller
+        version of it later."""
         store = self.ctx.store
         status.set_step(say(lang, "step_rendering", progress=0), "upload_video")
         render_id = await nemo.call(
             lambda t, s: nemo.client.submit_render(t, session_id or s, draft, skill=nemo.skill, max_bytes=max_bytes,
-                                                   render_id=render_id),
+                                                   render_id=render_id, from_render=from_render),
             retry_on_new_session=False)
         job = RenderJob(
             id=render_id, conversation=conv.record.key, session_id=session_id or conv.record.session_id or "",

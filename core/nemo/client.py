@@ -35,6 +35,7 @@ from core.nemo.errors import (
 from core.nemo.events import EventReader, StreamEvent
 from core.nemo.limits import MAX_UPLOAD_BYTES, SUPPORTED_FORMATS, is_supported
 from core.nemo.models import (
+    FROM_RENDER,
     RENDER_WAIT_HEADER,
     AnonymousToken,
     Credits,
@@ -255,13 +256,16 @@ class NemoClient:
         return SessionState(Draft.parse(state.get("draft")), raw=data, video_infos=infos if isinstance(infos, list) else [])
 
     async def submit_render(self, token: str, session_id: str, draft: Any, *, skill: str, render_id: str | None = None,
-                            max_bytes: int | None = None) -> str:
-        """Start a render; ``max_bytes`` asks for a file re-encoded to fit (the local engine's
-        ``output.maxBytes``; NEMO's cloud ignores it)."""
+                            max_bytes: int | None = None, from_render: str | None = None) -> str:
+        """Start a render; ``max_bytes`` asks for a file re-encoded to fit, ``from_render`` for that
+        earlier render's file to be the one re-encoded (the local engine's ``output.maxBytes`` and
+        ``output.fromRender``, falling back to ``draft`` when the file is gone; NEMO's cloud ignores both)."""
         render_id = render_id or new_render_id()
         output: dict[str, Any] = {"format": "mp4", "quality": "high"}
         if max_bytes is not None:
             output["maxBytes"] = int(max_bytes)
+        if from_render is not None:
+            output[FROM_RENDER] = from_render
         data = await self._call(
             "POST", "/api/render/proxy/lambda", token=token, skill=skill,
             json_body={"id": render_id, "sessionId": session_id, "draft": draft, "output": output},

@@ -60,6 +60,8 @@ RENDER_FINAL = frozenset({RENDER_DONE, RENDER_FAILED, RENDER_CANCELLED})
 # A server that can hold a render-status request until the render moves says so in this header (the
 # seconds it can wait); the cloud does not, and is polled at its documented cadence instead.
 RENDER_WAIT_HEADER = "X-Render-Wait"
+FROM_RENDER = "fromRender"  # in a render request's output: re-encode that earlier render's file (the local
+# engine does, with ``maxBytes``: a smaller version of exactly that render; NEMO's cloud ignores it)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -100,6 +101,31 @@ async def test_compress_keeps_the_file_under_the_target(engine: EngineServer, ap
     assert (await api.wait("small_2"))["output"]["size"] <= normal / 3
     refused = await engine.tools.execute(Op("compress", {"mb": 0.01}), {"draft": draft}, api.sid, "i2", "zh")
     assert not refused.ok and "MB" in refused.summary
+
+
+@pytest.mark.slow
+async def test_a_smaller_version_is_that_renders_file_re_encoded(api: Api, clips: dict[str, Path]) -> None:
+    from engine import draft as dr
+
+    await api.upload(clips["talk"])
+    draft = (await api.state())["draft"]
+    first = await api.wait(await api.submit(draft=draft))
+    normal = first["output"]["size"]
+    edited = dr.cut_range(draft, 2000, 20000)  # the timeline as edited after that render: 2 s
+
+    async def smaller(render_id: str, source: str) -> dict[str, Any]:
+        submitted = await api.http.post(
+            "/api/render/proxy/lambda", headers={**api.auth, **ATTRIBUTION},
+            json={"id": render_id, "sessionId": api.sid, "draft": edited,
+                  "output": {"format": "mp4", "quality": "high", "maxBytes": int(normal / 3), "fromRender": source}})
+        assert submitted.json()["code"] == 0
+        return await api.wait(render_id)
+
+    again = await smaller("small_of_first", first["id"])
+    assert again["output"]["size"] <= normal / 3
+    assert abs(again["output"]["duration"] - first["output"]["duration"]) < 0.1  # the first render, not the 2 s
+    gone = await smaller("small_of_nothing", "render_never_made")  # no such file: the draft it came with
+    assert abs(gone["output"]["duration"] - 2.0) < 0.2
 
 
 @pytest.mark.slow
