@@ -17,7 +17,6 @@ from core.nemo.draft import (
     Draft,
     Segment,
     effects_summary,
-    joined_pieces,
     percent,
 )
 from core.nemo.limits import SUPPORTED_FORMATS
@@ -359,16 +358,15 @@ def _value_words(lang: str, value: str) -> str:
 def timeline_summary(draft: Draft, lang: str) -> str:
     """``Timeline (3 tracks): 1. Video: city timelapse (0-10s) 2. BGM: Lo-fi (0-10s, 35%) ...``"""
     words = {key: value.get(lang) or value["en"] for key, value in SUMMARY_WORDS.items()}
-    tracks = [track for track in draft.tracks if track.segments]
+    tracks = [track for track in draft.joined().tracks if track.segments]
     noun = words["one_track"] if len(tracks) == 1 else words["tracks"]
     head = words["timeline"].format(count=len(tracks), noun=noun)
     if not tracks:
         return head + words["empty"]
     parts = []
     for number, track in enumerate(tracks, 1):
-        segments = joined_pieces(track.segments)
-        shown = [_segment_text(track.kind, seg, words) for seg in segments[:6]]
-        more = len(segments) - len(shown)
+        shown = [_segment_text(track.kind, seg, words) for seg in track.segments[:6]]
+        more = len(track.segments) - len(shown)
         if more > 0:
             shown.append(words["more"].format(count=more))
         names = TRACK_NAMES.get(track.kind) if track.kind is not None else None

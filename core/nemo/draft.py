@@ -118,6 +118,11 @@ class Draft:
     def duration_ms(self) -> float:
         return max((seg.end_ms for track in self.tracks for seg in track.segments), default=0.0)
 
+    def joined(self) -> Draft:
+        """The draft as a user thinks of it: each track's pieces that go on one from the other joined
+        back into one segment (see ``joined_pieces``); ``raw`` stays what NEMO sent."""
+        return Draft(tuple(Track(t.kind, tuple(joined_pieces(t.segments))) for t in self.tracks), self.raw)
+
 
 PIECE_SLACK_MS = 2  # pieces cut from one segment meet within rounding
 
@@ -188,8 +193,8 @@ def _key(kind: int | None, seg: Segment) -> tuple[Any, ...]:
 
 def draft_changes(before: Draft, after: Draft) -> list[Change]:
     """What changed between two drafts, segment by segment (matched by track type and label)."""
-    old = [(track.kind, seg) for track in before.tracks for seg in joined_pieces(track.segments)]
-    new = [(track.kind, seg) for track in after.tracks for seg in joined_pieces(track.segments)]
+    old = [(track.kind, seg) for track in before.joined().tracks for seg in track.segments]
+    new = [(track.kind, seg) for track in after.joined().tracks for seg in track.segments]
     changes: list[Change] = []
     unmatched_old = list(old)
     for kind, seg in new:

@@ -129,8 +129,10 @@ class PictureMaker:
         return await self._cached(("sheet", source, name, lang), make, f"contact sheet of {name}")
 
     async def timeline(self, draft: Draft, lang: str, sources: Mapping[str, str] | None = None) -> Picture | None:
-        """The timeline drawn; thumbnails where ``sources`` has the segment's file, labelled blocks elsewhere."""
+        """The timeline drawn; thumbnails where ``sources`` has the segment's file, labelled blocks elsewhere.
+        A clip played in pieces (a reversed one) is drawn as the one segment it is to the user."""
         known = dict(sources or {})
+        draft = draft.joined()
 
         async def make() -> Picture:
             thumbs, loudness = await self._timeline_media(draft, known)

@@ -144,6 +144,23 @@ async def test_timeline_has_one_thumbnail_per_video_segment_from_the_users_uploa
     assert runs == [RED, GREEN, BLUE]
 
 
+async def test_a_clip_played_back_in_pieces_is_drawn_as_one_segment(clip: Path) -> None:
+    from engine.effects import reverse
+
+    one = {"t": [{"tt": 0, "sg": [{"st": 0, "d": 6000, "m": {"name": "colors.mp4", "in": 0, "speed": 1.0}}]}]}
+    backwards = Draft.parse(reverse(one))
+    assert len(backwards.tracks[0].segments) == 2  # the engine plays it back in pieces
+    _, as_stored = timeline_picture(backwards, "en", {})
+    assert len(as_stored.cuts) == 1
+    assert timeline_picture(backwards.joined(), "en", {})[1].cuts == []
+
+    picture = await PictureMaker().timeline(backwards, "en", {"colors.mp4": str(clip)})
+
+    assert picture is not None
+    image = opened(picture)
+    assert not near(image.getpixel((as_stored.cuts[0], as_stored.rows[0][1] + 40)), CUT)  # no seam drawn
+
+
 async def test_timeline_without_the_media_draws_labelled_blocks(tmp_path: Path) -> None:
     no_ffmpeg = PictureMaker(ffmpeg=str(tmp_path / "no-ffmpeg"))
     with_media = await no_ffmpeg.timeline(reel(), "en", {"colors.mp4": str(tmp_path / "gone.mp4")})
