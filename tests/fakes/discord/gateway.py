@@ -4,11 +4,13 @@ Frames go out as plain JSON text (discord.py asks for zlib-stream but only infla
 Every dispatch gets the session's next sequence number and is kept in the session's buffer, so a
 client that RESUMEs from sequence N gets every later dispatch again, then RESUMED.
 
-Shards, as Discord runs them: each IDENTIFY with ``shard: [id, count]`` opens that shard's session
-(any number at once, from any number of processes; one without ``shard`` is ``[0, 1]``). A guild's
-events go to the shard ``(guild_id >> 22) % count``, its READY lists only that shard's guilds, and
-DMs (messages and interactions alike) go to shard 0. A second IDENTIFY for a shard ends the
-session that shard had.
+Shards, as Discord runs them: each IDENTIFY with ``shard: [id, count]`` opens a session for that
+shard (any number at once, from any number of processes; one without ``shard`` is ``[0, 1]``). A
+guild's events go to every session whose ``id == (guild_id >> 22) % count``, its READY lists only
+those guilds, and DMs (messages and interactions alike) go to shard 0. As on Discord, ``count``
+only routes: sessions with the same shard, or with different counts, may run side by side (each
+gets what matches it; that is how a deployment hands over to the next one), and a session lives
+until its client closes it cleanly or it is dropped as not resumable.
 """
 
 from __future__ import annotations
@@ -101,7 +103,7 @@ class Gateway:
         self._resume_url = resume_url
         self._notify = notify
         self.sessions: dict[str, Session] = {}
-        self.shards: dict[int, Session] = {}  # shard id -> its live session
+        self.live: list[Session] = []  # the sessions events go to, in the order they identified
         self.connections: set[Connection] = set()
         self.frames: list[GatewayFrame] = []
         self.identify_count = 0
@@ -115,56 +117,56 @@ class Gateway:
 
     @property
     def current(self) -> Session | None:
-        """The session of shard 0 (the only one of an unsharded bot); else of the lowest shard."""
-        return self.shards[min(self.shards)] if self.shards else None
+        """The newest session (the only one of a bot with one connection)."""
+        live = [s for s in self.live if s.valid]
+        return live[-1] if live else None
 
     def ready_shards(self) -> set[int]:
-        """The shards whose session is connected and has had its READY and guilds."""
-        return {i for i, s in self.shards.items()
+        """The shards with a session that is connected and has had its READY and guilds."""
+        return {s.shard_id for s in self.live
                 if s.valid and s.conn and s.ready_seq and s.conn.sent_seq >= s.ready_seq}
 
     def is_ready(self) -> bool:
         """Every shard of the bot is ready (all ``count`` of them when it identified with shards)."""
-        if not self.shards:
-            return False
-        count = max((s.shard[1] for s in self.shards.values() if s.shard), default=1)
-        return self.ready_shards() >= set(range(count))
+        counts = [s.shard[1] if s.shard else 1 for s in self.live if s.valid]
+        return bool(counts) and self.ready_shards() >= set(range(max(counts)))
 
     @property
     def intents(self) -> int:
         return self.current.intents if self.current else 0
 
-    def shard_of(self, guild_id: int | None) -> Session | None:
-        """The live session that gets the events of ``guild_id`` (``None``: DMs, shard 0)."""
-        return next((s for s in self.shards.values() if s.valid and s.owns(guild_id)), None)
+    def sessions_of(self, guild_id: int | None) -> list[Session]:
+        """The live sessions that get the events of ``guild_id`` (``None``: DMs, shard 0)."""
+        return [s for s in self.live if s.valid and s.owns(guild_id)]
 
     def dispatch(self, event: str, data: JSON, *, required: bool = True) -> int | None:
-        """Send a dispatch to the session of its guild's shard (buffered while it is disconnected).
+        """Send a dispatch to the sessions of its guild's shard (buffered while one is disconnected).
 
-        Returns the sequence number, or None when there is no session and ``required`` is False.
+        Returns the (last) sequence number, or None when there is no session and ``required`` is False.
         """
-        session = self.shard_of(guild_of(event, data))
-        if session is None:
+        sessions = self.sessions_of(guild_of(event, data))
+        if not sessions:
             if required:
                 raise RuntimeError("no gateway session for this event's shard: start the client and await "
                                    "wait_ready()")
             return None
-        return self._dispatch(session, event, data)
+        return [self._dispatch(session, event, data) for session in sessions][-1]
 
     def dispatch_message(self, event: str, data: JSON, *, author_id: int, mentions_bot: bool) -> int | None:
         """MESSAGE_CREATE/UPDATE as Discord gates it: by intent, and content without MESSAGE_CONTENT."""
-        session = self.shard_of(guild_of(event, data))
-        if session is None:
-            return None
         in_guild = "guild_id" in data
         needed = INTENT_GUILD_MESSAGES if in_guild else INTENT_DIRECT_MESSAGES
-        if not session.intents & needed:
-            return None
-        if (in_guild and author_id != self.state.bot_user.id and not mentions_bot
-                and not session.intents & INTENT_MESSAGE_CONTENT):
-            data = dict(data, content="", embeds=[], attachments=[], components=[])
-            data.pop("poll", None)
-        return self._dispatch(session, event, data)
+        seq = None
+        for session in self.sessions_of(guild_of(event, data)):
+            if not session.intents & needed:
+                continue
+            shown = data
+            if (in_guild and author_id != self.state.bot_user.id and not mentions_bot
+                    and not session.intents & INTENT_MESSAGE_CONTENT):
+                shown = dict(data, content="", embeds=[], attachments=[], components=[])
+                shown.pop("poll", None)
+            seq = self._dispatch(session, event, shown)
+        return seq
 
     async def drop(self, *, resumable: bool, code: int, hold: float | None) -> None:
         session = self.current
@@ -327,11 +329,8 @@ class Gateway:
             await self._close(conn, CLOSE_INVALID_SHARD)
             return False
         session = Session(id=secrets.token_hex(16), intents=intents, shard=shard)
-        old = self.shards.get(session.shard_id)
-        if old is not None:
-            old.valid = False
         self.sessions[session.id] = session
-        self.shards[session.shard_id] = session
+        self.live = [s for s in self.live if s.valid] + [session]
         session.conn = conn
         conn.session = session
         self.identify_count += 1
@@ -367,7 +366,7 @@ class Gateway:
         if d.get("token") != self.state.bot_token:
             await self._close(conn, CLOSE_AUTH_FAILED)
             return False
-        if session is None or not session.valid or session is not self.shards.get(session.shard_id):
+        if session is None or not session.valid:
             self._send(conn, OP_INVALID_SESSION, False)
             return True
         if session.conn is not None and session.conn is not conn:
