@@ -28,17 +28,26 @@ class ConsolePort:
         self.pictures = pictures or Path(tempfile.gettempdir()) / "nemobot-pictures"
         self._ids = itertools.count(1)
         self._live: str | None = None  # id of the message on the terminal's last line
+        self._live_text = ""  # what that line shows
 
     def _write(self, text: str, message_id: str | None = None) -> None:
         if self.tty and self._live is not None:
             self.out.write("\r\x1b[2K")
         self.out.write(text)
         if self.tty and message_id is not None and "\n" not in text:
-            self._live = message_id
+            self._live, self._live_text = message_id, text
         else:
             self.out.write("\n")
             self._live = None
         self.out.flush()
+
+    def _above_status(self, text: str) -> None:
+        """A message that comes while a status line is live goes above it, and the status line is drawn
+        again under it: the terminal's last line stays the running job's status, none is left behind."""
+        live, shown = self._live, self._live_text
+        self._write(text)
+        if self.tty and live is not None:
+            self._write(shown, live)
 
     def _render(self, text: str, buttons: Sequence[Button]) -> str:
         actions = [b.label for b in buttons if b.action]
@@ -47,10 +56,13 @@ class ConsolePort:
 
     async def send(self, target: Target, text: str, buttons: Sequence[Button] = ()) -> MessageRef:
         message = MessageRef(target, str(next(self._ids)))
+        if not text.startswith("⏳"):
+            self._above_status(self._render(text, buttons))
+            return message
         if self.tty and self._live is not None:
             self.out.write("\n")
             self._live = None
-        self._write(self._render(text, buttons), message.id if text.startswith("⏳") else None)
+        self._write(self._render(text, buttons), message.id)
         return message
 
     async def edit(self, message: MessageRef, text: str, buttons: Sequence[Button] = ()) -> MessageRef:
@@ -74,10 +86,7 @@ class ConsolePort:
         if status is not None:
             await self.edit(status, text, buttons)
             return
-        if self.tty and self._live is not None:
-            self.out.write("\n")
-            self._live = None
-        self._write(text)
+        self._above_status(text)
 
     async def send_picture(self, target: Target, picture: Picture, caption: str = "",
                            buttons: Sequence[Button] = ()) -> MessageRef:
@@ -85,11 +94,8 @@ class ConsolePort:
         message = MessageRef(target, str(next(self._ids)))
         path = self.pictures / f"{message.id}-{picture.filename}"
         await asyncio.to_thread(_write, path, picture.data)
-        if self.tty and self._live is not None:
-            self.out.write("\n")
-            self._live = None
         text = f"{caption}\n🖼 {path}" if caption else f"🖼 {path}"
-        self._write(self._render(text, buttons))
+        self._above_status(self._render(text, buttons))
         return message
 
     def reattach(self, attachment: Attachment) -> Attachment:

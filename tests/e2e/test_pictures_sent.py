@@ -210,3 +210,22 @@ async def test_discord_a_dm_upload_answers_in_its_status_message_with_the_sheet_
         assert str(answer["content"]).startswith("Uploaded colors.mp4") and answer.get("edited_timestamp")
         [sheet] = answer["attachments"]
         assert sheet["filename"] == "footage.jpg"
+
+
+def screen(written: str) -> list[str]:
+    """The lines a terminal shows for what was written ("\\r\\x1b[2K" clears the line being written)."""
+    return [line.rsplit("\r\x1b[2K", 1)[-1] for line in written.split("\n")]
+
+
+async def test_in_a_terminal_a_picture_during_a_job_goes_above_its_status_line(tmp_path: Path) -> None:
+    out = io.StringIO()
+    port = ConsolePort(out, tty=True, pictures=tmp_path / "pictures")
+    me = Target("console", "local", "me")
+    status = await port.send(me, "⏳ Working… 0s")
+
+    await port.send_picture(me, picture())  # a reel's moments, shown before it renders
+    await port.edit(status, "⏳ rendering 40%… 2s")
+    await port.edit(status, "🎬 Your video is ready.")
+
+    shown = screen(out.getvalue())
+    assert [line[:1] for line in shown if line] == ["🖼", "🎬"]  # no stale "⏳" line left behind
