@@ -199,6 +199,29 @@ async def test_each_shard_gets_its_guilds_events_and_dms_go_to_shard_0(dc: FakeD
         await asyncio.wait_for(asyncio.gather(*tasks), timeout=10)
 
 
+async def test_sessions_of_one_shard_run_side_by_side_and_each_gets_its_events(dc: FakeDiscord) -> None:
+    """A deployment handing over: the new process's session runs beside the old one (Discord allows
+    it), both get the shard's events until the old one closes; then only the new one."""
+    old, new = Bot(dc), Bot(dc)
+    old_task = asyncio.create_task(old.start(dc.bot_token))
+    await asyncio.wait_for(old.wait_until_ready(), timeout=10)
+    new_task = asyncio.create_task(new.start(dc.bot_token))
+    try:
+        await asyncio.wait_for(new.wait_until_ready(), timeout=10)
+        first = dc.user_message("hello")
+        for bot in (old, new):
+            assert (await asyncio.wait_for(bot.messages.get(), timeout=5)).id == first
+        await old.close()
+        await asyncio.wait_for(old_task, timeout=10)
+        second = dc.user_message("hello again")
+        assert (await asyncio.wait_for(new.messages.get(), timeout=5)).id == second
+        assert old.messages.empty()
+    finally:
+        for bot in (old, new):
+            await bot.close()
+        await asyncio.wait_for(asyncio.gather(old_task, new_task), timeout=10)
+
+
 async def test_an_identify_with_a_shard_outside_its_count_is_refused(dc: FakeDiscord) -> None:
     async with aiohttp.ClientSession() as http, http.ws_connect(dc.gateway_url) as ws:
         assert (await ws.receive_json())["op"] == 10  # HELLO
