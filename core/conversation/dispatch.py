@@ -49,6 +49,7 @@ class Core(Context):
         self.rate = RateLimiter(settings.bot.rate_per_minute)
         self.metrics.watch(self)
         self._background: contextlib.AsyncExitStack | None = None
+        self._claims: set[asyncio.Task[None]] = set()
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -56,10 +57,18 @@ class Core(Context):
         """Add a surface; everything the core shows through it passes the redactor."""
         self.ports[port.platform] = RedactingPort(port, self.redactor)
         self.port_ready.setdefault(port.platform, asyncio.Event()).set()
+        if self._background is not None:  # started: the surface's jobs a stopped process left are taken over
+            try:
+                claim = asyncio.get_running_loop().create_task(self._take_over_jobs(), name="take over jobs")
+            except RuntimeError:  # registered from outside the loop (a test's setup): the heartbeat claims
+                return
+            self._claims.add(claim)
+            claim.add_done_callback(self._claims.discard)
 
     async def start(self) -> None:
         """Resume the renders that were open when the bot stopped; keep this process's jobs counted
-        and hear the /cancel other processes take."""
+        and hear the /cancel other processes take; take over, for each surface registered (now or
+        later), the jobs a stopped process left."""
         self._background = contextlib.AsyncExitStack()
         await self._background.enter_async_context(self.store.cancel_requests(self.owner, self._cancelled_elsewhere))
         heartbeat = asyncio.create_task(self._keep_jobs_alive(), name="jobs heartbeat")
@@ -73,6 +82,8 @@ class Core(Context):
         """Stop working: running edits are interrupted (and told so), renders are left running
         at NEMO and stay open in the store, so the next start delivers them, and so do the waiting jobs."""
         self.queue.stopping = True
+        for claim in list(self._claims):
+            claim.cancel()
         workers = [c.worker for c in self.conversations.values() if c.worker]
         for worker in workers:
             worker.cancel()
@@ -100,7 +111,7 @@ class Core(Context):
 
     async def _take_over_jobs(self) -> None:
         try:
-            jobs = await self.store.claim_jobs(self.owner, JOB_LEASE)
+            jobs = await self.store.claim_jobs(self.owner, JOB_LEASE, list(self.ports))
         except Exception:
             log.warning("could not take over the jobs of stopped processes", exc_info=True)
             return

@@ -160,10 +160,12 @@ class Store(Protocol):
         """Record how far job ``job_id`` got (and its payload as it now stands: a status message sent)."""
         ...
 
-    async def claim_jobs(self, owner: str, seconds: float, limit: int = 100) -> list[JobRecord]:
-        """Take over, for ``owner`` and alive ``seconds``, the jobs with a payload whose process is gone
-        (its heartbeat lapsed; on SQLite, one process per file, any other process's: an earlier run);
-        each goes to one caller. In each conversation's order."""
+    async def claim_jobs(self, owner: str, seconds: float, platforms: Collection[str],
+                         limit: int = 100) -> list[JobRecord]:
+        """Take over, for ``owner`` and alive ``seconds``, the jobs of conversations on ``platforms`` (the
+        surfaces ``owner`` serves) with a payload whose process is gone (its heartbeat lapsed; on SQLite,
+        one process per file, any other process's: an earlier run); each goes to one caller. In each
+        conversation's order."""
         ...
 
     async def end_job(self, job_id: int) -> None: ...

@@ -203,15 +203,17 @@ class PostgresStore:
     async def save_job(self, job_id: int, stage: str, payload: dict[str, Any] | None) -> None:
         await self.pool.execute("UPDATE jobs SET stage = $1, payload = $2 WHERE id = $3", stage, payload, job_id)
 
-    async def claim_jobs(self, owner: str, seconds: float, limit: int = 100) -> list[JobRecord]:
+    async def claim_jobs(self, owner: str, seconds: float, platforms: Collection[str],
+                         limit: int = 100) -> list[JobRecord]:
         """Jobs whose process stopped renewing them; several processes may claim at once, and the row
         lock (skipped by the others) with the lapse checked again in the update gives each to one."""
         now = time.time()
         rows = await self.pool.fetch(
             "UPDATE jobs SET owner = $1, alive_until = $2 WHERE id IN (SELECT id FROM jobs WHERE alive_until < $3 "
-            "AND payload IS NOT NULL ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) AND alive_until < $3 "
+            "AND payload IS NOT NULL AND split_part(conversation, ':', 1) = ANY($5::text[]) ORDER BY id LIMIT $4 "
+            "FOR UPDATE SKIP LOCKED) AND alive_until < $3 "
             "RETURNING id, conversation, owner, payload, seq, stage, created_at",
-            owner, now + seconds, now, limit,
+            owner, now + seconds, now, limit, list(platforms),
         )
         return sorted((JobRecord(*row) for row in rows), key=claim_order)
 

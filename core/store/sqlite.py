@@ -210,14 +210,18 @@ class SqliteStore:
         await self._write("UPDATE jobs SET stage = ?, payload = ? WHERE id = ?",
                           (stage, _dumps(payload), job_id))
 
-    async def claim_jobs(self, owner: str, seconds: float, limit: int = 100) -> list[JobRecord]:
+    async def claim_jobs(self, owner: str, seconds: float, platforms: Collection[str],
+                         limit: int = 100) -> list[JobRecord]:
         """One bot process per SQLite file: a job another process noted is an earlier run's, left
         unfinished when it stopped (a crash, a kill); this run takes it over."""
+        if not platforms:
+            return []
+        wanted = ",".join("?" * len(platforms))
         rows = await self._write_returning(
             "UPDATE jobs SET owner = ?, alive_until = ? WHERE id IN (SELECT id FROM jobs WHERE owner <> ? "
-            "AND payload IS NOT NULL ORDER BY id LIMIT ?) "
-            "RETURNING id, conversation, owner, payload, seq, stage, created_at",
-            (owner, time.time() + seconds, owner, limit))
+            f"AND payload IS NOT NULL AND substr(conversation, 1, instr(conversation, ':') - 1) IN ({wanted}) "
+            "ORDER BY id LIMIT ?) RETURNING id, conversation, owner, payload, seq, stage, created_at",
+            (owner, time.time() + seconds, owner, *platforms, limit))
         return sorted((JobRecord(int(r[0]), r[1], r[2], _loads(r[3]), r[4], r[5], r[6]) for r in rows),
                       key=claim_order)
 

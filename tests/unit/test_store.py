@@ -255,6 +255,7 @@ async def test_the_jobs_of_a_stopped_process_are_taken_over_once_each_in_the_sur
         later = await a.add_job("telegram:1", "dead", 0.2, {"text": "export"}, order=20)
         earlier = await a.add_job("telegram:1", "dead", 0.2, {"text": "clip"}, order=10)
         await a.add_job("telegram:2", "dead", 0.2)  # nothing to run it again with: only a queue position
+        await a.add_job("discord:4", "dead", 0.2, {"text": "edit"})  # a surface the survivors do not serve
         live = await a.add_job("telegram:3", "live", 30, {"text": "edit"})
         # the surface's order, not the order the rows came in (two replicas took the two updates)
         assert [await a.jobs_before("telegram:1", j) for j in (earlier, later)] == [0, 1]
@@ -263,7 +264,7 @@ async def test_the_jobs_of_a_stopped_process_are_taken_over_once_each_in_the_sur
 
         # two survivors claim at once (a SQLite file has one process: the next run claims alone)
         survivors = (b, c) if a.several_processes else (b,)
-        claims = await asyncio.gather(*(s.claim_jobs(name, 30) for s, name in zip(survivors, "bc")))
+        claims = await asyncio.gather(*(s.claim_jobs(name, 30, ["telegram"]) for s, name in zip(survivors, "bc")))
         claimed = [job for jobs in claims for job in jobs]
         ids = [job.id for job in claimed]
         assert len(ids) == len(set(ids))  # no job went to both
@@ -275,14 +276,14 @@ async def test_the_jobs_of_a_stopped_process_are_taken_over_once_each_in_the_sur
             assert mine == [j for j in (earlier, later) if j in mine]
         first = next(job for job in claimed if job.id == earlier)
         assert first.payload == {"text": "clip"} and first.order == 10 and first.stage == "" and first.created_at > 0
-        assert await b.claim_jobs("b", 30) == []  # held by their new owner, nothing left over
+        assert await b.claim_jobs("b", 30, ["telegram"]) == []  # held by their new owner, nothing left over
         if a.several_processes:
-            assert await c.claim_jobs("c", 30) == []
+            assert await c.claim_jobs("c", 30, ["telegram"]) == []
 
         await a.save_job(earlier, "sent", {"text": "clip", "message": "7"})
         await b.keep_jobs_alive(first.owner, 0)  # its new owner stops too
         await asyncio.sleep(0.05)
-        again = [job for job in await a.claim_jobs("a", 30) if job.id == earlier]
+        again = [job for job in await a.claim_jobs("a", 30, ["telegram", "discord"]) if job.id == earlier]
         assert [(job.stage, job.payload, job.owner) for job in again] == [("sent", {"text": "clip", "message": "7"}, "a")]
         await a.end_job(earlier)
         assert await a.jobs_before("telegram:1", later) == 0
