@@ -37,10 +37,10 @@ RENAMED_BY_DISCORD = {"path-traversal-name", "windows-path-name", "crlf-header-i
                       "unicode-name-zh", "rtl-override-in-name"}
 # A Discord attachment reaches NEMO by its signed URL, not by the upload these rows make fail.
 FAILS_THE_UPLOAD = {"lying-extension-refused-by-nemo", "lying-extension-refused-by-nemo-zh"}
-# A press of one of the bot's own button ids needs a message that carries that button (discord.py
-# dispatches a persistent button only from its message's components, as Discord only sends presses of
-# buttons a message shows); in a DM only its owner can press it at all.
-NEEDS_A_REAL_BUTTON = {"someone-elses-button", "someone-elses-button-zh", "cancel-button-with-nothing-running"}
+# Cancel shows only on a running job's status message and leaves it when the job ends, so a press of
+# it with nothing running needs a message that still shows it (Discord only sends presses of buttons a
+# message shows, and discord.py dispatches them from the message's components).
+NEEDS_A_REAL_BUTTON = {"cancel-button-with-nothing-running"}
 
 
 @dataclass
@@ -89,17 +89,26 @@ async def _bytes(att: Attachment) -> bytes:
 
 
 def _bot_texts(dc: FakeDiscord, user: int) -> list[str]:
-    """What the bot said to ``user``: DM messages, and answers to the user's button presses."""
+    """What the bot said to ``user``: DM messages, and answers to the user's button presses (in a DM
+    or a guild)."""
     said = [str(m.get("content") or "") for m in dc.dm_messages(user)]
     for record in dc.state.interactions.values():
-        if int(record.payload.get("user", {}).get("id") or 0) == user:
+        if record.user_id == user:
             said += [str(m.get("content") or "") for m in [*([record.original] if record.original else []),
                                                             *record.followups]]
     return said
 
 
-async def _send(bot: Bot, user: int, incoming: Incoming) -> int:
+async def _send(bot: Bot, user: int, incoming: Incoming, locale: str) -> int:
     dc = bot.dc
+    if incoming.button is not None and incoming.button_owner == "bob":
+        # someone else's buttons: in a guild channel, where everyone sees the answer to bob's /help
+        asked = dc.user_message("/help", user_id=dc.user_id, mention_bot=True)
+        answer = await dc.wait_for(lambda: next(
+            (m for m in dc.channel_messages() if str((m.get("message_reference") or {}).get("message_id")) == str(asked)
+             and m.get("components")), None))
+        return dc.press_button(int(answer["id"]), f"{PREFIX}:{incoming.button}:{dc.user_id}", user_id=user,
+                               locale=locale)
     if incoming.button is not None:
         dc.user_message("credits", user_id=user, dm=True)  # a bot message to press on
         await dc.wait_for(lambda: dc.dm_messages(user))
@@ -132,7 +141,7 @@ async def test_bad_input_through_discord(bot: Bot, case: Case) -> None:
     case.setup(bot.nemo)
     before = len(dc.dm_messages(user))
     for incoming in incomings:
-        await _send(bot, user, incoming)
+        await _send(bot, user, incoming, "zh-CN" if case.zh else "en-US")
     try:
         shown = await dc.wait_for(
             lambda: next((t for t in _bot_texts(dc, user)[before:] if case.expect in t), None), timeout=15)
