@@ -113,7 +113,7 @@ def _view(buttons: tuple[Button, ...]) -> discord.ui.View | None:
         label = (button.label or "")[:MAX_LABEL] or "…"
         if button.url:
             items.append(discord.ui.Button(label=label, url=button.url, style=discord.ButtonStyle.link))
-        elif is_button_action(button.action or "") and button.owner.isdigit():
+        elif button.action and is_button_action(button.action) and button.owner.isdigit():
             items.append(OwnedAction(button.action, button.owner, label))
         elif (button.action or "").startswith(SAY) and button.owner.isdigit() and _OWNED.fullmatch(
                 owned_id(button.action or "", button.owner)) and len(owned_id(button.action or "", button.owner)) <= 100:
