@@ -15,6 +15,7 @@ QUICK: dict[str, list[str]] = {
     "engine_edits.py": ["--seconds", "6", "--height", "540"],
     "llm_turn.py": ["--turns", "10"],
     "export_latency.py": ["--exports", "3"],
+    "smaller_version.py": ["--runs", "3"],
     "engine_highlights.py": ["--minutes", "3"],
     "demo.py": [],
     "telegram_overhead.py": ["--rounds", "1"],
