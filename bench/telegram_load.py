@@ -74,7 +74,8 @@ async def run(chats: int, db: Path) -> None:
     print(f"Telegram load: {chats} chats at once, each a video + caption (streamed edit) then export; "
           f"default settings (status every {settings.bot.status_interval:g} s, render poll "
           f"{settings.nemo.render_poll_interval:g} s, send budget {settings.telegram.sends_per_second:g}/s)")
-    print(f"  finished edits {result['finished']}/{chats}, links {result['links']}/{chats}, "
+    print(f"  edits answered in their status message {result['finished']}/{chats}, 'video is ready' "
+          f"{result['links']}/{chats}, "
           f"videos {result['videos']}/{chats}, failed flows {result['failed']} {result['failures']}")
     print(f"  unplanned 429s: {result['count_429']} from the stand-in ({result['flood_refusals']} for its flood "
           f"limits), {sender.stats.unplanned_429s} met by paced calls; Bot API calls lost: {result['lost_calls']}")

@@ -147,8 +147,8 @@ async def load(tg: FakeTelegram, nemo: FakeNemo, watch: Watch, chats: list[int])
     wall = time.monotonic() - started
     links = sum(1 for c in chats if any("Your video is ready" in (m.text or "") for m in tg.chat_log(c)))
     videos = sum(1 for c in chats if any(m.kind == "video" for m in tg.chat_log(c)))
-    finished = sum(1 for c in chats if status_text(c).startswith(FINAL_REPLY)
-                   and any((m.text or "").startswith("✅ Done") for m in tg.chat_log(c)))
+    # the edit's answer takes its status message's place (no "✅ Done" line above a second message)
+    finished = sum(1 for c in chats if status_text(c).startswith(FINAL_REPLY))
     edits = [len(tg.chat_log(c)[0].edits) for c in chats if tg.chat_log(c)]
     edit_calls = [c for c in tg.calls if c.method in EDITS]
     lost = [c for c in tg.calls if c.method in SENDS | EDITS and c.status not in (200, 400)]
