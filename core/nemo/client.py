@@ -6,7 +6,6 @@ Every request carries the bearer token and the three attribution headers.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
 import math
@@ -33,6 +32,7 @@ from core.nemo.errors import (
     error_for,
 )
 from core.nemo.events import EventReader, StreamEvent
+from core.nemo.lanes import Lanes
 from core.nemo.limits import MAX_UPLOAD_BYTES, SUPPORTED_FORMATS, is_supported
 from core.nemo.models import (
     FROM_RENDER,
@@ -67,15 +67,13 @@ class NemoClient:
         self.skill_version = skill_version
         self.skill_platform = skill_platform
         self.stream_timeout = stream_timeout
-        # Short calls wait on our semaphore, never in httpcore's pool queue, whose bookkeeping
-        # grows with connections x waiting requests and stalls the loop at a thousand chats.
-        # Streams get a client of their own with no connection cap: each needs its socket.
-        self._calls = asyncio.Semaphore(MAX_CALLS)
-        self._http = httpx.AsyncClient(
+        # Short calls wait for a ticket of one of several small pools (``Lanes``), never in httpcore's
+        # pool queue, whose bookkeeping grows with connections x waiting requests and stalls the loop at
+        # a thousand chats. Streams get a client of their own with no connection cap: each needs its socket.
+        self._http = Lanes(lambda per: httpx.AsyncClient(
             base_url=self.base_url, timeout=httpx.Timeout(timeout, connect=15.0), transport=transport,
-            limits=httpx.Limits(max_connections=MAX_CALLS, max_keepalive_connections=MAX_CALLS),
-            follow_redirects=False,
-        )
+            limits=httpx.Limits(max_connections=per, max_keepalive_connections=per), follow_redirects=False,
+        ), MAX_CALLS)
         self._streams = httpx.AsyncClient(
             base_url=self.base_url, timeout=httpx.Timeout(stream_timeout, connect=15.0), transport=transport,
             limits=httpx.Limits(max_connections=None, max_keepalive_connections=16), follow_redirects=False,
@@ -142,8 +140,8 @@ class NemoClient:
                 return await self._streams.request(
                     method, path, headers=headers, json=json_body, content=content, params=params, **extra
                 )
-            async with self._calls:
-                return await self._http.request(
+            async with self._http.lane() as http:
+                return await http.request(
                     method, path, headers=headers, json=json_body, content=content, params=params, **extra
                 )
         except httpx.TimeoutException as exc:
