@@ -334,13 +334,13 @@ def describe_change(lang: str, change: Change) -> str:
             what += f" '{change.label}'"
     words = [verb, what]
     if change.span:
-        words.append(change.span)
+        words.append(in_seconds(lang, change.span))
     if change.was:
-        words.append(f"({CHANGE_WORDS['was'][lang]} {change.was})")
+        words.append(f"({CHANGE_WORDS['was'][lang]} {in_seconds(lang, change.was)})")
     if change.volume is not None:
         words.append(f"({CHANGE_WORDS['volume'][lang]} {change.volume}%)")
     if change.value:
-        words.append(f"({_value_words(lang, change.value)})")
+        words.append(f"({in_seconds(lang, _value_words(lang, change.value))})")
     return " ".join(words)
 
 
@@ -365,7 +365,7 @@ def timeline_summary(draft: Draft, lang: str) -> str:
         return head + words["empty"]
     parts = []
     for number, track in enumerate(tracks, 1):
-        shown = [_segment_text(track.kind, seg, words) for seg in track.segments[:6]]
+        shown = [_segment_text(track.kind, seg, words, lang) for seg in track.segments[:6]]
         more = len(track.segments) - len(shown)
         if more > 0:
             shown.append(words["more"].format(count=more))
@@ -373,7 +373,8 @@ def timeline_summary(draft: Draft, lang: str) -> str:
         name = names[lang] if names else " ".join(w for w in (words["track"], _kind(track.kind)) if w)
         parts.append(f"{number}. {words['named'].format(name=name)}{', '.join(shown)}")
     effects = [(SETTING_WORDS.get(f"{EFFECTS}.{key}") or SETTING_WORDS.get(key) or {}).get(lang, key)
-               + (f" ({_value_words(lang, value)})" if value else "") for key, value in effects_summary(draft)]
+               + (f" ({in_seconds(lang, _value_words(lang, value))})" if value else "")
+               for key, value in effects_summary(draft)]
     if effects:
         parts.append(words["effects"] + ("，" if lang == "zh" else ", ").join(effects))
     return head + " ".join(parts)
@@ -383,11 +384,11 @@ def _kind(kind: int | None) -> str:
     return "" if kind is None else str(kind)
 
 
-def _segment_text(kind: int | None, seg: Segment, words: Mapping[str, str]) -> str:
+def _segment_text(kind: int | None, seg: Segment, words: Mapping[str, str], lang: str) -> str:
     label = seg.label
     if kind == TEXT:
         label = words["quoted"].format(text=label)
-    details = seg.span()
+    details = in_seconds(lang, seg.span())
     if kind == AUDIO and seg.volume is not None:
         details += f", {percent(seg.volume)}%"
     if kind == VIDEO and seg.speed != 1:
@@ -418,6 +419,15 @@ def detect_language(text: str) -> str | None:
     return None
 
 
-def elapsed_text(seconds: float) -> str:
+def elapsed_text(seconds: float, lang: str = "en") -> str:
+    """``12s`` / ``12秒``, and ``1:05`` from a minute on."""
     seconds = int(seconds)
-    return f"{seconds // 60}:{seconds % 60:02d}" if seconds >= 60 else f"{seconds}s"
+    return f"{seconds // 60}:{seconds % 60:02d}" if seconds >= 60 else in_seconds(lang, f"{seconds}s")
+
+
+_SECONDS = re.compile(r"(\d)s\b")
+
+
+def in_seconds(lang: str, text: str) -> str:
+    """The draft's language-free spans (``0-3s``) with the unit of ``lang``: ``0-3秒`` in Chinese."""
+    return _SECONDS.sub(r"\1秒", text) if lang == "zh" else text

@@ -62,7 +62,7 @@ class StatusMessage:
         return time.monotonic() - self.started
 
     def text(self) -> str:
-        elapsed = elapsed_text(self.elapsed)
+        elapsed = elapsed_text(self.elapsed, self.lang)
         if self.step:
             return say(self.lang, "step", step=self.step, elapsed=elapsed)
         key = "still_working" if self.elapsed >= self.still_after else "working"

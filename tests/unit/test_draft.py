@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from core.i18n import describe_change
+from core.i18n import describe_change, elapsed_text, in_seconds
 from core.i18n import timeline_summary
 from core.nemo.draft import Draft, draft_changes
 
@@ -150,7 +150,7 @@ def test_an_added_title_in_english_and_chinese() -> None:
         "added text 'Urban Dreams' 0-3s"
     ]
     assert changes(VIDEO_ONLY, {"t": [*VIDEO_ONLY["t"], SEED_DRAFT["t"][2]]}, "zh") == [
-        "添加了 文字 'Urban Dreams' 0-3s"
+        "添加了 文字 'Urban Dreams' 0-3秒"
     ]
 
 
@@ -160,8 +160,8 @@ def test_removals() -> None:
         "removed text 'Urban Dreams' 0-3s",
     ]
     assert changes(SEED_DRAFT, VIDEO_ONLY, "zh") == [
-        "删除了 音乐 'Lo-fi' 0-10s",
-        "删除了 文字 'Urban Dreams' 0-3s",
+        "删除了 音乐 'Lo-fi' 0-10秒",
+        "删除了 文字 'Urban Dreams' 0-3秒",
     ]
 
 
@@ -171,7 +171,7 @@ def test_a_changed_span() -> None:
 
     assert changes(SEED_DRAFT, after) == ["changed text 'Urban Dreams' 0-5s (was 0-3s)"]
     (chinese,) = changes(SEED_DRAFT, after, "zh")
-    assert chinese == "修改了 文字 'Urban Dreams' 0-5s (原为 0-3s)"
+    assert chinese == "修改了 文字 'Urban Dreams' 0-5秒 (原为 0-3秒)"
 
 
 def test_a_volume_change() -> None:
@@ -180,7 +180,7 @@ def test_a_volume_change() -> None:
 
     assert changes(SEED_DRAFT, after) == ["changed music 'Lo-fi' 0-10s (volume 60%)"]
     (chinese,) = changes(SEED_DRAFT, after, "zh")
-    assert chinese == "修改了 音乐 'Lo-fi' 0-10s (音量 60%)"
+    assert chinese == "修改了 音乐 'Lo-fi' 0-10秒 (音量 60%)"
 
 
 def test_a_volume_given_in_percent_reads_the_same_in_the_summary_and_the_change() -> None:
@@ -227,9 +227,9 @@ def test_everything_added_to_an_empty_timeline() -> None:
         "added text 'Urban Dreams' 0-3s",
     ]
     assert changes({"t": []}, SEED_DRAFT, "zh") == [
-        "添加了 片段 'city timelapse' 0-10s",
-        "添加了 音乐 'Lo-fi' 0-10s",
-        "添加了 文字 'Urban Dreams' 0-3s",
+        "添加了 片段 'city timelapse' 0-10秒",
+        "添加了 音乐 'Lo-fi' 0-10秒",
+        "添加了 文字 'Urban Dreams' 0-3秒",
     ]
 
 
@@ -270,7 +270,7 @@ def test_effects_are_reported_one_by_one_in_both_languages() -> None:
     ]
     assert changes(before, after, "zh") == [
         "添加了 色彩调整 (亮度=0.2)",
-        "添加了 声音淡出 (1.5s)",
+        "添加了 声音淡出 (1.5秒)",
         "删除了 淡入",
         "添加了 滤镜 (黑白)",
         "添加了 镜像",
@@ -306,7 +306,7 @@ def test_a_reversed_clip_reads_as_one_range_not_its_pieces() -> None:
 
     assert timeline_summary(Draft.parse(backwards), "en") == (
         "Timeline (1 track): 1. Video: sample.mp4 (0-17.5s, backwards)")
-    assert timeline_summary(Draft.parse(backwards), "zh") == "时间线（1条轨道）：1. 视频：sample.mp4 (0-17.5s, 倒放)"
+    assert timeline_summary(Draft.parse(backwards), "zh") == "时间线（1条轨道）：1. 视频：sample.mp4 (0-17.5秒, 倒放)"
     [change] = draft_changes(Draft.parse(_clip(17.5)), Draft.parse(backwards))  # one clip changed, no pieces
     assert (change.verb, change.label, change.span) == ("changed", "sample.mp4", "0-17.5s")
     forwards = reverse(backwards)  # forwards again, still in pieces
@@ -329,3 +329,10 @@ def test_pieces_stay_apart_where_the_source_jumps_or_changes() -> None:
     assert timeline_summary(Draft.parse(raw), "en") == (
         "Timeline (1 track): 1. Video: a.mp4 (0-4s), a.mp4 (4-6s), a.mp4 (6-7s, 2×), a.mp4 (7-8s, 2×), "
         "a.mp4 (8-10s, backwards), a.mp4 (10-11s, backwards)")
+
+
+def test_seconds_read_in_the_conversation_s_language_but_names_keep_theirs() -> None:
+    assert [elapsed_text(7), elapsed_text(7, "zh"), elapsed_text(65, "zh")] == ["7s", "7秒", "1:05"]
+    assert in_seconds("zh", "0-3s, 35%") == "0-3秒, 35%"
+    clip = {"t": [{"tt": 0, "sg": [{"id": "a", "st": 0, "d": 3000, "m": {"name": "intro_3s.mp4"}}]}]}
+    assert timeline_summary(Draft.parse(clip), "zh").endswith("intro_3s.mp4 (0-3秒)")
