@@ -28,7 +28,7 @@ from core.nemo.upload import safe_filename
 from core.ports import Button, Target
 from core.routing import Route
 from core.status import StatusMessage
-from core.store.base import JobRecord
+from core.store.base import JobRecord, job_position
 
 from .chat import Chat
 from .context import Context
@@ -87,9 +87,9 @@ class OperationQueue:
 
     def _line_up(self, conv: Conversation, op: Operation) -> None:
         """Into this process's queue of ``conv`` in the surface's order, and its worker started."""
-        order = op.incoming.order
-        later = next((i for i, queued in enumerate(conv.queue) if order is not None
-                      and queued.incoming.order is not None and queued.incoming.order > order), None)
+        mine = job_position(op.incoming.order, op.job_id or 0)
+        later = next((i for i, queued in enumerate(conv.queue)
+                      if job_position(queued.incoming.order, queued.job_id or 0) > mine), None)
         if later is None:
             conv.queue.append(op)
         else:  # (a worker waiting to start the job now second sees it is no longer first)

@@ -94,15 +94,26 @@ class JobRecord:
     created_at: float = 0.0
 
 
-JOB_BEFORE = ("CASE WHEN j.seq IS NOT NULL AND me.seq IS NOT NULL THEN (j.seq < me.seq OR (j.seq = me.seq AND "
-              "j.id < me.id)) ELSE j.id < {job} END")
-"""SQL: job ``j`` comes before job ``me`` (the row of id ``{job}``, if still there): in the surface's order where
-both have one (two replicas may note them in the other order), else in the order they were noted."""
+JOB_BEFORE = (
+    "CASE WHEN me.id IS NULL THEN j.id < {job} "
+    "WHEN j.seq IS NULL AND me.seq IS NULL THEN j.id < me.id "
+    "WHEN j.seq IS NULL OR me.seq IS NULL THEN me.seq IS NULL "
+    "ELSE (j.seq < me.seq OR (j.seq = me.seq AND j.id < me.id)) END"
+)
+"""SQL: job ``j`` comes before job ``me`` (the row of id ``{job}``; gone, every job noted before that id), in
+``job_position``'s order."""
 
 
-def claim_order(job: JobRecord) -> tuple[str, int, int]:
-    """The order claimed jobs run in: per conversation, the surface's order, then the order they were noted."""
-    return job.conversation, -1 if job.order is None else job.order, job.id
+def job_position(order: int | None, job_id: int) -> tuple[bool, int, int]:
+    """Where a job stands among its conversation's: in the surface's order (two replicas may note two updates
+    in the other order), then as noted; one without a surface order after those with one (a total order, so
+    processes never wait on each other in a circle)."""
+    return order is None, order or 0, job_id
+
+
+def claim_order(job: JobRecord) -> tuple[str, tuple[bool, int, int]]:
+    """The order claimed jobs run in: per conversation, ``job_position``."""
+    return job.conversation, job_position(job.order, job.id)
 
 
 class Store(Protocol):

@@ -290,3 +290,11 @@ async def test_the_jobs_of_a_stopped_process_are_taken_over_once_each_in_the_sur
     finally:
         for s in (a, b, c):
             await s.close()
+
+
+async def test_a_job_without_a_surface_order_comes_after_those_with_one(store: Store) -> None:
+    plain = await store.add_job("telegram:1", "a", 30, {"text": "first noted"})
+    ordered = await store.add_job("telegram:1", "a", 30, {"text": "then"}, order=50)
+    later = await store.add_job("telegram:1", "a", 30, {"text": "and"}, order=60)
+    # one order over all three (never a circle of jobs each waiting for another)
+    assert [await store.jobs_before("telegram:1", j) for j in (ordered, later, plain)] == [0, 1, 2]
