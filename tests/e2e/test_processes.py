@@ -223,3 +223,28 @@ async def test_a_killed_console_s_edit_is_finished_by_its_next_run_and_sent_to_n
     assert sum(t == say("en", "job_resumed") for t in texts) == 1, texts
     assert texts[-1].startswith("Brighter now.")
     assert "Traceback" not in out.read_text()
+
+
+async def test_a_job_waiting_when_the_bot_stops_runs_after_the_restart(nemo: FakeNemo, tmp_path: Path) -> None:
+    """A clean stop interrupts the running edit (and says so); the one waiting behind it is not dropped:
+    the next run (SQLite, one process) runs it, in the waiting job's own status message."""
+    settings = cloud_settings(nemo.url, tmp_path / "bot.db")
+    async with running_core(settings) as first:
+        port = RecordingPort()
+        first.register(port)
+        await first.handle(Incoming(ANN, attachments=[clip()]))
+        await first.idle()
+        nemo.script_chat(Sleep(30), Text("never read"))
+        await first.handle(Incoming(ANN, text="slow edit"))
+        await nemo.wait_for(lambda: nemo.chat_messages == ["slow edit"])
+        await first.handle(Incoming(ANN, text="waiting edit"))
+        assert port.last().startswith("Queued (position 1)")
+    assert say("en", "interrupted") in port.texts()
+    nemo.script_chat(Text("Waiting edit done."))
+    async with running_core(settings) as again:
+        again.register(port)
+        await nemo.wait_for(lambda: any(t.startswith("Waiting edit done.") for t in port.texts()), timeout=15)
+        await again.idle()
+    assert nemo.chat_messages == ["slow edit", "waiting edit"]
+    assert sum(t.startswith("Waiting edit done.") for t in port.texts()) == 1
+    assert not any(t.startswith("Queued") for t in port.texts())  # its queue message became the answer
