@@ -693,21 +693,22 @@ async def killed_when(nemo: FakeNemo, db: Path, script: str, ready: Any) -> None
     await bot_process.wait()
 
 
-async def test_sigkill_during_an_upload_then_the_bot_works_after_restart(tmp_path: Path) -> None:
+async def test_sigkill_during_an_upload_finishes_it_once_after_restart(tmp_path: Path) -> None:
     db, video = tmp_path / "bot.db", tmp_path / "clip.mp4"
     video.write_bytes(b"u" * 4096)
     async with SlowNemo() as nemo:
         nemo.slow_next("upload", 30)
         await killed_when(nemo, db, f"/upload {video}\n", lambda: requests_to(nemo, "/api/upload-video/"))
         await asyncio.sleep(0.1)
-        printed = await run_console(nemo, db, f"status\n/upload {video}\nstatus\ncredits\n")
-        assert "The timeline is empty" in printed               # the killed upload never half-happened
-        assert "Uploaded clip.mp4" in printed
-        assert "Timeline (1 track): 1. Video: clip.mp4" in printed
+        printed = await run_console(nemo, db, "credits\n")     # the user did not send the clip again
+        assert "Uploaded clip.mp4" in printed                     # the restart finished what the user asked
         assert "Credits:" in printed
-        assert len(requests_to(nemo, "/api/upload-video/")) == 2  # the killed one, and the new one: no retry
+        assert len(requests_to(nemo, "/api/upload-video/")) == 2  # the killed one, and the one resumed
         session = next(iter(nemo.sessions.values()))
-        assert len(session.draft["t"][0]["sg"]) == 1
+        assert len(session.draft["t"][0]["sg"]) == 1              # the killed upload never half-happened
+        printed = await run_console(nemo, db, "status\n")
+        assert "Timeline (1 track): 1. Video: clip.mp4 (0-10s)" in printed
+        assert len(requests_to(nemo, "/api/upload-video/")) == 2  # nothing left to resume the second time
 
 
 async def test_sigkill_during_an_edit_is_not_resent_after_restart(nemo: FakeNemo, tmp_path: Path) -> None:
