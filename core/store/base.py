@@ -94,6 +94,22 @@ class JobRecord:
     created_at: float = 0.0
 
 
+@dataclass(slots=True)
+class UpdateRecord:
+    """An update a surface received (a Telegram webhook call), kept from before it was acknowledged until
+    it was handled (its job noted), so a process that dies in between leaves it to another."""
+
+    platform: str
+    update_id: int
+    payload: dict[str, Any]
+    owner: str
+    received_at: float = 0.0
+
+
+UPDATES_KEPT = 24 * 3600.0
+"""Seconds a handled update's row is kept (to drop a redelivery): Telegram keeps an undelivered update 24 h."""
+
+
 JOB_BEFORE = (
     "CASE WHEN me.id IS NULL THEN j.id < {job} "
     "WHEN j.seq IS NULL AND me.seq IS NULL THEN j.id < me.id "
@@ -182,7 +198,28 @@ class Store(Protocol):
     async def end_job(self, job_id: int) -> None: ...
 
     async def keep_jobs_alive(self, owner: str, seconds: float) -> None:
-        """A process's heartbeat: its jobs stay counted; a dead process's stop counting."""
+        """A process's heartbeat: its jobs stay counted (and its received updates its own); a dead process's
+        stop counting (and its updates not yet handled may be taken over)."""
+        ...
+
+    async def note_update(self, platform: str, update_id: int, owner: str, seconds: float,
+                          payload: dict[str, Any]) -> bool:
+        """Keep update ``update_id`` of ``platform`` (its raw ``payload``) as received by ``owner``, alive
+        ``seconds``; ``False`` when it was received before (a redelivery: drop it)."""
+        ...
+
+    async def done_update(self, platform: str, update_id: int) -> None:
+        """Update ``update_id`` is handled (its job is noted): nobody takes it over."""
+        ...
+
+    async def claim_updates(self, owner: str, seconds: float, platforms: Collection[str],
+                            limit: int = 100) -> list[UpdateRecord]:
+        """Take over, for ``owner`` and alive ``seconds``, the updates of ``platforms`` not handled whose
+        process is gone (as ``claim_jobs``); each goes to one caller, in the order of their ids."""
+        ...
+
+    async def prune_updates(self, older_than: float = UPDATES_KEPT) -> int:
+        """Forget the handled updates received more than ``older_than`` seconds ago; how many."""
         ...
 
     async def request_cancel(self, conversation: str, owner: str) -> None:

@@ -27,7 +27,9 @@ from core.store.base import (
     ConversationRecord,
     JobRecord,
     RenderJob,
+    UPDATES_KEPT,
     TokenRecord,
+    UpdateRecord,
     claim_order,
     updated_columns,
 )
@@ -85,6 +87,15 @@ MIGRATIONS: tuple[str, ...] = (
     # the surface's own order of updates
     ("ALTER TABLE jobs ADD COLUMN payload JSONB, ADD COLUMN seq BIGINT, ADD COLUMN stage TEXT NOT NULL DEFAULT '', "
      "ADD COLUMN created_at DOUBLE PRECISION NOT NULL DEFAULT 0"),
+    # 8: the updates received (a webhook's), kept from before they are acknowledged until handled
+    """
+    CREATE TABLE updates (
+        platform TEXT NOT NULL, update_id BIGINT NOT NULL, owner TEXT NOT NULL, payload JSONB NOT NULL,
+        received_at DOUBLE PRECISION NOT NULL, alive_until DOUBLE PRECISION NOT NULL,
+        done BOOLEAN NOT NULL DEFAULT FALSE, PRIMARY KEY (platform, update_id)
+    );
+    CREATE INDEX updates_open ON updates (done, alive_until);
+    """,
 )
 
 _RENDER_COLUMNS = (
@@ -221,7 +232,41 @@ class PostgresStore:
         await self.pool.execute("DELETE FROM jobs WHERE id = $1", job_id)
 
     async def keep_jobs_alive(self, owner: str, seconds: float) -> None:
-        await self.pool.execute("UPDATE jobs SET alive_until = $1 WHERE owner = $2", time.time() + seconds, owner)
+        until = time.time() + seconds
+        async with self.pool.acquire() as db, db.transaction():
+            await db.execute("UPDATE jobs SET alive_until = $1 WHERE owner = $2", until, owner)
+            await db.execute("UPDATE updates SET alive_until = $1 WHERE owner = $2 AND NOT done", until, owner)
+
+    async def note_update(self, platform: str, update_id: int, owner: str, seconds: float,
+                          payload: dict[str, Any]) -> bool:
+        now = time.time()
+        return bool(await self.pool.fetchval(
+            "INSERT INTO updates (platform, update_id, owner, payload, received_at, alive_until) "
+            "VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (platform, update_id) DO NOTHING RETURNING 1",
+            platform, update_id, owner, payload, now, now + seconds,
+        ))
+
+    async def done_update(self, platform: str, update_id: int) -> None:
+        await self.pool.execute("UPDATE updates SET done = TRUE WHERE platform = $1 AND update_id = $2",
+                                platform, update_id)
+
+    async def claim_updates(self, owner: str, seconds: float, platforms: Collection[str],
+                            limit: int = 100) -> list[UpdateRecord]:
+        """Updates not handled whose process stopped renewing them; as ``claim_jobs``, each to one caller."""
+        now = time.time()
+        rows = await self.pool.fetch(
+            "UPDATE updates SET owner = $1, alive_until = $2 WHERE (platform, update_id) IN (SELECT platform, "
+            "update_id FROM updates WHERE NOT done AND alive_until < $3 AND platform = ANY($5::text[]) "
+            "ORDER BY update_id LIMIT $4 FOR UPDATE SKIP LOCKED) AND NOT done AND alive_until < $3 "
+            "RETURNING platform, update_id, payload, owner, received_at",
+            owner, now + seconds, now, limit, list(platforms),
+        )
+        return sorted((UpdateRecord(*row) for row in rows), key=lambda u: u.update_id)
+
+    async def prune_updates(self, older_than: float = UPDATES_KEPT) -> int:
+        status = await self.pool.execute("DELETE FROM updates WHERE done AND received_at < $1",
+                                         time.time() - older_than)
+        return int(status.split()[-1])
 
     async def request_cancel(self, conversation: str, owner: str) -> None:
         await self.pool.execute("SELECT pg_notify($1, $2)", CANCEL_CHANNEL, _dumps([owner, conversation]))

@@ -21,7 +21,9 @@ from core.store.base import (
     ConversationRecord,
     JobRecord,
     RenderJob,
+    UPDATES_KEPT,
     TokenRecord,
+    UpdateRecord,
     claim_order,
     updated_columns,
 )
@@ -77,6 +79,15 @@ MIGRATIONS: tuple[str, ...] = (
     ("ALTER TABLE jobs ADD COLUMN payload TEXT; ALTER TABLE jobs ADD COLUMN seq INTEGER; "
      "ALTER TABLE jobs ADD COLUMN stage TEXT NOT NULL DEFAULT ''; "
      "ALTER TABLE jobs ADD COLUMN created_at REAL NOT NULL DEFAULT 0"),
+    # 8: the updates received (a webhook's), kept from before they are acknowledged until handled
+    """
+    CREATE TABLE updates (
+        platform TEXT NOT NULL, update_id INTEGER NOT NULL, owner TEXT NOT NULL, payload TEXT NOT NULL,
+        received_at REAL NOT NULL, alive_until REAL NOT NULL, done INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (platform, update_id)
+    );
+    CREATE INDEX updates_open ON updates (done, alive_until);
+    """,
 )
 
 
@@ -229,7 +240,44 @@ class SqliteStore:
         await self._write("DELETE FROM jobs WHERE id = ?", (job_id,))
 
     async def keep_jobs_alive(self, owner: str, seconds: float) -> None:
-        await self._write("UPDATE jobs SET alive_until = ? WHERE owner = ?", (time.time() + seconds, owner))
+        until = time.time() + seconds
+
+        async def both() -> None:
+            await self.db.execute("UPDATE jobs SET alive_until = ? WHERE owner = ?", (until, owner))
+            await self.db.execute("UPDATE updates SET alive_until = ? WHERE owner = ? AND done = 0", (until, owner))
+
+        await self._committed(both)
+
+    async def note_update(self, platform: str, update_id: int, owner: str, seconds: float,
+                          payload: dict[str, Any]) -> bool:
+        now = time.time()
+        cur = await self._write(
+            "INSERT INTO updates (platform, update_id, owner, payload, received_at, alive_until) "
+            "VALUES (?,?,?,?,?,?) ON CONFLICT (platform, update_id) DO NOTHING",
+            (platform, update_id, owner, _dumps(payload), now, now + seconds))
+        return cur.rowcount == 1
+
+    async def done_update(self, platform: str, update_id: int) -> None:
+        await self._write("UPDATE updates SET done = 1 WHERE platform = ? AND update_id = ?", (platform, update_id))
+
+    async def claim_updates(self, owner: str, seconds: float, platforms: Collection[str],
+                            limit: int = 100) -> list[UpdateRecord]:
+        """One bot process per SQLite file: an update another process received and did not handle is an
+        earlier run's (it stopped in between); this run takes it over."""
+        if not platforms:
+            return []
+        wanted = ",".join("?" * len(platforms))
+        rows = await self._write_returning(
+            "UPDATE updates SET owner = ?, alive_until = ? WHERE rowid IN (SELECT rowid FROM updates WHERE done = 0 "
+            f"AND owner <> ? AND platform IN ({wanted}) ORDER BY update_id LIMIT ?) "
+            "RETURNING platform, update_id, payload, owner, received_at",
+            (owner, time.time() + seconds, owner, *platforms, limit))
+        return sorted((UpdateRecord(r[0], int(r[1]), _loads(r[2]) or {}, r[3], r[4]) for r in rows),
+                      key=lambda u: u.update_id)
+
+    async def prune_updates(self, older_than: float = UPDATES_KEPT) -> int:
+        cur = await self._write("DELETE FROM updates WHERE done = 1 AND received_at < ?", (time.time() - older_than,))
+        return cur.rowcount
 
     async def request_cancel(self, conversation: str, owner: str) -> None:
         """Nothing to tell: one bot process per SQLite file cancels its own jobs."""

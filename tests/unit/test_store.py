@@ -298,3 +298,46 @@ async def test_a_job_without_a_surface_order_comes_after_those_with_one(store: S
     later = await store.add_job("telegram:1", "a", 30, {"text": "and"}, order=60)
     # one order over all three (never a circle of jobs each waiting for another)
     assert [await store.jobs_before("telegram:1", j) for j in (ordered, later, plain)] == [0, 1, 2]
+
+
+async def test_a_received_update_is_noted_once_and_done_when_handled(store: Store) -> None:
+    update = {"update_id": 7, "message": {"text": "hello"}}
+    assert await store.note_update("telegram", 7, "a", 30, update)
+    assert not await store.note_update("telegram", 7, "b", 30, update)  # a redelivery (to another replica)
+    assert await store.note_update("discord", 7, "a", 30, {"id": 7})  # ids are the platform's own
+    await store.done_update("telegram", 7)
+    assert not await store.note_update("telegram", 7, "a", 30, update)  # handled: still not run again
+    assert await store.prune_updates(older_than=3600) == 0  # handled a moment ago: kept for redeliveries
+    assert await store.prune_updates(older_than=0) == 1  # the open one on discord stays
+    assert await store.note_update("telegram", 7, "a", 30, update)  # forgotten after the pruning age
+
+
+async def test_the_updates_a_stopped_process_did_not_handle_are_taken_over_once_each(store_url: str) -> None:
+    a, b, c = _open(store_url), _open(store_url), _open(store_url)
+    for s in (a, b, c):
+        await s.open()
+    try:
+        for update_id in (12, 11, 13):
+            await a.note_update("telegram", update_id, "dead", 0.2, {"update_id": update_id})
+        await a.done_update("telegram", 13)  # handled before it died
+        await a.note_update("discord", 5, "dead", 0.2, {"id": 5})  # a surface the survivors do not serve
+        await a.note_update("telegram", 20, "live", 0.2, {"update_id": 20})
+        await asyncio.sleep(0.3)
+        await a.keep_jobs_alive("live", 30)  # the live process's heartbeat keeps its updates its own
+        survivors = (b, c) if a.several_processes else (b,)
+        claims = await asyncio.gather(*(s.claim_updates(name, 30, ["telegram"]) for s, name in zip(survivors, "bc")))
+        claimed = [(u.update_id, u.payload, u.owner) for updates in claims for u in updates]
+        expected = {11, 12} | (set() if a.several_processes else {20})
+        assert sorted(i for i, _, _ in claimed) == sorted(expected)  # each to one caller
+        for updates in claims:
+            assert [u.update_id for u in updates] == sorted(u.update_id for u in updates)
+        assert (11, {"update_id": 11}) in [(i, p) for i, p, _ in claimed]
+        assert await b.claim_updates("b", 30, ["telegram"]) == []  # held by their new owner
+        await b.done_update("telegram", 11)
+        for owner in {o for _, _, o in claimed}:  # the new owners stop too
+            await b.keep_jobs_alive(owner, 0)
+        again = await a.claim_updates("a", 30, ["telegram"])
+        assert 11 not in [u.update_id for u in again] and 12 in [u.update_id for u in again]
+    finally:
+        for s in (a, b, c):
+            await s.close()
