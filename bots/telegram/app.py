@@ -6,7 +6,8 @@
 Long polling needs nothing but the token. A webhook needs ``webhook_url`` (HTTPS, reachable by
 Telegram; its path is the path served), ``webhook_listen``/``webhook_port`` (where PTB's server
 listens, behind your TLS proxy) and a ``webhook_secret`` (derived from the token when unset), which
-Telegram sends with each update and PTB checks. Files over 20 MB need a self-hosted Bot API server:
+Telegram sends with each update and our endpoint (``webhook``) checks; it keeps each update in the store
+before it answers, so none is lost or run twice. Files over 20 MB need a self-hosted Bot API server:
 set ``api_base_url``/``file_base_url`` to it and ``local_mode = true`` (and ``upload_limit_mb = 2000``).
 """
 
@@ -32,6 +33,7 @@ from .port import TelegramPort
 from .request import AiohttpRequest
 from .sender import IN_FLIGHT, Sender
 from .updates import ALLOWED_UPDATES, TelegramSurface
+from .webhook import RECEIPTS, ReceiptApplication, Receipts, WebhookServer
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +74,7 @@ def build_application(core: Core, settings: Settings, *, album_window: float = A
                                 pool_timeout=60.0, media_write_timeout=300.0))
         .get_updates_request(AiohttpRequest(1, read_timeout=10.0, connect_timeout=10.0, pool_timeout=10.0))
         .job_queue(None)
+        .application_class(ReceiptApplication)
         .build()
     )
     sender = Sender(pacer=Pacer(Budgets(per_second=tg.sends_per_second, group_per_minute=tg.group_sends_per_minute)))
@@ -105,14 +108,9 @@ async def running_bot(core: Core, settings: Settings, *, poll_interval: float = 
         await app.start()
         updater = app.updater
         assert updater is not None
+        webhook: WebhookServer | None = None
         if tg.webhook_url:
-            await updater.start_webhook(
-                listen=tg.webhook_listen, port=tg.webhook_port, url_path=urlparse(tg.webhook_url).path.lstrip("/"),
-                webhook_url=tg.webhook_url, secret_token=webhook_secret(settings), allowed_updates=ALLOWED_UPDATES,
-                drop_pending_updates=drop_pending_updates,
-            )
-            log.info("telegram: webhook at %s (listening on %s:%d)", tg.webhook_url, tg.webhook_listen,
-                     tg.webhook_port)
+            webhook = await start_webhook(app, core, settings, drop_pending_updates=drop_pending_updates)
         else:
             await updater.start_polling(poll_interval=poll_interval, timeout=poll_timeout,
                                         allowed_updates=ALLOWED_UPDATES, drop_pending_updates=drop_pending_updates)
@@ -120,6 +118,8 @@ async def running_bot(core: Core, settings: Settings, *, poll_interval: float = 
         try:
             yield app
         finally:
+            if webhook is not None:
+                await webhook.stop()
             if updater.running:
                 await updater.stop()
             await surface.drain()
@@ -127,6 +127,28 @@ async def running_bot(core: Core, settings: Settings, *, poll_interval: float = 
     finally:
         await surface.aclose()
         await app.shutdown()
+
+
+async def start_webhook(app: Application, core: Core, settings: Settings, *,
+                        drop_pending_updates: bool = False) -> WebhookServer:
+    """Our webhook endpoint (``webhook``: each update kept in the store before Telegram hears 200), then
+    setWebhook with the secret token and the updates we handle."""
+    tg = settings.telegram
+    assert tg.webhook_url
+    receipts = Receipts(core)
+    app.bot_data[RECEIPTS] = surface_of(app).receipts = receipts
+    server = WebhookServer(app, core, listen=tg.webhook_listen, port=tg.webhook_port,
+                           path=urlparse(tg.webhook_url).path, secret=webhook_secret(settings))
+    await server.start()
+    try:
+        await surface_of(app).sender.retrying(lambda _: app.bot.set_webhook(
+            tg.webhook_url or "", secret_token=webhook_secret(settings), allowed_updates=ALLOWED_UPDATES,
+            drop_pending_updates=drop_pending_updates))
+    except BaseException:
+        await server.stop()
+        raise
+    log.info("telegram: webhook at %s (listening on %s:%d)", tg.webhook_url, tg.webhook_listen, tg.webhook_port)
+    return server
 
 
 async def _close_requests(app: Application) -> None:

@@ -38,6 +38,7 @@ from .lanes import Lanes
 from .port import PLATFORM, TelegramPort
 from .sender import Sender
 from .texts import COMMANDS
+from .webhook import Receipts
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +161,8 @@ class TelegramSurface:
         self._refused: dict[int, float] = {}
         self._update_ids: dict[tuple[int, int], int] = {}  # (chat, message) -> update_id, until handled
         self._tasks: set[asyncio.Task[None]] = set()
+        self.receipts: Receipts | None = None
+        """Webhook mode: the updates handed to a lane are held there until their work is done."""
 
     @property
     def bot(self) -> Bot:
@@ -212,6 +215,8 @@ class TelegramSurface:
             self._refuse(message)
             return
         self._update_ids[(message.chat.id, message.message_id)] = update.update_id
+        if self.receipts is not None:
+            self.receipts.hold(update.update_id)
         if message.media_group_id:
             self.albums.add(message)
             return
@@ -225,8 +230,9 @@ class TelegramSurface:
         ids = [self._update_ids.pop((m.chat.id, m.message_id), None) for m in messages]
         request = read_messages(messages, self.me, min((i for i in ids if i is not None), default=None))
         if request is None:
+            self._release(ids)
             return
-        self._submit(request.target, lambda: self._handle(request))
+        self._submit(request.target, lambda: self._handle(request), ids)
 
     async def _handle(self, request: Request) -> None:
         target = request.target
@@ -248,15 +254,23 @@ class TelegramSurface:
         except TelegramError as exc:  # e.g. no right to delete in a group
             log.info("could not delete message %s in %s: %s", message_id, target.chat_id, exc.message)
 
-    def _submit(self, target: Target, job: Job) -> None:
+    def _submit(self, target: Target, job: Job, updates: Sequence[int | None] = ()) -> None:
+        """``job`` into the conversation's lane; the ``updates`` it handles (held) are done when it is
+        (not when it is cancelled: a stopping process leaves them to be taken over)."""
         async def guarded() -> None:
             try:
                 await job()
             except Exception:
                 log.exception("handling a Telegram update for %s failed", target.conversation)
                 await self._tell_internal(target)
+            if self.receipts is not None:
+                await self.receipts.release(updates)
 
         self.lanes.submit(target.conversation, guarded)
+
+    def _release(self, updates: Sequence[int | None]) -> None:
+        if self.receipts is not None and updates:
+            self._background(self.receipts.release(updates))
 
     async def _say(self, target: Target, text: str) -> None:
         """Our own texts go out like the core's: through the port as registered (it redacts)."""
@@ -319,12 +333,14 @@ class TelegramSurface:
             return
         answered = self._background(self._answer(query, target, locale, None))
         incoming = replace(self._pressed(target, press, locale), order=update.update_id)
+        if self.receipts is not None:
+            self.receipts.hold(update.update_id)
 
         async def forward() -> None:
             await asyncio.wait([answered], timeout=ANSWER_FIRST)
             await self.core.handle(incoming)
 
-        self._submit(target, forward)
+        self._submit(target, forward, [update.update_id])
 
     @staticmethod
     def _pressed(target: Target, press: Press, locale: str | None) -> Incoming:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 
 from core.i18n import detect_language, say
 from core.nemo.client import NemoClient
@@ -14,7 +15,7 @@ from core.renders import RenderWatcher
 from core.routing import SAY, Route, find_urls, link_problem, route
 from core.secrets import RedactingPort
 from core.settings import Settings
-from core.store.base import Store
+from core.store.base import Store, UpdateRecord
 from core.throttle import RateLimiter
 
 from .chat import Chat
@@ -29,6 +30,9 @@ from .text import MAX_TEXT, clean_text
 from .upload import Uploads, instruction_after_upload
 
 log = logging.getLogger(__name__)
+
+UpdateFeed = Callable[[list[UpdateRecord]], Awaitable[None]]
+"""Where a surface takes the updates it is handed over (``Core.feed_updates``)."""
 
 
 
@@ -50,6 +54,7 @@ class Core(Context):
         self.metrics.watch(self)
         self._background: contextlib.AsyncExitStack | None = None
         self._claims: set[asyncio.Task[None]] = set()
+        self.update_feeds: dict[str, UpdateFeed] = {}
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -57,6 +62,16 @@ class Core(Context):
         """Add a surface; everything the core shows through it passes the redactor."""
         self.ports[port.platform] = RedactingPort(port, self.redactor)
         self.port_ready.setdefault(port.platform, asyncio.Event()).set()
+        self._claim_soon()
+
+    def feed_updates(self, platform: str, feed: UpdateFeed) -> None:
+        """``platform``'s updates come in through this process's own endpoint (a webhook) and are noted in
+        the store (``Store.note_update``): those a stopped process noted and did not handle go to ``feed``,
+        now and (several processes) on each heartbeat."""
+        self.update_feeds[platform] = feed
+        self._claim_soon()
+
+    def _claim_soon(self) -> None:
         if self._background is not None:  # started: the surface's jobs a stopped process left are taken over
             try:
                 claim = asyncio.get_running_loop().create_task(self._take_over_jobs(), name="take over jobs")
@@ -118,6 +133,22 @@ class Core(Context):
         if jobs:
             log.info("took over %d job(s) of %s", await self.queue.resume(jobs),
                      ", ".join(sorted({job.owner for job in jobs})))
+        await self._take_over_updates()
+
+    async def _take_over_updates(self) -> None:
+        """The updates a stopped process noted and did not handle, each to its surface's feed."""
+        feeds = {platform: feed for platform, feed in self.update_feeds.items() if platform in self.ports}
+        if not feeds:
+            return
+        try:
+            updates = await self.store.claim_updates(self.owner, JOB_LEASE, list(feeds))
+        except Exception:
+            log.warning("could not take over the updates of stopped processes", exc_info=True)
+            return
+        for platform, feed in feeds.items():
+            mine = [update for update in updates if update.platform == platform]
+            if mine:
+                await feed(mine)
 
     def _cancelled_elsewhere(self, key: str) -> None:
         """Another process took a /cancel for ``key``: stop what this one runs or holds of it."""
