@@ -24,10 +24,10 @@ import asyncpg
 
 from core.store.base import (
     JOB_BEFORE,
+    UPDATES_KEPT,
     ConversationRecord,
     JobRecord,
     RenderJob,
-    UPDATES_KEPT,
     TokenRecord,
     UpdateRecord,
     claim_order,

@@ -18,10 +18,10 @@ import aiosqlite
 
 from core.store.base import (
     JOB_BEFORE,
+    UPDATES_KEPT,
     ConversationRecord,
     JobRecord,
     RenderJob,
-    UPDATES_KEPT,
     TokenRecord,
     UpdateRecord,
     claim_order,
