@@ -135,9 +135,14 @@ async def run(chats: int, messages: int, think: float, rounds: int) -> None:
           "user_sends -> answer recorded by the stand-in")
     base, same = med("echo, PTB defaults", "mean"), med("echo, as nemobot", "mean")
     for side in results:
+        lost = sum(r.get("unanswered", 0) for r in results[side])
+        refused: dict[str, int] = {}
+        for r in results[side]:
+            for reason, count in r.get("refused", {}).items():
+                refused[reason] = refused.get(reason, 0) + count
         print(f"  {side:32} mean {med(side, 'mean') * 1000:6.2f} ms ({spread(side, 'mean')})  "
               f"p50 {med(side, 'p50') * 1000:6.2f} ms  p99 {med(side, 'p99') * 1000:6.2f} ms "
-              f"({spread(side, 'p99')})")
+              f"({spread(side, 'p99')}); unanswered {lost}, 429s by limit {refused or 0}")
     for side in ("nemobot /help", "nemobot credits (+1 NEMO call)"):
         print(f"  {side}: mean latency {med(side, 'mean') / base:.2f}x the echo bot with PTB's defaults, "
               f"{med(side, 'mean') / same:.2f}x the echo bot with nemobot's transport and concurrency")

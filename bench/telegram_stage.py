@@ -19,7 +19,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -90,22 +90,31 @@ async def overhead(tg: FakeTelegram, watch: Watch, chats: list[int], messages: i
                    think: float) -> dict[str, Any]:
     """Each chat sends ``messages`` texts, the next one ``think`` seconds after the answer."""
     latencies: list[float] = []
+    unanswered = 0
+    refused_before = len(tg.flood.refusals)
 
     async def one_chat(chat: int) -> None:
+        nonlocal unanswered
         for n in range(messages):
             if n:
                 await asyncio.sleep(think)
             before = len(watch.sent[chat])
             started = time.perf_counter()
             tg.user_sends(chat, chat, text)
-            await watch.until(chat, lambda before=before: len(watch.sent[chat]) > before, 30)
+            try:
+                await watch.until(chat, lambda before=before: len(watch.sent[chat]) > before, 30)
+            except TimeoutError:  # a lost answer is counted, and the chat goes on
+                unanswered += 1
+                continue
             latencies.append(time.perf_counter() - started)
 
     started = time.perf_counter()
     await asyncio.gather(*(one_chat(c) for c in chats))
     wall = time.perf_counter() - started
-    return {"n": len(latencies), "wall": wall, "mean": statistics.fmean(latencies),
-            "p50": percentile(latencies, 50), "p99": percentile(latencies, 99)}
+    refused = Counter(r.reason for r in tg.flood.refusals[refused_before:])
+    return {"n": len(latencies), "wall": wall, "mean": statistics.fmean(latencies) if latencies else 0.0,
+            "p50": percentile(latencies, 50), "p99": percentile(latencies, 99), "unanswered": unanswered,
+            "refused": dict(refused)}
 
 
 async def load(tg: FakeTelegram, nemo: FakeNemo, watch: Watch, chats: list[int]) -> dict[str, Any]:
