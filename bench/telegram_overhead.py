@@ -50,6 +50,12 @@ HELP = say("en", "help", modes="edit", formats="mp4")
 KEYBOARD = InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=f"a:{label.lower()}:1")
                                   for label in ("Export", "Status", "Credits")]])
 _chat_ids = itertools.count(20_000, 1)
+# Telegram counts its overall limit (about 30 a second) over one second, across everything the bot
+# sends. Every phase starts after the previous phase's last second has passed: otherwise its first
+# burst of answers lands in the same second as the previous phase's last one, and the side that
+# comes second pays for the other (an echo bot with 429s and lost answers, nemobot with a second's
+# wait in its own pacing, ~5x its mean latency on 'credits').
+SETTLE = 1.5
 
 
 def next_chats(n: int) -> list[int]:
@@ -74,6 +80,7 @@ async def echo_round(stage: Stage, chats: int, messages: int, think: float, as_n
         assert app.updater is not None
         await app.updater.start_polling(poll_interval=0.0, timeout=10)
         try:
+            await asyncio.sleep(SETTLE)
             return await stage.run(cmd="overhead", chats=next_chats(chats), messages=messages, text="/help",
                                    think=think)
         finally:
@@ -92,6 +99,7 @@ async def nemobot_round(stage: Stage, chats: int, messages: int, think: float, d
     async with running_core(settings) as core, running_bot(core, settings):
         results = {}
         for text in ("/help", "credits"):
+            await asyncio.sleep(SETTLE)
             results[text] = await stage.run(cmd="overhead", chats=next_chats(chats), messages=messages, text=text,
                                             think=think)
         await core.idle()
