@@ -131,7 +131,7 @@ def choices_in(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(m.group(1).strip() for m in _CHOICE.finditer(text) if m.group(1).strip()))
 
 
-_CLICK_EXPORT = re.compile(r"(click|press|tap|hit)\s+(the\s+)?[\"'“\[]?export[\"'”\]]?(\s+button)?|点击\s*[“\"]?导出[”\"]?(按钮)?", re.I)
+_CLICK_EXPORT = re.compile(r"(?<!\(or )(click|press|tap|hit)\s+(the\s+)?[\"'“\[]?export[\"'”\]]?(\s+button)?|点击\s*[“\"]?导出[”\"]?(按钮)?", re.I)
 _CLICK = re.compile(r"(click|press|tap)\s+(on\s+)?(the\s+)?[\"'“\[]?(?P<name>\w[\w ]{0,29}?)[\"'”\]]?\s+button", re.I)
 _DRAG = re.compile(r"\b(drag(ging)?|drop (it|them|the \w+) (on|into|onto))\b[^.!?,;\n]*|(拖拽|拖动)[^。！？，；\n]*", re.I)
 _PREVIEW = re.compile(r"preview (it )?in the timeline|check the timeline|在时间线(中)?预览", re.I)

@@ -28,8 +28,8 @@ APP_NAME = "nemo_agent"
 EDIT_TOOL = "edit_multitrack"
 ANALYSE_TOOL = "analyze_media"
 PROMPT_TOOL = "generate_video_prompt"
-TAIL_EN = " Say export when you are ready."
-TAIL_ZH = "准备好后说“导出”即可。"
+TAIL_EN = " Say “export” (or press Export) when you are ready."  # the words the bot uses for it too
+TAIL_ZH = "准备好后说“导出”（或点“导出”按钮）即可。"
 
 
 def _call_id() -> str:

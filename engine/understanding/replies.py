@@ -23,7 +23,7 @@ HELP_EN = (
     '• "make a 30-second highlight reel", "show me an example clip"\n'
     '• "generate a detailed video prompt for a 30-second product showcase"\n'
     '• "undo"\n'
-    "Say export when you are ready to get the MP4."
+    "Say “export” (or press Export) when you are ready to get the MP4."
 )
 HELP_ZH = (
     "我可以剪辑你上传的素材，例如：\n"
@@ -39,7 +39,7 @@ HELP_ZH = (
     "• “做一个30秒的精彩集锦”、“给我一个示例片段”\n"
     "• “生成一个30秒产品展示的视频提示词”\n"
     "• “撤销”\n"
-    "准备好后说“导出”即可获得MP4。"
+    "准备好后说“导出”（或点“导出”按钮）即可获得MP4。"
 )
 NEED_FOOTAGE_EN = "Upload a video first (mp4, mov, avi, webm or mkv), then tell me how to edit it."
 NEED_FOOTAGE_ZH = "请先上传视频（mp4、mov、avi、webm 或 mkv），再告诉我怎么剪辑。"

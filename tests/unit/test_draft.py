@@ -242,6 +242,8 @@ def test_gui_talk_becomes_chat_talk() -> None:
     assert (
         export.text == "BGM added. Say “export” (or press Export) when you are ready." and export.offer_export
     )
+    said = "BGM added. Say “export” (or press Export) when you are ready."  # already chat talk: kept as it is
+    assert translate_gui(said, "en").text == said and translate_gui(said, "en").offer_export
     assert translate_gui("请拖拽片段到时间线上调整顺序。", "zh").text == "请用文字告诉我要改什么。"
     assert translate_gui("You can preview it in the timeline.", "en").show_timeline
 
