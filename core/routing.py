@@ -57,6 +57,16 @@ def find_urls(text: str) -> list[str]:
     return [url.rstrip(".,;:!?)") for url in _URL.findall(text)]
 
 
+def instruction_after_upload(text: str, had_attachments: bool) -> str:
+    """A caption is the instruction that follows the upload; a bare "upload <url>" is not."""
+    text = text.strip()
+    if not had_attachments:
+        for url in find_urls(text):
+            text = text.replace(url, " ")
+        text = re.sub(r"^\s*(upload|上传)\b", "", text, flags=re.IGNORECASE).strip(" :,.-")
+    return text.strip()
+
+
 _ANY_LINK = re.compile(r"\b[a-z][a-z0-9+.\-]*://[^\s<>\"']*", re.I)
 _LOCAL_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback",
                           "broadcasthost"})

@@ -8,7 +8,7 @@ import re
 from core.i18n import LANGUAGES, pick_language, say
 from core.nemo.limits import SUPPORTED_FORMATS
 from core.ports import SMALLER, Incoming, Target
-from core.routing import Route, find_urls, link_problem
+from core.routing import Route, find_urls, link_problem, route
 from core.sizes import megabytes
 from core.skills import find_skill, mode_names, skill_or_default
 
@@ -85,8 +85,14 @@ class Commands:
             if not args and not incoming.attachments:
                 await ctx.reply(target, say(lang, "empty_message"))
                 return
-            # a file given with /edit is the footage to edit: the upload starts a fresh timeline from it
-            kind = Route.UPLOAD if incoming.attachments else Route.CHAT
+            # a file given with /edit is the footage to edit: the upload starts a fresh timeline from it;
+            # a link alone is fetched as it is when typed (never read as an instruction about "mp4")
+            linked = not incoming.attachments and route(args) is Route.UPLOAD and bool(find_urls(args))
+            refused = link_problem(args) if linked else None
+            if refused:
+                await ctx.reply(target, say(lang, refused))
+                return
+            kind = Route.UPLOAD if incoming.attachments or linked else Route.CHAT
             edit = Incoming(target, args, attachments=incoming.attachments,
                             command="edit" if incoming.attachments else None, locale=incoming.locale,
                             order=incoming.order)

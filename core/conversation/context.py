@@ -10,13 +10,14 @@ import secrets
 import socket
 from collections.abc import Sequence
 
-from core.i18n import LANGUAGES, pick_language, say
+from core.i18n import LANGUAGES, detect_language, pick_language, say
 from core.metrics import Metrics, error_label
 from core.nemo.client import NemoClient
 from core.nemo.errors import NemoError, NoCredits, StreamDropped
 from core.nemo.limits import MAX_UPLOAD_BYTES
 from core.nemo.session import NemoSession, Tokens
 from core.ports import Button, ChatPort, Incoming, Target
+from core.routing import instruction_after_upload
 from core.secrets import Redactor
 from core.settings import Settings, settings_secrets
 from core.skills import skill_or_default
@@ -76,14 +77,17 @@ class Context:
             await self.record_job(op)
 
     def language(self, conv: Conversation, incoming: Incoming | None = None) -> str:
-        """The conversation's language: chosen with /lang, else the client's locale, else the
-        language the user last wrote in, else the configured default."""
+        """The conversation's language: chosen with /lang; else, for words, the client's locale or
+        the language they are written in; for an action without words (a press, a file alone), the
+        language of the user's last words (so a Discord user who writes Chinese in DMs from an English
+        client, whose presses alone carry that locale, stays in Chinese); else the configured default."""
         if conv.record.language in LANGUAGES:
             return conv.record.language  # type: ignore[return-value]
         locale = pick_language(incoming.locale if incoming else None, "")
-        if locale in LANGUAGES:
+        worded = incoming is not None and words_language(incoming) is not None
+        if locale in LANGUAGES and (worded or conv.record.written_language is None):
             return locale
-        return conv.record.written_language or self.settings.bot.language
+        return conv.record.written_language or (locale if locale in LANGUAGES else self.settings.bot.language)
 
     def skill(self, conv: Conversation) -> str:
         return skill_or_default(conv.record.mode or self.settings.bot.mode).source
@@ -143,3 +147,10 @@ class Context:
 def restarted(nemo: NemoSession, lang: str, text: str) -> str:
     """``text``, told first that the timeline restarted when NEMO had lost the session."""
     return say(lang, "error_session_restarted") + "\n\n" + text if nemo.restarted else text
+
+
+def words_language(incoming: Incoming) -> str | None:
+    """The language of the words in a user's action (``None`` for a press, a file alone, a bare link)."""
+    command = (incoming.command or "").lower().lstrip("/")
+    written = incoming.args if command == "edit" else "" if command else incoming.text
+    return detect_language(instruction_after_upload(written, bool(incoming.attachments)))

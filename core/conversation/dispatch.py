@@ -8,7 +8,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
-from core.i18n import detect_language, say
+from core.i18n import pick_language, say
 from core.nemo.client import NemoClient
 from core.ports import BUTTON_ACTIONS, SMALLER, ChatPort, Incoming, Target, smaller_render
 from core.renders import RenderWatcher
@@ -20,14 +20,14 @@ from core.throttle import RateLimiter
 
 from .chat import Chat
 from .commands import Commands
-from .context import Context
+from .context import Context, words_language
 from .delivery import Delivery
 from .export import Exports
 from .queue import JOB_LEASE, OperationQueue
 from .quick import QuickAnswers
 from .state import Conversation, Operation
 from .text import MAX_TEXT, clean_text
-from .upload import Uploads, instruction_after_upload
+from .upload import Uploads
 
 log = logging.getLogger(__name__)
 
@@ -171,10 +171,10 @@ class Core(Context):
     # -- entry point ------------------------------------------------------------------------
 
     async def _notice_language(self, conv: Conversation, incoming: Incoming) -> None:
-        """Remember the language the user writes in (a message without words changes nothing)."""
-        command = (incoming.command or "").lower().lstrip("/")
-        written = incoming.args if command == "edit" else "" if command else incoming.text
-        detected = detect_language(instruction_after_upload(written, bool(incoming.attachments)))
+        """Remember the language of the user's words: their client's locale, else the language they
+        write in (an action without words changes nothing)."""
+        written = words_language(incoming)
+        detected = (pick_language(incoming.locale, "") or written) if written else None
         if detected is not None and detected != conv.record.written_language:
             conv.record.written_language = detected
             # that field alone: another bot process may be running a job of this conversation

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -13,7 +12,7 @@ from core.nemo.errors import NemoError
 from core.nemo.session import NemoSession
 from core.nemo.upload import UploadSource, safe_filename
 from core.ports import Attachment, Incoming
-from core.routing import find_urls, link_problem
+from core.routing import find_urls, instruction_after_upload, link_problem
 from core.status import StatusMessage
 
 from .chat import Chat
@@ -99,13 +98,3 @@ class Uploads:
         for f in files:
             await self.ctx.store.add_upload(conv.record.key, f.filename, f.cdn_url, sizes.get(f.filename))
         return [(f.filename, f.cdn_url) for f in files if f.filename] or [(a.filename, "") for a in attachments]
-
-
-def instruction_after_upload(text: str, had_attachments: bool) -> str:
-    """A caption is the instruction that follows the upload; a bare "upload <url>" is not."""
-    text = text.strip()
-    if not had_attachments:
-        for url in find_urls(text):
-            text = text.replace(url, " ")
-        text = re.sub(r"^\s*(upload|上传)\b", "", text, flags=re.IGNORECASE).strip(" :,.-")
-    return text.strip()
