@@ -160,7 +160,8 @@ async def telegram(script: Script, language_code: str | None, sample: Path, tmp:
 def discord_lines(calls: list[Any], since: int) -> list[str]:
     out: list[str] = []
     for call in calls[since:]:
-        if call.method not in {"POST", "PATCH", "DELETE"} or "/commands" in call.path or call.status >= 400:
+        if (call.method not in {"POST", "PATCH", "DELETE"} or "/commands" in call.path or call.status >= 400
+                or call.path.endswith("/typing")):  # the typing indicator is no message
             continue
         body = call.json if isinstance(call.json, dict) else {}
         if call.path.endswith("/callback"):
