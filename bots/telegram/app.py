@@ -135,9 +135,9 @@ async def start_webhook(app: Application, core: Core, settings: Settings, *,
     setWebhook with the secret token and the updates we handle."""
     tg = settings.telegram
     assert tg.webhook_url
-    receipts = Receipts(core)
+    receipts = Receipts(core, app)
     app.bot_data[RECEIPTS] = surface_of(app).receipts = receipts
-    server = WebhookServer(app, core, listen=tg.webhook_listen, port=tg.webhook_port,
+    server = WebhookServer(receipts, listen=tg.webhook_listen, port=tg.webhook_port,
                            path=urlparse(tg.webhook_url).path, secret=webhook_secret(settings))
     await server.start()
     try:

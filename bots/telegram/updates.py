@@ -232,7 +232,7 @@ class TelegramSurface:
         if request is None:
             self._release(ids)
             return
-        self._submit(request.target, lambda: self._handle(request), ids)
+        self._submit(request.target, lambda: self._handle(request), request.order, ids)
 
     async def _handle(self, request: Request) -> None:
         target = request.target
@@ -254,9 +254,13 @@ class TelegramSurface:
         except TelegramError as exc:  # e.g. no right to delete in a group
             log.info("could not delete message %s in %s: %s", message_id, target.chat_id, exc.message)
 
-    def _submit(self, target: Target, job: Job, updates: Sequence[int | None] = ()) -> None:
-        """``job`` into the conversation's lane; the ``updates`` it handles (held) are done when it is
-        (not when it is cancelled: a stopping process leaves them to be taken over)."""
+    def _submit(self, target: Target, job: Job, order: int | None = None, updates: Sequence[int | None] = ()) -> None:
+        """``job`` into the conversation's lane; the ``updates`` it handles (held; the request in the
+        surface's ``order``) are done once its job is noted, or when it is over (not when it is cancelled:
+        a stopping process leaves them to be taken over)."""
+        if self.receipts is not None:
+            self.receipts.handing(target.conversation, order, updates)
+
         async def guarded() -> None:
             try:
                 await job()
@@ -264,7 +268,7 @@ class TelegramSurface:
                 log.exception("handling a Telegram update for %s failed", target.conversation)
                 await self._tell_internal(target)
             if self.receipts is not None:
-                await self.receipts.release(updates)
+                await self.receipts.finished(target.conversation, order, updates)
 
         self.lanes.submit(target.conversation, guarded)
 
@@ -340,7 +344,7 @@ class TelegramSurface:
             await asyncio.wait([answered], timeout=ANSWER_FIRST)
             await self.core.handle(incoming)
 
-        self._submit(target, forward, [update.update_id])
+        self._submit(target, forward, update.update_id, [update.update_id])
 
     @staticmethod
     def _pressed(target: Target, press: Press, locale: str | None) -> Incoming:

@@ -3,10 +3,10 @@
 Telegram does not send an update again once its webhook call got a 2xx. So the update is noted in the
 store (``Store.note_update``, keyed by its update_id) before the answer, handed to the Application's
 ``update_queue`` and marked done when it was handled: its handler's work finished (for timeline work, the
-job row is noted; from there the durable jobs carry it). A redelivered update (a call that timed out, sent
+job row is noted: ``Context.handed_on``; from there the durable jobs carry it). A redelivered update (a call that timed out, sent
 again, maybe to another replica) is already noted: it is answered 200 and dropped. The updates a process
 noted and did not handle (it was killed) are taken over by another process on the jobs' heartbeat, or by
-the next run on SQLite (``Core``'s ``update_feeds``).
+the next run on SQLite (``Core.keep_updates``).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from telegram.ext import Application
 
 from core.conversation import Core
 from core.conversation.queue import JOB_LEASE
+from core.ports import Incoming
 from core.store.base import UpdateRecord
 
 from .port import PLATFORM
@@ -36,31 +37,57 @@ MAX_BODY = 1 << 20  # bytes: an update is a few KB
 
 
 class Receipts:
-    """The webhook updates this process is handling: done in the store once handled. An update handed
-    to a conversation's lane (or an album still gathering) is held until that work finished; any other
-    is done when PTB's handlers returned. Marking done twice is harmless."""
+    """The webhook updates this process is handling, done in the store once handled. An update handed to
+    a conversation's lane (or an album still gathering) is held until its job is noted (``handed_on``,
+    from the core) or, for work that is no job, until the lane's work finished; any other is done when
+    PTB's handlers returned. Marking done twice is harmless."""
 
-    def __init__(self, core: Core) -> None:
+    def __init__(self, core: Core, app: Application) -> None:  # type: ignore[type-arg]
         self.core = core
-        self._held: dict[int, int] = {}
+        self.app = app
+        self._held: set[int] = set()
+        self._requests: dict[tuple[str, int], list[int]] = {}  # (conversation, order) -> its updates
 
-    def hold(self, update_id: int | None) -> None:
-        if update_id is not None:
-            self._held[update_id] = self._held.get(update_id, 0) + 1
+    def hold(self, update_id: int) -> None:
+        self._held.add(update_id)
+
+    def handing(self, conversation: str, order: int | None, update_ids: Iterable[int | None]) -> None:
+        """The updates ``update_ids`` make one request of ``conversation`` in the surface's ``order``."""
+        if order is not None:
+            self._requests[(conversation, order)] = [i for i in update_ids if i is not None]
+
+    async def handed_on(self, incoming: Incoming) -> None:
+        if incoming.order is not None:
+            await self.release(self._requests.pop((incoming.target.conversation, incoming.order), ()))
+
+    async def finished(self, conversation: str, order: int | None, update_ids: Iterable[int | None]) -> None:
+        """The lane's work for a request is over (its job noted, or nothing to queue)."""
+        if order is not None:
+            self._requests.pop((conversation, order), None)
+        await self.release(update_ids)
 
     async def release(self, update_ids: Iterable[int | None]) -> None:
         for update_id in update_ids:
-            if update_id is None or update_id not in self._held:
-                continue
-            self._held[update_id] -= 1
-            if not self._held[update_id]:
-                del self._held[update_id]
+            if update_id is not None and update_id in self._held:
+                self._held.discard(update_id)
                 await self._done(update_id)
 
     async def processed(self, update_id: int) -> None:
         """PTB's handlers returned for ``update_id``."""
         if update_id not in self._held:
             await self._done(update_id)
+
+    async def feed(self, updates: list[UpdateRecord]) -> None:
+        """Updates taken over from a process that stopped before it handled them."""
+        log.info("telegram: taking over %d update(s) of %s", len(updates),
+                 ", ".join(sorted({u.owner for u in updates})))
+        for record in updates:
+            await self.put(record.payload)
+
+    async def put(self, data: dict[str, Any]) -> None:
+        update = Update.de_json(data, self.app.bot)
+        if update is not None:
+            await self.app.update_queue.put(update)
 
     async def _done(self, update_id: int) -> None:
         try:
@@ -80,11 +107,11 @@ class ReceiptApplication(Application):  # type: ignore[type-arg]
 
 
 class WebhookServer:
-    """An aiohttp server taking Telegram's webhook calls on ``path``, for ``app`` (started, no Updater)."""
+    """An aiohttp server taking Telegram's webhook calls on ``path``, for the receipts' Application."""
 
-    def __init__(self, app: Application, core: Core, *, listen: str, port: int, path: str, secret: str) -> None:
-        self.app = app
-        self.core = core
+    def __init__(self, receipts: Receipts, *, listen: str, port: int, path: str, secret: str) -> None:
+        self.receipts = receipts
+        self.core = receipts.core
         self.listen, self.port, self.path = listen, port, "/" + path.lstrip("/")
         self._secret = secret.encode()
         self._runner: web.AppRunner | None = None
@@ -96,11 +123,11 @@ class WebhookServer:
         self._runner = web.AppRunner(web_app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, self.listen, self.port).start()
-        self.core.feed_updates(PLATFORM, self.feed)
+        self.core.keep_updates(PLATFORM, self.receipts)
         self._pruning = asyncio.create_task(self._prune(), name="telegram: prune updates")
 
     async def stop(self) -> None:
-        self.core.update_feeds.pop(PLATFORM, None)
+        self.core.update_receipts.pop(PLATFORM, None)
         if self._pruning is not None:
             self._pruning.cancel()
             await asyncio.gather(self._pruning, return_exceptions=True)
@@ -126,20 +153,8 @@ class WebhookServer:
         if not new:
             log.debug("telegram: update %s was received before; dropped", update_id)
             return web.Response()
-        await self._put(data)
+        await self.receipts.put(data)
         return web.Response()
-
-    async def feed(self, updates: list[UpdateRecord]) -> None:
-        """Updates taken over from a process that stopped before handling them."""
-        log.info("telegram: taking over %d update(s) of %s", len(updates),
-                 ", ".join(sorted({u.owner for u in updates})))
-        for record in updates:
-            await self._put(record.payload)
-
-    async def _put(self, data: dict[str, Any]) -> None:
-        update = Update.de_json(data, self.app.bot)
-        if update is not None:
-            await self.app.update_queue.put(update)
 
     async def _prune(self) -> None:
         while True:

@@ -9,6 +9,7 @@ import os
 import secrets
 import socket
 from collections.abc import Sequence
+from typing import Protocol
 
 from core.i18n import LANGUAGES, detect_language, pick_language, say
 from core.metrics import Metrics, error_label
@@ -21,13 +22,26 @@ from core.routing import instruction_after_upload
 from core.secrets import Redactor
 from core.settings import Settings, settings_secrets
 from core.skills import skill_or_default
-from core.store.base import ConversationRecord, Store
+from core.store.base import ConversationRecord, Store, UpdateRecord
 
 from .jobs import payload_of
 from .pictures import ConversationPictures
 from .state import Conversation, Operation
 
 log = logging.getLogger(__name__)
+
+
+class UpdateReceipts(Protocol):
+    """A surface whose updates are noted in the store as they come in (a webhook's), until handled."""
+
+    async def feed(self, updates: list[UpdateRecord]) -> None:
+        """Handle ``updates``, taken over from a process that stopped before it handled them."""
+        ...
+
+    async def handed_on(self, incoming: Incoming) -> None:
+        """``incoming``'s work is stored as a job: the update(s) it came in are done (taken over as well,
+        they would run it twice)."""
+        ...
 
 
 class Context:
@@ -42,6 +56,7 @@ class Context:
         self.redactor = Redactor(settings_secrets(settings))
         self.ports: dict[str, ChatPort] = {}
         self.port_ready: dict[str, asyncio.Event] = {}
+        self.update_receipts: dict[str, UpdateReceipts] = {}
         self.conversations: dict[str, Conversation] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self.metrics = Metrics()
@@ -59,6 +74,12 @@ class Context:
                 )
                 conv = self.conversations[key] = Conversation(record)
             return conv
+
+    async def handed_on(self, incoming: Incoming) -> None:
+        """``incoming`` is noted as a job (``UpdateReceipts.handed_on``)."""
+        receipts = self.update_receipts.get(incoming.target.platform)
+        if receipts is not None:
+            await receipts.handed_on(incoming)
 
     async def record_job(self, op: Operation) -> None:
         """Keep ``op``'s stage and payload on its job row, for a process that takes it over."""

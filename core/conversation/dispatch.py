@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
 
 from core.i18n import pick_language, say
 from core.nemo.client import NemoClient
@@ -15,12 +14,12 @@ from core.renders import RenderWatcher
 from core.routing import SAY, Route, find_urls, link_problem, route
 from core.secrets import RedactingPort
 from core.settings import Settings
-from core.store.base import Store, UpdateRecord
+from core.store.base import Store
 from core.throttle import RateLimiter
 
 from .chat import Chat
 from .commands import Commands
-from .context import Context, words_language
+from .context import Context, UpdateReceipts, words_language
 from .delivery import Delivery
 from .export import Exports
 from .queue import JOB_LEASE, OperationQueue
@@ -30,9 +29,6 @@ from .text import MAX_TEXT, clean_text
 from .upload import Uploads
 
 log = logging.getLogger(__name__)
-
-UpdateFeed = Callable[[list[UpdateRecord]], Awaitable[None]]
-"""Where a surface takes the updates it is handed over (``Core.feed_updates``)."""
 
 
 
@@ -54,7 +50,6 @@ class Core(Context):
         self.metrics.watch(self)
         self._background: contextlib.AsyncExitStack | None = None
         self._claims: set[asyncio.Task[None]] = set()
-        self.update_feeds: dict[str, UpdateFeed] = {}
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -64,11 +59,11 @@ class Core(Context):
         self.port_ready.setdefault(port.platform, asyncio.Event()).set()
         self._claim_soon()
 
-    def feed_updates(self, platform: str, feed: UpdateFeed) -> None:
+    def keep_updates(self, platform: str, receipts: UpdateReceipts) -> None:
         """``platform``'s updates come in through this process's own endpoint (a webhook) and are noted in
-        the store (``Store.note_update``): those a stopped process noted and did not handle go to ``feed``,
-        now and (several processes) on each heartbeat."""
-        self.update_feeds[platform] = feed
+        the store (``Store.note_update``): those a stopped process noted and did not handle go to
+        ``receipts.feed``, now and (several processes) on each heartbeat."""
+        self.update_receipts[platform] = receipts
         self._claim_soon()
 
     def _claim_soon(self) -> None:
@@ -137,7 +132,7 @@ class Core(Context):
 
     async def _take_over_updates(self) -> None:
         """The updates a stopped process noted and did not handle, each to its surface's feed."""
-        feeds = {platform: feed for platform, feed in self.update_feeds.items() if platform in self.ports}
+        feeds = {platform: r.feed for platform, r in self.update_receipts.items() if platform in self.ports}
         if not feeds:
             return
         try:

@@ -23,7 +23,7 @@ from core.conversation.queue import JOB_LEASE
 from core.settings import TelegramSettings
 from tests.conftest import cloud_settings
 from tests.e2e.test_telegram import ANN, BOB, World, clip, free_port, world
-from tests.fakes.nemo import FakeNemo
+from tests.fakes.nemo import FakeNemo, Sleep, Text
 from tests.fakes.telegram import FakeTelegram
 from tests.postgres import PG_URL, needs_postgres, throwaway_database
 from tests.processes import RoundRobin, nemobot_process
@@ -145,6 +145,36 @@ async def test_an_acknowledged_update_of_a_killed_bot_runs_once_after_its_restar
         assert "taking over 2 update(s)" in (tmp_path / "second.log").read_text()
         assert len(uploads(nemo)) == 1 and [n for _, n, _ in uploads(nemo)[0].files] == ["a.mp4", "b.mp4"]
         assert nemo.chat_messages == ["make a montage"] and len(done(tg)) == 1
+
+
+@pytest.mark.slow  # two bot processes started
+async def test_an_update_whose_job_was_noted_before_the_kill_runs_once_as_that_job(nemo: FakeNemo,
+                                                                                 tmp_path: Path) -> None:
+    """Killed after the job row of an update was noted and before its lane was through (its queue position
+    message waiting out a 429): the next run takes the job over, and does not run the update again."""
+    async with FakeTelegram() as tg:
+        port = free_port()
+        tg.tls_proxy(PUBLIC, f"http://127.0.0.1:{port}")
+        env = bot_env(tg, nemo, port, NEMOBOT_DB_PATH=str(tmp_path / "bot.db"))
+        async with nemobot_process(tmp_path / "first.log", "webhook at", "telegram", **env) as bot:
+            tg.user_sends(ANN, ANN, video=clip(tg, name="a.mp4"))
+            await tg.wait_for(lambda: any("Uploaded" in (m.text or "") for m in tg.chat_log(ANN)), timeout=20)
+            nemo.script_chat(Sleep(3.0), Text("First done."))  # running while the second edit comes in
+            tg.user_sends(ANN, ANN, "first edit")
+            await nemo.wait_for(lambda: nemo.chat_messages == ["first edit"], timeout=20)
+            tg.force_429("sendMessage", retry_after=5)  # the second edit's "Queued (position 1)" waits
+            tg.user_sends(ANN, ANN, "second edit")
+            await tg.wait_for(lambda: tg.count_429 == 1, timeout=10)
+            bot.send_signal(signal.SIGKILL)
+            await asyncio.to_thread(bot.wait, 10)
+        nemo.script_chat(Text("Second done."))
+        async with nemobot_process(tmp_path / "second.log", "webhook at", "telegram", **env):
+            await tg.wait_for(lambda: any((m.text or "").startswith("Second done.") for m in tg.chat_log(ANN)),
+                              timeout=30)
+            await asyncio.sleep(2.0)  # a second run would show by now
+        assert nemo.chat_messages == ["first edit", "second edit"]
+        log = (tmp_path / "second.log").read_text()
+        assert "taking over job" in log and "update(s)" not in log  # the job ran it, not the update again
 
 
 @needs_postgres
