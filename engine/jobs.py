@@ -176,13 +176,15 @@ class RenderQueue:
         rec = await self.store.get_render(render_id)
         if rec is None or rec.status != "pending":
             return True
+        if not await self.store.start_render(render_id, rec.attempts + 1):
+            return True  # cancelled between the read and here
+        self._notify(render_id)
         cancel = asyncio.Event()
         self._cancel[render_id] = cancel
         watcher = asyncio.create_task(self._watch_row(render_id, cancel)) if self._shared else None
         fmt = output_format(rec.draft, rec.output.get("format") if isinstance(rec.output, dict) else None)
         out = self.renders_dir / f"{render_id}.{EXTENSIONS[fmt]}"
         work = self.renders_dir / f"{render_id}.work"
-        await self._update(render_id, status="processing", progress=0.0, attempts=rec.attempts + 1)
         self._progress[render_id] = 0.0
         last_write = [0.0, 0.0]
 

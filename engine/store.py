@@ -209,6 +209,17 @@ class Store:
         values = [json.dumps(v) if k in ("draft", "output") else v for k, v in fields.items()]
         await self.db.execute(f"UPDATE renders SET {cols} WHERE id=?", *values, render_id)
 
+    async def start_render(self, render_id: str, attempts: int) -> bool:
+        """Mark a pending render as processing; False when it is no longer pending (cancelled since it
+        was read), so a cancel that lands between the read and the start is kept, not overwritten."""
+        changed = await self.db.execute(
+            "UPDATE renders SET status='processing', progress=0, attempts=?, updated=? WHERE id=? AND status='pending'",
+            attempts,
+            time.time(),
+            render_id,
+        )
+        return changed == 1
+
     async def requeue_render(self, render_id: str, attempts: int) -> bool:
         """Put a render whose worker stopped back to "pending", unless someone else already did (its
         attempts moved) or it ended; True if this call did."""

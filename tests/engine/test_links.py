@@ -3,6 +3,7 @@ status requests that the engine holds until the render moves (its push to the bo
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 from typing import Any
@@ -139,6 +140,8 @@ async def test_a_held_status_request_hears_a_change_that_comes_while_it_reads(
 
     async def read_then_cancel(render_id: str):  # type: ignore[no-untyped-def]
         rec = await read(render_id)
+        if not _held_request_reads():
+            return rec
         engine.store.get_render = read  # type: ignore[method-assign]
         await engine.renders.cancel(render_id)  # the render moves just after the request read it
         return rec
@@ -148,3 +151,40 @@ async def test_a_held_status_request_hears_a_change_that_comes_while_it_reads(
     data = (await api.status(rid, seen, wait=10))["data"]
     assert data["status"] == "cancelled"
     assert time.monotonic() - started < 2, "the change was heard, not waited out"
+
+
+async def test_a_cancel_between_the_worker_reading_a_render_and_starting_it_holds(
+    engine: EngineServer, api: Api, clips: dict[str, Path]
+) -> None:
+    await api.upload(clips["talk"])
+    read = engine.store.get_render
+
+    async def read_then_cancel(render_id: str):  # type: ignore[no-untyped-def]
+        rec = await read(render_id)  # the worker reads the render as pending ...
+        if rec is None or rec.status != "pending" or not _worker_reads():
+            return rec
+        engine.store.get_render = read  # type: ignore[method-assign]
+        await engine.renders.cancel(render_id)  # ... and the user cancels it before it starts
+        return rec
+
+    engine.store.get_render = read_then_cancel  # type: ignore[method-assign]
+    rid = await api.submit()
+    await api.wait(rid)
+    await asyncio.sleep(0.5)
+    data = (await api.status(rid))["data"]
+    assert data["status"] == "cancelled"  # not rendered anyway, not flipped back to processing
+    assert not list(engine.renders.renders_dir.glob(f"{rid}.*"))
+
+
+def _current_coroutine() -> str:
+    task = asyncio.current_task()
+    return task.get_coro().__qualname__ if task is not None else ""  # type: ignore[union-attr]
+
+
+def _worker_reads() -> bool:
+    """The engine's render worker is the one reading (not a status request)."""
+    return "_worker" in _current_coroutine()
+
+
+def _held_request_reads() -> bool:
+    return not _worker_reads()
