@@ -215,6 +215,11 @@ class DiscordPort:
     def send_limit(self, target: Target) -> int | None:
         return upload_limit(target)
 
+    def receive_limit(self, target: Target) -> int:
+        """What the person can attach here: the interaction's ``attachment_size_limit`` (10 MiB by default,
+        more in boosted servers or with Nitro), the same cap Discord puts on the bot's own files."""
+        return upload_limit(target)
+
     async def finish(self, message: MessageRef, text: str, buttons: Sequence[Button] = (),
                      pictures: Sequence[Picture] = ()) -> MessageRef:
         """The answer in place of the status message, the pictures attached to it (an edit carries files);

@@ -124,7 +124,10 @@ class Context:
 
     def upload_limit(self, target: Target) -> int:
         """The largest file a person can send through the target's surface (and the backend takes)."""
-        return min(getattr(self.port(target), "upload_limit", MAX_UPLOAD_BYTES), MAX_UPLOAD_BYTES)
+        port = self.port(target)
+        receive_limit = getattr(port, "receive_limit", None)  # a surface whose limit is per chat (Discord)
+        limit = receive_limit(target) if receive_limit is not None else getattr(port, "upload_limit", MAX_UPLOAD_BYTES)
+        return min(limit, MAX_UPLOAD_BYTES)
 
     async def reply(self, target: Target, text: str, buttons: Sequence[Button] = ()) -> None:
         try:

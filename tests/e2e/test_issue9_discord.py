@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from core.settings import BotSettings, Settings
+from core.sizes import megabytes
 from engine.sample import make_sample_clip
 from tests.e2e.test_core import with_track
 from tests.e2e.test_discord import CLIP, READY, content, custom_ids, delivered, running_bot, with_discord
@@ -186,3 +187,17 @@ async def test_slash_commands_from_a_chinese_client_read_only_chinese(
         assert "🎬 视频已完成" in shown(dc, press)
         written = [text for call in dc.calls if "/commands" not in call.path for text in _texts(call.json)]
     assert english_words("\n".join(written), "clip.mp4") == []
+
+
+@pytest.mark.parametrize("limit", [10 * 1024 * 1024, 50 * 1024 * 1024])
+async def test_help_gives_what_this_discord_user_can_attach(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: int
+) -> None:
+    """/help names the interaction's attachment_size_limit (10 MiB by default, more in a boosted server),
+    not the backend's 500 MB that a Discord user cannot send."""
+    async with FakeDiscord(attachment_size_limit=limit) as dc, running_bot(
+        with_discord(engine_settings(tmp_path, monkeypatch), dc), dc
+    ) as (core, _):
+        text = await answered(dc, dc.invoke_slash("help", {}), "Commands:")
+    assert f"up to {megabytes(limit)} MB" in text
+    assert "500 MB" not in text
