@@ -295,6 +295,8 @@ SUMMARY_WORDS = {
     "backwards": {"en": "backwards", "zh": "倒放"},
     "named": {"en": "{name}: ", "zh": "{name}："},
     "quoted": {"en": '"{text}"', "zh": "“{text}”"},
+    "comma": {"en": ", ", "zh": "，"},
+    "details": {"en": " ({details})", "zh": "（{details}）"},
 }
 
 
@@ -371,12 +373,12 @@ def timeline_summary(draft: Draft, lang: str) -> str:
             shown.append(words["more"].format(count=more))
         names = TRACK_NAMES.get(track.kind) if track.kind is not None else None
         name = names[lang] if names else " ".join(w for w in (words["track"], _kind(track.kind)) if w)
-        parts.append(f"{number}. {words['named'].format(name=name)}{', '.join(shown)}")
+        parts.append(f"{number}. {words['named'].format(name=name)}{words['comma'].join(shown)}")
     effects = [(SETTING_WORDS.get(f"{EFFECTS}.{key}") or SETTING_WORDS.get(key) or {}).get(lang, key)
-               + (f" ({in_seconds(lang, _value_words(lang, value))})" if value else "")
+               + (words["details"].format(details=in_seconds(lang, _value_words(lang, value))) if value else "")
                for key, value in effects_summary(draft)]
     if effects:
-        parts.append(words["effects"] + ("，" if lang == "zh" else ", ").join(effects))
+        parts.append(words["effects"] + words["comma"].join(effects))
     return head + " ".join(parts)
 
 
@@ -388,14 +390,15 @@ def _segment_text(kind: int | None, seg: Segment, words: Mapping[str, str], lang
     label = seg.label
     if kind == TEXT:
         label = words["quoted"].format(text=label)
-    details = in_seconds(lang, seg.span())
+    details = [in_seconds(lang, seg.span())]
     if kind == AUDIO and seg.volume is not None:
-        details += f", {percent(seg.volume)}%"
+        details.append(f"{percent(seg.volume)}%")
     if kind == VIDEO and seg.speed != 1:
-        details += f", {seg.speed:g}×"
+        details.append(f"{seg.speed:g}×")
     if kind == VIDEO and seg.meta.get("rev"):
-        details += f", {words['backwards']}"
-    return f"{label} ({details})" if label else f"({details})"
+        details.append(words["backwards"])
+    shown = words["details"].format(details=words["comma"].join(details))
+    return label + shown if label else shown.lstrip()
 
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")

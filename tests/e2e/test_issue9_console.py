@@ -77,4 +77,4 @@ async def test_an_upload_answers_in_its_status_message_and_chinese_reads_a_rever
         assert not any(line.startswith("✅") for line in printed), printed
         shown = after(printed, answer)
         assert shown[1].startswith("🖼") and shown[1].endswith("footage.jpg")  # its contact sheet right under it
-    assert "时间线（1条轨道）：1. 视频：sample.mp4 (0-12秒, 倒放)" in printed
+    assert "时间线（1条轨道）：1. 视频：sample.mp4（0-12秒，倒放）" in printed

@@ -45,7 +45,7 @@ async def test_a_chinese_conversation_reads_chinese_from_upload_to_export(clip: 
     ])
     assert "已上传 sample.mp4" in printed
     assert "已添加标题“决赛”" in printed
-    assert '时间线（2条轨道）：1. 视频：sample.mp4 (0-6秒) 2. 标题：“决赛” (0-3秒)' in printed
+    assert '时间线（2条轨道）：1. 视频：sample.mp4（0-6秒） 2. 标题：“决赛”（0-3秒）' in printed
     assert "🎬 视频已完成" in printed and ".mp4" in printed
     assert "无法获取该链接中的视频" in printed
     assert "没有 /foo 这个命令" in printed

@@ -292,7 +292,7 @@ def test_the_summary_lists_the_effects_and_the_export_format() -> None:
     raw = _with(SEED_DRAFT, fx={"look": "sepia", "loudnorm": True}, out={"format": "mp3"})
     assert timeline_summary(Draft.parse(raw), "en").endswith(
         "Effects: look (sepia), loudness normalisation, export format (MP3 audio)")
-    assert timeline_summary(Draft.parse(raw), "zh").endswith("效果：滤镜 (怀旧棕褐)，响度统一，导出格式 (MP3音频)")
+    assert timeline_summary(Draft.parse(raw), "zh").endswith("效果：滤镜（怀旧棕褐），响度统一，导出格式（MP3音频）")
 
 
 def _clip(seconds: float) -> dict[str, object]:
@@ -308,7 +308,7 @@ def test_a_reversed_clip_reads_as_one_range_not_its_pieces() -> None:
 
     assert timeline_summary(Draft.parse(backwards), "en") == (
         "Timeline (1 track): 1. Video: sample.mp4 (0-17.5s, backwards)")
-    assert timeline_summary(Draft.parse(backwards), "zh") == "时间线（1条轨道）：1. 视频：sample.mp4 (0-17.5秒, 倒放)"
+    assert timeline_summary(Draft.parse(backwards), "zh") == "时间线（1条轨道）：1. 视频：sample.mp4（0-17.5秒，倒放）"
     [change] = draft_changes(Draft.parse(_clip(17.5)), Draft.parse(backwards))  # one clip changed, no pieces
     assert (change.verb, change.label, change.span) == ("changed", "sample.mp4", "0-17.5s")
     forwards = reverse(backwards)  # forwards again, still in pieces
@@ -337,4 +337,4 @@ def test_seconds_read_in_the_conversation_s_language_but_names_keep_theirs() -> 
     assert [elapsed_text(7), elapsed_text(7, "zh"), elapsed_text(65, "zh")] == ["7s", "7秒", "1:05"]
     assert in_seconds("zh", "0-3s, 35%") == "0-3秒, 35%"
     clip = {"t": [{"tt": 0, "sg": [{"id": "a", "st": 0, "d": 3000, "m": {"name": "intro_3s.mp4"}}]}]}
-    assert timeline_summary(Draft.parse(clip), "zh").endswith("intro_3s.mp4 (0-3秒)")
+    assert timeline_summary(Draft.parse(clip), "zh").endswith("intro_3s.mp4（0-3秒）")
