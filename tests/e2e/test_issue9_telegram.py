@@ -8,16 +8,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
 
-from bots.app import running_core
-from bots.telegram.app import running_bot
-from core.settings import BotSettings, Settings, TelegramSettings
 from engine.sample import make_sample_clip
 from tests.e2e.test_core import with_track
 from tests.e2e.test_telegram import ANN, clip, world
 from tests.fakes.nemo import ErrorEvent, FakeNemo, Partial, SetDraft, Text, ToolCall, ToolResult
-from tests.fakes.telegram import FakeTelegram
+from tests.e2e.telegram_engine import bot
 from tests.language import english_words
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
@@ -74,26 +70,22 @@ async def test_turns_read_as_paragraphs_an_error_tells_what_applied_and_a_failed
 @pytest.mark.slow
 async def test_a_user_without_language_code_who_writes_chinese_reads_chinese(tmp_path: Path) -> None:
     sample = make_sample_clip(tmp_path / "sample.mp4", 4, (160, 90))
-    async with FakeTelegram() as tg:
-        settings = Settings(bot=BotSettings(backend="engine", db_path=tmp_path / "bot.db"))
-        settings.telegram = TelegramSettings(token=SecretStr(tg.token), api_base_url=tg.base_url,
-                                             file_base_url=tg.base_file_url)
-        async with running_core(settings, engine_dir=tmp_path / "engine", engine_port=0) as core, \
-                running_bot(core, settings):
+    async with bot(tmp_path) as b:
+        tg, core = b.tg, b.core
 
-            async def says(needle: str, **message: object) -> None:
-                tg.user_sends(LI, LI, language_code=None, **message)  # type: ignore[arg-type]
-                await tg.wait_for(lambda: any(needle in (m.text or m.caption or "") for m in tg.chat_log(LI)),
-                                  timeout=60)
-                await core.idle(timeout=60)
+        async def says(needle: str, **message: object) -> None:
+            tg.user_sends(LI, LI, language_code=None, **message)  # type: ignore[arg-type]
+            await tg.wait_for(lambda: any(needle in (m.text or m.caption or "") for m in tg.chat_log(LI)),
+                              timeout=60)
+            await core.idle(timeout=60)
 
-            await says("", text="你好")  # whatever the greeting, in Chinese
-            await says("已上传 clip.mp4", video=tg.add_file(path=sample, name="clip.mp4", mime="video/mp4"))
-            await says("已添加标题“决赛”", text="加上标题“决赛”，3秒")
-            await says("时间线（2条轨道）", text="状态")
-            await says("积分：不限", text="积分")
-            await says("🎬 视频已完成", text="导出")
-            await tg.wait_for(lambda: tg.calls_to("sendVideo"), timeout=30)
+        await says("", text="你好")  # whatever the greeting, in Chinese
+        await says("已上传 clip.mp4", video=tg.add_file(path=sample, name="clip.mp4", mime="video/mp4"))
+        await says("已添加标题“决赛”", text="加上标题“决赛”，3秒")
+        await says("时间线（2条轨道）", text="状态")
+        await says("积分：不限", text="积分")
+        await says("🎬 视频已完成", text="导出")
+        await tg.wait_for(lambda: tg.calls_to("sendVideo"), timeout=30)
     shown = [text for m in tg.chat_log(LI) for text in [m.text or "", m.caption or "", *m.edits]]
     shown += [str(button.get("text", "")) for m in tg.chat_log(LI) for button in m.buttons]
     assert english_words("\n".join(shown), "clip.mp4") == []

@@ -5,23 +5,15 @@ own percentages (pushed by the engine, with the default poll interval of 30 s)."
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
-from bots.app import running_core
-from bots.telegram.app import running_bot
-from core.conversation import Core
-from core.settings import BotSettings, Settings, TelegramSettings
 from engine.probe import probe
 from engine.sample import make_sample_clip
-from tests.fakes.telegram import FakeTelegram
+from tests.e2e.telegram_engine import Bot, bot
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")]
 USER = 7
@@ -31,24 +23,6 @@ PUBLIC = "https://media.example.org"
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_sample_clip(tmp_path_factory.mktemp("clips") / "sample.mp4", 12, (640, 360))
-
-
-@dataclass
-class Bot:
-    tg: FakeTelegram
-    core: Core
-    engine_url: str
-
-
-@asynccontextmanager
-async def bot(tmp_path: Path, **telegram: object) -> AsyncIterator[Bot]:
-    async with FakeTelegram() as tg:
-        settings = Settings(bot=BotSettings(backend="engine", db_path=tmp_path / "bot.db"))
-        settings.telegram = TelegramSettings(token=SecretStr(tg.token), api_base_url=tg.base_url,
-                                             file_base_url=tg.base_file_url, **telegram)  # type: ignore[arg-type]
-        async with running_core(settings, engine_dir=tmp_path / "engine", engine_port=0) as core, \
-                running_bot(core, settings):
-            yield Bot(tg, core, core.client.base_url)
 
 
 async def export(b: Bot, sample: Path) -> None:

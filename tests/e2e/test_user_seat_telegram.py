@@ -6,13 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
 
-from bots.app import running_core
-from bots.telegram.app import running_bot
-from core.settings import BotSettings, Settings, TelegramSettings
 from engine.sample import make_sample_clip
-from tests.fakes.telegram import FakeTelegram
+from tests.e2e.telegram_engine import bot
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")]
 
@@ -24,16 +20,12 @@ pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::telegram.war
 async def test_an_edit_says_how_to_export_in_the_bots_own_words(
         tmp_path: Path, language: str, ask: str, hint: str, button: str) -> None:
     sample = make_sample_clip(tmp_path / "sample.mp4", 4, (160, 90))
-    async with FakeTelegram() as tg:
-        settings = Settings(bot=BotSettings(backend="engine", db_path=tmp_path / "bot.db"))
-        settings.telegram = TelegramSettings(token=SecretStr(tg.token), api_base_url=tg.base_url,
-                                             file_base_url=tg.base_file_url)
-        async with running_core(settings, engine_dir=tmp_path / "engine", engine_port=0) as core, \
-                running_bot(core, settings):
-            video = tg.add_file(path=sample, name="clip.mp4", mime="video/mp4")
-            tg.user_sends(7, 7, caption=ask, video=video, language_code=language)
-            await tg.wait_for(lambda: any(hint in (m.text or "") for m in tg.chat_log(7)), timeout=60)
-            await core.idle(timeout=60)
+    async with bot(tmp_path) as b:
+        tg, core = b.tg, b.core
+        video = tg.add_file(path=sample, name="clip.mp4", mime="video/mp4")
+        tg.user_sends(7, 7, caption=ask, video=video, language_code=language)
+        await tg.wait_for(lambda: any(hint in (m.text or "") for m in tg.chat_log(7)), timeout=60)
+        await core.idle(timeout=60)
         answer = next(m for m in tg.chat_log(7) if hint in (m.text or ""))
     text = answer.text or ""
     assert text.endswith(hint) and text.count("“") == hint.count("“")   # said once, not wrapped in itself
