@@ -64,7 +64,7 @@ def ms(seconds: float) -> str:
 
 async def run(n: int, profile: bool) -> int:
     stage = await asyncio.create_subprocess_exec(
-        sys.executable, str(HERE / "discord_stage.py"), "--serve", "--users", str(n),
+        sys.executable, str(HERE / "discord_stage.py"), "--serve", "--users", str(n), *(["--profile"] if profile else []),
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
     try:
         return await measure(stage, n, profile)
@@ -141,6 +141,9 @@ async def measure(stage: asyncio.subprocess.Process, n: int, profile: bool) -> i
     print(f"  RSS: {ready_rss:.0f} MB when connected, peak {peak:.0f} MB; bot CPU {cpu:.1f} s "
           f"over {result['edit_phase_seconds'] + result['export_phase_seconds']:.1f} s of load")
     print(f"  event loop lag (a 50 ms sleep woken late): {lag.summary()}")
+    print(f"  the stand-ins' process: loop lag {result['stage_lag']}; CPU {result['stage_cpu_seconds']} s")
+    if result["stage_profile"]:
+        print(result["stage_profile"])
     if sampler is not None:
         print(sampler.report())
     if counter.records:

@@ -20,7 +20,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.measure import percentile
+from bench.measure import LoopLag, StackSampler, cpu_seconds, percentile
 from core.i18n import say
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.nemo import FakeNemo, RenderPlan, Sleep, Text, ToolCall
@@ -84,6 +84,7 @@ async def main() -> None:
     parser.add_argument("--render-steps", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=600.0)
     parser.add_argument("--serve", action="store_true", help="run as discord_load.py's stage")
+    parser.add_argument("--profile", action="store_true", help="sample the stand-ins' loop thread")
     args = parser.parse_args()
     if not args.serve:
         print("discord_stage.py is the stand-ins' side of discord_load.py; run that instead.")
@@ -97,6 +98,12 @@ async def main() -> None:
         for _ in range(n):  # a streamed reply: a tool call, a second of work, the answer
             nemo.script_chat(ToolCall("edit_multitrack", {"op": "cut"}), Sleep(1.0), Text(REPLY))
 
+        lag = LoopLag()  # the stand-ins' own loop: a late stand-in would blame the bot for its lateness
+        lag.start()
+        sampler = StackSampler(own=("/tests/fakes/", "/bench/")) if args.profile else None
+        if sampler is not None:
+            sampler.start()
+        cpu_before = cpu_seconds()
         started = time.monotonic()
         edits = [dc.invoke_slash("edit", {"prompt": "cut the pauses", "video": dc.attachment(CLIP, "clip.mp4")},
                                  user_id=u) for u in users]
@@ -111,6 +118,10 @@ async def main() -> None:
         exported = await until(lambda: all(video_delivered(dc, i) for i in exports), args.timeout)
         export_phase = time.monotonic() - started2
 
+        lag.stop()
+        if sampler is not None:
+            sampler.stop()
+        stage_cpu = cpu_seconds() - cpu_before
         patches = first_patch_times(dc)
         ack, first_status = [], []
         for iid in edits + exports:
@@ -141,6 +152,7 @@ async def main() -> None:
             "bot_token_peak_per_second": peak_rate(bot_token_calls),
             "cdn_downloads": len(dc.cdn_calls),
             "renders": len(nemo.renders),
+            "stage_lag": lag.summary(), "stage_profile": sampler.report() if sampler is not None else "", "stage_cpu_seconds": round(stage_cpu, 1),
         }
         print(json.dumps(result), flush=True)
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)

@@ -103,6 +103,7 @@ class FakeNemo:
         self._scripts: deque[list[Step]] = deque()
         self._failures: dict[str, deque[Failure]] = {name: deque() for name in ENDPOINTS}
         self._runner: web.AppRunner | None = None
+        self._fetcher: httpx.AsyncClient | None = None  # one pool for URL uploads, as a server keeps one
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
@@ -130,12 +131,17 @@ class FakeNemo:
         await self._runner.setup()
         await web.TCPSite(self._runner, self.host, self.port).start()
         self.port = self._runner.addresses[0][1]
+        # Building a client builds a TLS context (tens of ms of CPU): one for the server's life, not one per fetch.
+        self._fetcher = httpx.AsyncClient(timeout=10, follow_redirects=True)
 
     async def stop(self) -> None:
         """Close the listener and any open streams."""
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        if self._fetcher is not None:
+            await self._fetcher.aclose()
+            self._fetcher = None
 
     async def __aenter__(self) -> FakeNemo:
         await self.start()
@@ -379,17 +385,17 @@ class FakeNemo:
         fetched (the HTTP status or the connection error, as a fetching server reports it)."""
         size = 0
         kept = bytearray()
+        assert self._fetcher is not None, "FakeNemo is not started"
         try:
-            async with httpx.AsyncClient(timeout=10, follow_redirects=True) as client:
-                async with client.stream("GET", url) as response:
-                    if response.status_code >= 400:
-                        return f"HTTP {response.status_code} {response.reason_phrase}".strip()
-                    async for chunk in response.aiter_bytes():
-                        size += len(chunk)
-                        if size <= CDN_KEEP_LIMIT:
-                            kept += chunk
-                        if size > self.max_upload_bytes:
-                            break  # too large: answered 4002 like an upload
+            async with self._fetcher.stream("GET", url) as response:
+                if response.status_code >= 400:
+                    return f"HTTP {response.status_code} {response.reason_phrase}".strip()
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if size <= CDN_KEEP_LIMIT:
+                        kept += chunk
+                    if size > self.max_upload_bytes:
+                        break  # too large: answered 4002 like an upload
         except httpx.HTTPError as exc:
             return f"{type(exc).__name__}: {exc}"[:200] if str(exc) else type(exc).__name__
         return size, bytes(kept) if size <= CDN_KEEP_LIMIT else None
