@@ -12,7 +12,10 @@ by the same clock through the same long poll. The echo bots answer every text wi
   echo, as nemobot           aiohttp with nemobot's connection pool, updates handled concurrently
 nemobot answers:
   /help     the core's help text (no backend call): the surface + core dispatch
-  credits   one FakeNemo call (GET /api/credits/...), then the answer
+  credits   one FakeNemo call (GET /api/credits/...), then the answer (a chat's first also fetches the
+            chat's NEMO token, as a new user's does)
+Latency depends on what else the shared machine runs at the time; the CPU the bot's process spends per
+answered message (this process: the stand-ins run in their own) does not, so both are printed.
 Each round runs every side once, in an order that alternates from round to round; medians over the
 rounds are printed, with the spread (lowest-highest round).
 
@@ -29,6 +32,7 @@ import statistics
 import sys
 import tempfile
 from pathlib import Path
+from collections.abc import Awaitable
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,6 +42,7 @@ from pydantic import SecretStr
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
 
+from bench.measure import cpu_seconds
 from bench.telegram_stage import Stage
 from bots.telegram.app import running_bot
 from bots.telegram.request import AiohttpRequest
@@ -62,6 +67,15 @@ def next_chats(n: int) -> list[int]:
     return [next(_chat_ids) for _ in range(n)]
 
 
+async def costed(run: Awaitable[dict[str, Any]]) -> dict[str, Any]:
+    """The stage's figures, plus the CPU this process (the bot under test) spent per answered message: a cost
+    that, unlike latency, does not depend on what else the shared machine is running."""
+    before = cpu_seconds()
+    result = await run
+    result["cpu"] = (cpu_seconds() - before) / max(result["n"], 1)
+    return result
+
+
 async def echo_round(stage: Stage, chats: int, messages: int, think: float, as_nemobot: bool) -> dict[str, Any]:
     async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.message is not None
@@ -81,8 +95,8 @@ async def echo_round(stage: Stage, chats: int, messages: int, think: float, as_n
         await app.updater.start_polling(poll_interval=0.0, timeout=10)
         try:
             await asyncio.sleep(SETTLE)
-            return await stage.run(cmd="overhead", chats=next_chats(chats), messages=messages, text="/help",
-                                   think=think)
+            return await costed(stage.run(cmd="overhead", chats=next_chats(chats), messages=messages, text="/help",
+                                          think=think))
         finally:
             await app.updater.stop()
             await app.stop()
@@ -100,8 +114,8 @@ async def nemobot_round(stage: Stage, chats: int, messages: int, think: float, d
         results = {}
         for text in ("/help", "credits"):
             await asyncio.sleep(SETTLE)
-            results[text] = await stage.run(cmd="overhead", chats=next_chats(chats), messages=messages, text=text,
-                                            think=think)
+            results[text] = await costed(stage.run(cmd="overhead", chats=next_chats(chats), messages=messages,
+                                                   text=text, think=think))
         await core.idle()
         return results
 
@@ -150,10 +164,12 @@ async def run(chats: int, messages: int, think: float, rounds: int) -> None:
                 refused[reason] = refused.get(reason, 0) + count
         print(f"  {side:32} mean {med(side, 'mean') * 1000:6.2f} ms ({spread(side, 'mean')})  "
               f"p50 {med(side, 'p50') * 1000:6.2f} ms  p99 {med(side, 'p99') * 1000:6.2f} ms "
-              f"({spread(side, 'p99')}); unanswered {lost}, 429s by limit {refused or 0}")
+              f"({spread(side, 'p99')}); CPU {med(side, 'cpu') * 1000:.2f} ms a message ({spread(side, 'cpu')}); "
+              f"unanswered {lost}, 429s by limit {refused or 0}")
     for side in ("nemobot /help", "nemobot credits (+1 NEMO call)"):
         print(f"  {side}: mean latency {med(side, 'mean') / base:.2f}x the echo bot with PTB's defaults, "
-              f"{med(side, 'mean') / same:.2f}x the echo bot with nemobot's transport and concurrency")
+              f"{med(side, 'mean') / same:.2f}x the echo bot with nemobot's transport and concurrency; CPU a message "
+              f"{med(side, 'cpu') / med('echo, PTB defaults', 'cpu'):.2f}x / {med(side, 'cpu') / med('echo, as nemobot', 'cpu'):.2f}x")
 
 
 def main() -> None:
