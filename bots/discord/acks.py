@@ -18,6 +18,7 @@ import discord
 log = logging.getLogger(__name__)
 ACK_WAIT = 3.0  # Discord's own deadline: past it the acknowledgements still in flight are lost anyway
 UNKNOWN_INTERACTION = 10062  # Discord's code for an interaction past its 3 s (or unknown)
+ALREADY_ACKNOWLEDGED = 40060  # another session answered it first (two sessions of a shard, during a deploy)
 
 
 class Acknowledgements:
@@ -53,5 +54,16 @@ class Acknowledgements:
         if isinstance(exc, discord.NotFound) and exc.code == UNKNOWN_INTERACTION:
             self.expired += 1
             log.warning("an interaction expired before it was acknowledged (%d so far)", self.expired)
+            return True
+        return False
+
+    @staticmethod
+    def taken(exc: Any) -> bool:
+        """Was this interaction answered first by another session of our shard? While a deploy hands a
+        shard from the old process to the new one, Discord sends each interaction to both sessions;
+        the first acknowledgement wins and the other is refused, which is no failure: the winner does
+        the work and answers."""
+        if isinstance(exc, discord.HTTPException) and exc.code == ALREADY_ACKNOWLEDGED:
+            log.info("an interaction was acknowledged by another session of this shard; it answers it")
             return True
         return False

@@ -145,8 +145,12 @@ class NemoBotMixin:
         text = say(lang, key, **values)
         if interaction.response.is_done():
             await interaction.followup.send(text, ephemeral=True)
-        else:
+            return
+        try:
             await interaction.response.send_message(text, ephemeral=True)
+        except discord.HTTPException as exc:
+            if not self.acks.taken(exc):
+                raise
 
     # -- slash commands ---------------------------------------------------------------------
 
@@ -171,13 +175,14 @@ class NemoBotMixin:
 
     async def _defer(self, interaction: discord.Interaction[Any], *, thinking: bool) -> Target | None:
         """Acknowledge at once, then wait until the interactions being acknowledged alongside have been
-        (``acks``); the target to answer in, ``None`` when Discord had already forgotten the interaction.
+        (``acks``); the target to answer in, ``None`` when Discord had already forgotten the interaction
+        or another session of the shard took it.
         ``thinking``: a "thinking…" response the first answer fills."""
         async with self.acks.acknowledging():
             try:
                 callback = await interaction.response.defer(thinking=thinking)
-            except discord.NotFound as exc:
-                if self.acks.too_late(exc):
+            except discord.HTTPException as exc:
+                if self.acks.too_late(exc) or self.acks.taken(exc):
                     return None
                 raise
         target = interaction_target(interaction, callback.message_id if callback and thinking else None)

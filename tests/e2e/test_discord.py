@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import signal
 import sys
@@ -291,6 +292,41 @@ async def test_a_second_cancel_while_the_job_is_still_stopping_says_nothing_is_r
         again = dc.invoke_slash("cancel")
         await dc.wait_for(final(dc, again, "Nothing is running."))
         await dc.wait_for(final(dc, edit, "Cancelled."))
+
+
+async def test_an_interaction_sent_to_two_sessions_of_a_shard_is_answered_once_without_errors(
+    settings: Settings, dc: FakeDiscord, nemo: FakeNemo, caplog: pytest.LogCaptureFixture
+) -> None:
+    """While a deploy hands a shard to a new process, Discord sends each interaction to both sessions
+    and refuses the second acknowledgement (40060). The session that lost does nothing: the edit reaches
+    NEMO once, the user reads one answer, and nothing is logged as a failure."""
+    settings = with_discord(settings, dc)
+    nemo.script_chat(Text("Cut the pauses."))
+    async with running_bot(settings, dc) as (core, _):
+        second = build_client(core, settings, identify_delay=0)
+        task = asyncio.create_task(serve(second))
+        try:
+            await dc.wait_for(lambda: len(dc.gateway.sessions_of(dc.guild_id)) == 2 and second.is_ready(),
+                              timeout=15)
+            caplog.set_level(logging.INFO)
+            caplog.clear()
+            edit = dc.invoke_slash("edit", {"prompt": "cut the pauses", "video": dc.attachment(CLIP, "clip.mp4")})
+            refused = dc.invoke_slash("upload", {"video": dc.attachment(b"not a video", "notes.txt")})
+            await dc.wait_for(final(dc, edit, "Cut the pauses."), timeout=20)
+            await dc.wait_for(lambda: dc.interaction(refused).original is not None, timeout=20)
+            await core.idle(timeout=10)
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+    told = [f for f in dc.gateway_frames if f.direction == "out" and f.t == "INTERACTION_CREATE"
+            and str(f.d["id"]) in (str(edit), str(refused))]
+    assert len(told) == 4  # both sessions got both interactions
+    assert nemo.chat_messages == ["cut the pauses"]
+    record = dc.interaction(edit)
+    assert [content(m) for m in [record.original, *record.followups]].count(content(record.original)) == 1
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert sum("acknowledged by another session" in r.getMessage() for r in caplog.records) == 2
 
 
 async def test_without_the_message_content_intent_guild_messages_need_a_mention(
