@@ -24,7 +24,7 @@ from bots.discord.commands import CommandTranslator, all_commands
 from bots.discord.files import core_attachment
 from bots.discord.global_limit import guard
 from bots.discord.heartbeat import install as true_gateway_latency
-from bots.discord.port import DiscordPort
+from bots.discord.port import PLATFORM, DiscordPort
 from bots.discord.targets import interaction_target, message_target
 from core.conversation import Core
 from core.i18n import say
@@ -253,6 +253,8 @@ class NemoBotMixin:
         mentioned = any(user.id == me.id for user in message.mentions)
         if not (direct or mentioned or self._replies_to_me(message, me.id)):
             return  # guild chatter (without the Message Content intent it arrives empty anyway)
+        if not await self.core.first_receipt(PLATFORM, message.id):
+            return  # another session of the shard has it (a deploy's handover)
         target = message_target(message)
         if not self.allowed(message.author.id, message.guild.id if message.guild else None):
             if direct:

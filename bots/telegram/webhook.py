@@ -11,7 +11,6 @@ the next run on SQLite (``Core.keep_updates``).
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import logging
 from collections.abc import Iterable
@@ -32,7 +31,6 @@ log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 RECEIPTS = "nemobot.receipts"  # key of the Receipts in Application.bot_data (webhook mode)
-PRUNE_EVERY = 3600.0  # seconds between two prunings of the handled updates (kept 24 h, for redeliveries)
 MAX_BODY = 1 << 20  # bytes: an update is a few KB
 
 
@@ -115,7 +113,6 @@ class WebhookServer:
         self.listen, self.port, self.path = listen, port, "/" + path.lstrip("/")
         self._secret = secret.encode()
         self._runner: web.AppRunner | None = None
-        self._pruning: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         web_app = web.Application(client_max_size=MAX_BODY)
@@ -124,13 +121,9 @@ class WebhookServer:
         await self._runner.setup()
         await web.TCPSite(self._runner, self.listen, self.port).start()
         self.core.keep_updates(PLATFORM, self.receipts)
-        self._pruning = asyncio.create_task(self._prune(), name="telegram: prune updates")
 
     async def stop(self) -> None:
         self.core.update_receipts.pop(PLATFORM, None)
-        if self._pruning is not None:
-            self._pruning.cancel()
-            await asyncio.gather(self._pruning, return_exceptions=True)
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -155,13 +148,3 @@ class WebhookServer:
             return web.Response()
         await self.receipts.put(data)
         return web.Response()
-
-    async def _prune(self) -> None:
-        while True:
-            try:
-                pruned = await self.core.store.prune_updates()
-                if pruned:
-                    log.info("telegram: forgot %d handled update(s) older than a day", pruned)
-            except Exception:
-                log.warning("could not prune the handled updates", exc_info=True)
-            await asyncio.sleep(PRUNE_EVERY)

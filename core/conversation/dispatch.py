@@ -29,7 +29,7 @@ from .text import MAX_TEXT, clean_text
 from .upload import Uploads
 
 log = logging.getLogger(__name__)
-
+PRUNE_EVERY = 3600.0  # seconds between two prunings of the handled updates (kept 24 h, for redeliveries)
 
 
 class Core(Context):
@@ -110,6 +110,7 @@ class Core(Context):
     async def _keep_jobs_alive(self) -> None:
         """The heartbeat of this process's jobs; with other processes on the store, taking over the jobs
         of one that stopped renewing its own (on SQLite that is only an earlier run's, at start)."""
+        pruned_at = asyncio.get_running_loop().time() - PRUNE_EVERY  # the first beat prunes
         while True:
             await asyncio.sleep(JOB_LEASE / 3)
             try:
@@ -118,6 +119,32 @@ class Core(Context):
                 log.warning("could not renew this process's jobs", exc_info=True)
             if self.store.several_processes:
                 await self._take_over_jobs()
+            if asyncio.get_running_loop().time() - pruned_at >= PRUNE_EVERY:
+                pruned_at = asyncio.get_running_loop().time()
+                await self._prune_updates()
+
+    async def _prune_updates(self) -> None:
+        try:
+            pruned = await self.store.prune_updates()
+        except Exception:
+            log.warning("could not prune the handled updates", exc_info=True)
+            return
+        if pruned:
+            log.info("forgot %d handled update(s) older than a day", pruned)
+
+    async def first_receipt(self, platform: str, update_id: int) -> bool:
+        """Whether this process is the first of the bot's to receive ``update_id`` of ``platform`` (two
+        gateway sessions of one Discord shard both get each event while a deploy hands the shard over;
+        the first to note it answers it). A store that cannot say lets it through: answering twice
+        beats not answering."""
+        try:
+            if not await self.store.note_update(platform, update_id, self.owner, JOB_LEASE, {}):
+                log.info("%s: update %s was received by another process first; it answers it", platform, update_id)
+                return False
+            await self.store.done_update(platform, update_id)  # seen, not a job to take over: that is the job's
+        except Exception:
+            log.warning("%s: could not note update %s", platform, update_id, exc_info=True)
+        return True
 
     async def _take_over_jobs(self) -> None:
         try:

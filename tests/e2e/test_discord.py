@@ -294,12 +294,13 @@ async def test_a_second_cancel_while_the_job_is_still_stopping_says_nothing_is_r
         await dc.wait_for(final(dc, edit, "Cancelled."))
 
 
-async def test_an_interaction_sent_to_two_sessions_of_a_shard_is_answered_once_without_errors(
+async def test_events_sent_to_two_sessions_of_a_shard_are_answered_once_without_errors(
     settings: Settings, dc: FakeDiscord, nemo: FakeNemo, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """While a deploy hands a shard to a new process, Discord sends each interaction to both sessions
-    and refuses the second acknowledgement (40060). The session that lost does nothing: the edit reaches
-    NEMO once, the user reads one answer, and nothing is logged as a failure."""
+    """While a deploy hands a shard to a new process, Discord sends each event to both sessions. An
+    interaction's second acknowledgement is refused (40060), and the session that lost does nothing; a
+    DM has no acknowledgement, so the first process to note its id in the store answers it. The edit
+    reaches NEMO once, the user reads one answer to each, and nothing is logged as a failure."""
     settings = with_discord(settings, dc)
     nemo.script_chat(Text("Cut the pauses."))
     async with running_bot(settings, dc) as (core, _):
@@ -314,7 +315,11 @@ async def test_an_interaction_sent_to_two_sessions_of_a_shard_is_answered_once_w
             refused = dc.invoke_slash("upload", {"video": dc.attachment(b"not a video", "notes.txt")})
             await dc.wait_for(final(dc, edit, "Cut the pauses."), timeout=20)
             await dc.wait_for(lambda: dc.interaction(refused).original is not None, timeout=20)
+            user = dc.add_user("dm-user")
+            dm = dc.user_message("credits", user_id=user, dm=True)
+            await dc.wait_for(lambda: any(content(m).startswith("Credits:") for m in dc.dm_messages(user)), timeout=20)
             await core.idle(timeout=10)
+            await asyncio.sleep(0.5)  # time for a second answer, were one coming
         finally:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -322,11 +327,16 @@ async def test_an_interaction_sent_to_two_sessions_of_a_shard_is_answered_once_w
     told = [f for f in dc.gateway_frames if f.direction == "out" and f.t == "INTERACTION_CREATE"
             and str(f.d["id"]) in (str(edit), str(refused))]
     assert len(told) == 4  # both sessions got both interactions
+    assert [f.t for f in dc.gateway_frames if f.direction == "out" and f.t == "MESSAGE_CREATE"
+            and str(f.d["id"]) == str(dm)] == ["MESSAGE_CREATE"] * 2
+    assert [content(m) for m in dc.dm_messages(user)].count(content(dc.dm_messages(user)[0])) == 1
+    assert len(dc.dm_messages(user)) == 1
     assert nemo.chat_messages == ["cut the pauses"]
     record = dc.interaction(edit)
     assert [content(m) for m in [record.original, *record.followups]].count(content(record.original)) == 1
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
     assert sum("acknowledged by another session" in r.getMessage() for r in caplog.records) == 2
+    assert sum("received by another process first" in r.getMessage() for r in caplog.records) == 1
 
 
 async def test_without_the_message_content_intent_guild_messages_need_a_mention(
