@@ -46,15 +46,11 @@ async def until(predicate: Any, timeout: float, every: float = 0.25) -> bool:
 
 
 def video_delivered(dc: FakeDiscord, iid: int) -> bool:
-    """What the user sees of an export: the MP4 attached to one of the interaction's messages, or a link
-    to it (a render on a public host)."""
-    record = dc.interaction(iid)
-    for message in [record.original or {}, *record.followups]:
-        if any(str(a.get("filename", "")).endswith(".mp4") for a in message.get("attachments") or []):
-            return True
-        if "/files/" in content(message):
-            return True
-    return False
+    """What the user sees of an export: the status message (the interaction's original response) became
+    the result, the MP4 attached to it, or a link to it (a render on a public host)."""
+    message = dc.interaction(iid).original or {}
+    return (any(str(a.get("filename", "")).endswith(".mp4") for a in message.get("attachments") or [])
+            or "/files/" in content(message))
 
 
 def first_patch_times(dc: FakeDiscord) -> dict[str, float]:

@@ -224,34 +224,15 @@ class DiscordPort:
                      pictures: Sequence[Picture] = ()) -> MessageRef:
         """The answer in place of the status message, the pictures attached to it (an edit carries files);
         a message that can no longer be edited gets the answer as ``edit`` does, the pictures under it."""
-        content, view = fit(text), build_view(buttons)
         files = [picture_file(picture) for picture in pictures]
-        target = message.target
-        kind = message.extra.get("kind")
-        if files and kind == HOOK and self._hook_usable(target):
-            try:
-                await run_to_end(self._hook(target).edit_message(
-                    int(message.id), content=content, view=view, attachments=[make() for make in files]))
-                return message
-            except discord.HTTPException as exc:
-                if exc.status not in TOKEN_ERRORS:
-                    raise
-        elif files and kind == CHANNEL:
-            channel_id = int(message.extra.get("channel") or target.chat_id)
-            partial = self.client.get_partial_messageable(channel_id).get_partial_message(int(message.id))
-            await self.limiter.acquire()
-            try:
-                await partial.edit(content=content, view=view, attachments=[make() for make in files])
-                return message
-            except discord.NotFound:
-                pass
+        if files and await self._edit_with_files(message, fit(text), build_view(buttons), files):
+            return message
         return await text_then_pictures(self, message, text, buttons, pictures)
 
     async def deliver(self, target: Target, text: str, video: Video | None, buttons: Sequence[Button] = (),
                       status: MessageRef | None = None) -> None:
-        """The result text (and buttons) in place of the status message, the MP4 after it when it
-        fits; with no status message, both in one message."""
-        view = build_view(buttons)
+        """The result in one message: the status message becomes the result text and buttons with the MP4
+        attached (the poster and its embed when only the link goes); with no status message, a new one."""
         limit = upload_limit(target)
         path: Path | None = None
         too_big = False
@@ -267,27 +248,14 @@ class DiscordPort:
         if too_big:
             lang = await self._language(target)
             text = f"{text}\n{say(lang, 'discord_link_only', limit=_mb(limit))}"
-        content = fit(text)
         filename = (PurePosixPath(urlparse(video.url).path).name if video is not None else "") or "video.mp4"
-        poster = video.poster if video is not None else None
-        link_only = (picture_file(poster), poster_embed(poster, filename, video.url)) if poster and video else (None, None)
+        attachments: list[tuple[FileMaker, discord.Embed | None]] = []
+        if path is not None:
+            attachments.append((path_file(path, filename), None))
+        if video is not None and video.poster is not None:
+            attachments.append((picture_file(video.poster), poster_embed(video.poster, filename, video.url)))
         try:
-            if status is not None:
-                await self.edit(status, content, buttons)
-                if path is None and link_only[0] is None:
-                    return
-                content, view = "", None  # the file (or the poster) follows the result it belongs to
-            try:
-                if path is not None:
-                    await self._send_result(target, content, view, path_file(path, filename))
-                else:
-                    await self._send_result(target, content, view, *link_only)
-            except discord.HTTPException as exc:
-                if path is None or exc.status != 413:
-                    raise
-                log.info("the MP4 did not fit after all (413); the result stands without it")
-                if status is None:
-                    await self._send_result(target, content, view, *link_only)
+            await self._result(target, status, fit(text), buttons, attachments)
         finally:
             if path is not None:
                 path.unlink(missing_ok=True)
@@ -403,6 +371,65 @@ class DiscordPort:
                 log.debug("could not point the old response to the new message", exc_info=True)
         log.info("status message of %s moved to a channel message", target.conversation)
         return moved
+
+    async def _edit_with_files(self, message: MessageRef, content: str, view: discord.ui.View | None,
+                               files: Sequence[FileMaker], embed: discord.Embed | None = None) -> bool:
+        """Edit the message to ``content`` and ``view`` with ``files`` attached in place of what it had (and
+        ``embed`` when given). False when it can no longer be edited that way: the interaction token is
+        spent or refused, the message is gone. Anything else (a 413: the files are too large) is raised."""
+        target = message.target
+        kind = message.extra.get("kind")
+        extra: dict[str, Any] = {"embed": embed} if embed is not None else {}
+        if kind == HOOK:
+            if not self._hook_usable(target):
+                return False
+            try:
+                await run_to_end(self._hook(target).edit_message(
+                    int(message.id), content=content, view=view, attachments=[make() for make in files], **extra))
+                return True
+            except discord.HTTPException as exc:
+                if exc.status not in TOKEN_ERRORS:
+                    raise
+                return False
+        if kind == CHANNEL:
+            channel_id = int(message.extra.get("channel") or target.chat_id)
+            partial = self.client.get_partial_messageable(channel_id).get_partial_message(int(message.id))
+            await self.limiter.acquire()
+            try:
+                await partial.edit(content=content, view=view, attachments=[make() for make in files], **extra)
+                return True
+            except discord.NotFound:
+                return False
+        return False
+
+    async def _result(self, target: Target, status: MessageRef | None, content: str, buttons: Sequence[Button],
+                      attachments: Sequence[tuple[FileMaker, discord.Embed | None]]) -> None:
+        """The result text and buttons with the first of ``attachments`` that fits (Discord's 413 moves on to
+        the next; with none, the text stands alone), in the status message when there is one. A status
+        message that can no longer be edited with files gets the text as ``edit`` places it (a bot-token
+        message once the interaction token is spent), and the file is attached to that message, or follows it."""
+        view = build_view(buttons)
+        placed: MessageRef | None = None  # where the text already stands when an attachment failed after it
+        for file, embed in attachments:
+            try:
+                if status is None:
+                    await self._send_result(target, content, view, file, embed)
+                    return
+                if placed is None:
+                    if await self._edit_with_files(status, content, view, [file], embed):
+                        return
+                    placed = await self.edit(status, content, buttons)
+                if not await self._edit_with_files(placed, content, view, [file], embed):
+                    await self._send_result(target, "", None, file, embed)
+                return
+            except discord.HTTPException as exc:
+                if exc.status != 413:
+                    raise
+                log.info("an attachment of the result did not fit after all (413); the result goes without it")
+        if status is None:
+            await self._send_result(target, content, view, None)
+        elif placed is None:
+            await self.edit(status, content, buttons)
 
     async def _send_result(self, target: Target, content: str, view: discord.ui.View | None,
                            file: FileMaker | None, embed: discord.Embed | None = None) -> None:

@@ -93,6 +93,11 @@ def delivered(messages: list[JSON]) -> JSON | None:
                 None)
 
 
+def in_status(dc: FakeDiscord, iid: int) -> JSON | None:
+    """The interaction's original response (the job's status message) once it carries the rendered MP4."""
+    return delivered([dc.interaction(iid).original or {}])
+
+
 READY = "🎬 Your video is ready"
 pytestmark = pytest.mark.renders_done_when_polled  # render time is not these tests' subject (unless set)
 
@@ -120,15 +125,16 @@ async def test_edit_with_a_video_streams_progress_then_export_sends_link_and_fil
         assert [c.status for c in dc.cdn_calls] == [200]  # ...NEMO fetched it once; the bot never downloaded it
 
         export = dc.invoke_slash("export")
-        await dc.wait_for(lambda: delivered(dc.interaction(export).followups), timeout=15)
+        await dc.wait_for(lambda: in_status(dc, export), timeout=15)
         record = dc.interaction(export)
         assert record.deferred
-        assert content(record.original).startswith(READY)                  # the status became the result
-        assert "http" not in content(record.original)                       # a loopback link opens nowhere
-        assert not [u for u in link_buttons(record.original) if "/files/" in u]
-        result = delivered(record.followups)
-        assert result is not None and len(record.followups) == 1
-        files = result["attachments"]
+        result = in_status(dc, export)                                      # the status became the result:
+        assert result is not None and content(result).startswith(READY)    # its text,
+        assert f"nb:status:{dc.user_id}" in custom_ids(result)              # its buttons,
+        files = result["attachments"]                                       # and the MP4, in one message
+        assert not record.followups
+        assert "http" not in content(result)                                # a loopback link opens nowhere
+        assert not [u for u in link_buttons(result) if "/files/" in u]
         assert [a["size"] for a in files] == [len(DEFAULT_CONTENT)] and files[0]["filename"].endswith(".mp4")
         assert not [c for c in dc.calls if c.status >= 400]
 
@@ -148,13 +154,30 @@ async def test_a_job_that_outlives_the_interaction_token_finishes_in_a_bot_messa
             nemo.render_plan = RenderPlan(pending_polls=1)
             export = dc.invoke_slash("export")
             await dc.wait_for(lambda: delivered(dc.channel_messages()), timeout=60)
-            result = delivered(dc.channel_messages())
-            assert result is not None and result["attachments"]          # the file, with the bot token
-            messages = dc.channel_messages()
-            assert any(content(m).startswith(READY) for m in messages)  # the status moved and became the result
-            assert content(dc.interaction(export).original) == say("en", "discord_moved")
+            (result,) = [m for m in dc.channel_messages() if content(m).startswith(READY)]
+            assert delivered([result]) and result["components"]  # the status moved (bot token), became the result
+            assert content(dc.interaction(export).original) == say("en", "discord_moved")   # and took the file
             assert not dc.interaction(export).followups
             assert not [c for c in dc.calls if c.status >= 400]            # never used an expired token
+
+
+async def test_an_mp4_discord_refuses_as_too_large_leaves_the_result_without_it(
+    settings: Settings, nemo: FakeNemo
+) -> None:
+    # Discord answers the edit that carries the MP4 with 413 (its request limit, under the attachment
+    # limit the interaction announced): the status message still becomes the result, buttons and all
+    async with FakeDiscord(request_size_limit=len(DEFAULT_CONTENT) // 2) as dc:
+        async with running_bot(with_discord(settings, dc), dc):
+            upload = dc.invoke_slash("upload", {"video": dc.attachment(CLIP, "clip.mp4")})
+            await dc.wait_for(final(dc, upload, "Uploaded clip.mp4"), timeout=10)
+            export = dc.invoke_slash("export")
+            await dc.wait_for(final(dc, export, READY), timeout=15)
+        record = dc.interaction(export)
+        assert f"nb:status:{dc.user_id}" in custom_ids(record.original)
+        assert not delivered([record.original, *record.followups, *dc.channel_messages()])
+        assert not record.followups and not dc.channel_messages()
+        (refused,) = [c for c in dc.calls if c.status >= 400]
+        assert refused.status == 413 and refused.method == "PATCH" and refused.path.endswith(f"/messages/{record.original['id']}")
 
 
 async def test_buttons_work_after_a_restart_and_only_for_their_owner(
@@ -182,7 +205,7 @@ async def test_buttons_work_after_a_restart_and_only_for_their_owner(
         assert not nemo.renders                                           # nothing was exported
 
         pressed = dc.press_button(message_id, export_id)
-        await dc.wait_for(lambda: delivered(dc.interaction(pressed).followups), timeout=15)
+        await dc.wait_for(lambda: in_status(dc, pressed), timeout=15)
         assert dc.interaction(pressed).deferred
         assert len(nemo.renders) == 1
 
@@ -213,14 +236,13 @@ async def test_a_render_that_finishes_while_the_bot_is_down_is_delivered_after_a
         dc.advance_time(1000)  # Discord no longer takes the interaction token
     assert settings.bot.db_path == db
     async with running_bot(with_discord(settings, dc), dc):  # a new process on the same database
-        if token_expired:  # the token is refused: status and result go out with the bot token
+        if token_expired:  # the token is refused: the result goes out with the bot token, the MP4 attached
             await dc.wait_for(lambda: delivered(dc.channel_messages()), timeout=15)
-            assert any(content(m).startswith(READY) for m in dc.channel_messages())
-            assert delivered(dc.channel_messages())["attachments"]  # type: ignore[index]
-        else:  # the stored interaction token still works: the same status message, then a follow-up
-            await dc.wait_for(lambda: delivered(dc.interaction(export).followups), timeout=15)
-            assert content(dc.interaction(export).original).startswith(READY)
-            assert not dc.channel_messages()
+            assert content(delivered(dc.channel_messages())).startswith(READY)
+        else:  # the stored interaction token still works: the status message becomes the result
+            await dc.wait_for(lambda: in_status(dc, export), timeout=15)
+            assert content(in_status(dc, export)).startswith(READY)
+            assert not dc.channel_messages() and not dc.interaction(export).followups
     assert len(nemo.renders) == 1
 
 
@@ -256,7 +278,7 @@ async def test_a_gateway_drop_in_the_middle_of_a_job_loses_nothing(
         dc.release_gateway()
 
         await dc.wait_for(final(dc, credits, "Credits:"), timeout=10)
-        await dc.wait_for(lambda: delivered(dc.interaction(export).followups), timeout=60)
+        await dc.wait_for(lambda: in_status(dc, export), timeout=60)
         assert any("rendering" in content(m) for m in dc.interaction(export).original_edits)  # while it ran
         assert dc.resume_count == 1 and dc.identify_count == 1
 

@@ -16,7 +16,16 @@ from core.settings import BotSettings, Settings
 from core.sizes import megabytes
 from engine.sample import make_sample_clip
 from tests.e2e.test_core import with_track
-from tests.e2e.test_discord import CLIP, READY, content, custom_ids, delivered, running_bot, with_discord
+from tests.e2e.test_discord import (
+    CLIP,
+    READY,
+    content,
+    custom_ids,
+    delivered,
+    in_status,
+    running_bot,
+    with_discord,
+)
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.nemo import ErrorEvent, FakeNemo, Partial, SetDraft, Text, ToolCall, ToolResult
 from tests.language import english_words
@@ -146,15 +155,13 @@ async def test_a_render_over_the_upload_limit_offers_a_smaller_version_that_fits
         assert render.stat().st_size > limit, "the sample must render over the limit for this test"
         result = dc.interaction(export).original
         assert result is not None and "NEMOBOT_ENGINE_PUBLIC_BASE_URL" in content(result)
-        assert delivered(dc.interaction(export).followups) is None and "http" not in content(result)
+        assert delivered([result, *dc.interaction(export).followups]) is None and "http" not in content(result)
         smaller = next(cid for cid in custom_ids(result) if ":smaller:" in cid)
         press = dc.press_button(int(result["id"]), smaller)
-        await dc.wait_for(lambda: delivered([m for m in [dc.interaction(press).original, *dc.interaction(press).followups]
-                                             if m]), timeout=90)
+        await dc.wait_for(lambda: in_status(dc, press), timeout=90)
         await core.idle(timeout=60)
-        record = dc.interaction(press)
-        video = delivered([m for m in [record.original, *record.followups] if m])
-        assert video is not None and READY in shown(dc, press)
+        video = in_status(dc, press)  # the status message became the result, the smaller MP4 attached
+        assert video is not None and READY in content(video) and not delivered(dc.interaction(press).followups)
         (attached,) = [a for a in video["attachments"] if a["filename"].endswith(".mp4")]
         assert 0 < attached["size"] <= limit
 
@@ -181,10 +188,9 @@ async def test_slash_commands_from_a_chinese_client_read_only_chinese(
         await runs("积分：不限", "credits")
         export = next(cid for cid in custom_ids(dc.interaction(edit).original) if ":export:" in cid)
         press = dc.press_button(int(dc.interaction(edit).original["id"]), export, locale="zh-CN")  # type: ignore[index]
-        await dc.wait_for(lambda: delivered([m for m in [dc.interaction(press).original,
-                                                         *dc.interaction(press).followups] if m]), timeout=60)
+        await dc.wait_for(lambda: in_status(dc, press), timeout=60)
         await core.idle(timeout=60)
-        assert "🎬 视频已完成" in shown(dc, press)
+        assert "🎬 视频已完成" in content(in_status(dc, press))
         written = [text for call in dc.calls if "/commands" not in call.path for text in _texts(call.json)]
     assert english_words("\n".join(written), "clip.mp4") == []
 

@@ -12,7 +12,7 @@ import pytest
 
 from core.settings import BotSettings, Settings
 from engine.sample import make_sample_clip
-from tests.e2e.test_discord import READY, content, delivered, final, link_buttons, running_bot, with_discord
+from tests.e2e.test_discord import READY, content, final, in_status, link_buttons, running_bot, with_discord
 from tests.fakes.discord import FakeDiscord
 
 pytestmark = pytest.mark.slow
@@ -47,4 +47,4 @@ async def test_the_link_shows_only_when_it_opens(tmp_path: Path, monkeypatch: py
             assert opened.status_code == 200 and opened.content[4:8] == b"ftyp"
         else:
             assert "http" not in content(result) and not link_buttons(result)
-            assert delivered(dc.interaction(export).followups) is not None  # the file alone
+            assert in_status(dc, export) is not None and not dc.interaction(export).followups  # the file alone

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from engine.sample import make_sample_clip
-from tests.e2e.test_discord import content, custom_ids, delivered, running_bot, with_discord
+from tests.e2e.test_discord import content, custom_ids, delivered, in_status, running_bot, with_discord
 from tests.e2e.test_issue9_discord import answered, engine_settings
 from tests.fakes.discord import FakeDiscord
 
@@ -32,10 +32,12 @@ async def test_a_dm_user_who_writes_chinese_reads_chinese_after_pressing_export(
         export = next(cid for cid in custom_ids(edited) if ":export:" in cid)
         press = dc.press_button(int(edited["id"]), export, locale="en-US")   # the client is in English
         record = dc.interaction(press)
-        await dc.wait_for(lambda: delivered([m for m in [record.original, *record.followups] if m]), timeout=60)
+        await dc.wait_for(lambda: in_status(dc, press), timeout=60)
         await core.idle(timeout=60)
         said = "\n".join(content(m) for m in [record.original, *record.followups] if m)
-    assert "🎬 视频已完成" in said and "ready" not in said
+        assert "🎬 视频已完成" in content(in_status(dc, press))  # the status message became the result, MP4 attached
+        assert not delivered(record.followups)
+    assert "ready" not in said
 
 
 async def test_a_link_alone_in_edit_is_fetched_and_a_failure_says_so(
