@@ -5,6 +5,8 @@
 * Shortly before the token runs out (``interaction_lifetime`` minus a margin), ``edit`` moves the
   status message to a new channel message sent with the bot token (a DM when the channel is out of
   reach) and returns its reference; the old response says where it went.
+* A finished export is one message: the status message becomes the result with the MP4 attached (an
+  edit carries files); once it can no longer be edited so, the file goes with the moved message.
 * Everything needed is in ``Target.extra`` / ``MessageRef.extra``, so a restarted bot can still
   edit and deliver: with the token while it lives, with the bot token afterwards.
 * Bot-token requests go through one token bucket, under Discord's 50 requests/s global limit.
