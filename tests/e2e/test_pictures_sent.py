@@ -116,19 +116,22 @@ async def test_discord_a_link_only_result_shows_its_poster_frame(settings: Setti
         assert (embed["image"]["width"], embed["image"]["height"]) == (320, 180)
 
 
+@pytest.mark.parametrize("deleted", [False, True], ids=["status-kept", "status-deleted"])
 async def test_discord_a_link_only_result_takes_the_status_messages_place_with_its_poster(
-        settings: Settings, dc: FakeDiscord) -> None:
+        settings: Settings, dc: FakeDiscord, deleted: bool) -> None:
     async with running_bot(with_discord(settings, dc, attach_video=False), dc) as (core, _):
         port = core.ports["discord"]
         target = Target("discord", str(dc.channel_id), str(dc.user_id), extra={"channel": str(dc.channel_id)})
         status = await port.send(target, "⏳ rendering…")
+        if deleted:  # someone deleted the status message: the result is a new message, poster and all
+            dc.state.delete_message(dc.state.message(int(status.id)))
         video = Video("https://cdn.example/renders/r1.mp4", 1000, 6.0, poster=picture((320, 180), (20, 200, 40)))
 
         await port.deliver(target, "Your video is ready: https://cdn.example/renders/r1.mp4", video,
                            [Button("Status", action="status", owner=str(dc.user_id))], status)
 
         [message] = dc.channel_messages()  # one message: the status became the result, poster and all
-        assert message["id"] == status.id and message["content"].startswith("Your video is ready")
+        assert (message["id"] != status.id) == deleted and message["content"].startswith("Your video is ready")
         [embed] = message["embeds"]
         [attachment] = message["attachments"]
         assert embed["url"] == video.url and embed["image"]["url"] == attachment["url"]
