@@ -139,13 +139,13 @@ async def telegram(script: Script, language_code: str | None, sample: Path, tmp:
             for line in (script.cut, script.shape, script.reverse, script.status, script.credits):
                 await user(line, sends(line))
             await user(script.export, sends(script.export))
-            await user("[press Export]", press("xport") if script is ENGLISH else press("导出"))
-            await user("[press Smaller version]", press("maller") if script is ENGLISH else press("小"))
+            await user("[press Export]", press("Export") if script is ENGLISH else press("导出"))
+            await user("[press Smaller version]", press("Smaller") if script is ENGLISH else press("小"))
             said.append(f"\nuser: {script.export}")
             asked = len(tg.chat_log(chat))
             sends(script.export)()
             await tg.wait_for(lambda: [m for m in tg.chat_log(chat)[asked:] if m.button_data], timeout=60)
-            await user("[press Cancel]", press("ancel") if script is ENGLISH else press("取消"), settle=0)
+            await user("[press Cancel]", press("Cancel") if script is ENGLISH else press("取消"), settle=0)
             await user("/help", sends("/help"))
             await user("/lang", sends("/lang"))
             notes = tg.add_file(data=b"just some notes", name="notes.txt", mime="text/plain")
@@ -248,13 +248,13 @@ async def discord(script: Script, locale: str | None, sample: Path, tmp: Path) -
                 for line in (script.cut, script.shape, script.reverse, script.status, script.credits,
                              script.export):
                     await user(line, types(line))
-            await user("[press Export]", press("xport" if english else "导出"))
-            await user("[press Smaller version]", press("maller" if english else "小"))
+            await user("[press Export]", press("Export" if english else "导出"))
+            await user("[press Smaller version]", press("Smaller" if english else "小"))
             said.append(f"\nuser: {'/export' if locale is not None else script.export}")
             asked = len(dc.calls)
             (run("export") if locale is not None else types(script.export))()
             await dc.wait_for(lambda: any("custom_id" in str(c.json) for c in dc.calls[asked:]), timeout=60)
-            await user("[press Cancel]", press("ancel" if english else "取消"), settle=0)
+            await user("[press Cancel]", press("Cancel" if english else "取消"), settle=0)
             if locale is not None:
                 await user("/help", run("help"))
                 choice = "en" if english else "zh"
