@@ -3,7 +3,8 @@
 Telegram does not send an update again once its webhook call got a 2xx. So the update is noted in the
 store (``Store.note_update``, keyed by its update_id) before the answer, handed to the Application's
 ``update_queue`` and marked done when it was handled: its handler's work finished (for timeline work, the
-job row is noted: ``Context.handed_on``; from there the durable jobs carry it). A redelivered update (a call that timed out, sent
+job row is noted, the update done in the same transaction: ``Store.add_job``; from there the durable jobs
+carry it). A redelivered update (a call that timed out, sent
 again, maybe to another replica) is already noted: it is answered 200 and dropped. The updates a process
 noted and did not handle (it was killed) are taken over by another process on the jobs' heartbeat, or by
 the next run on SQLite (``Core.keep_updates``).
@@ -36,9 +37,9 @@ MAX_BODY = 1 << 20  # bytes: an update is a few KB
 
 class Receipts:
     """The webhook updates this process is handling, done in the store once handled. An update handed to
-    a conversation's lane (or an album still gathering) is held until its job is noted (``handed_on``,
-    from the core) or, for work that is no job, until the lane's work finished; any other is done when
-    PTB's handlers returned. Marking done twice is harmless."""
+    a conversation's lane (or an album still gathering) is held until its job is noted with it done
+    (``updates_of`` and ``handed_on``, from the core) or, for work that is no job, until the lane's work
+    finished; any other is done when PTB's handlers returned. Marking done twice is harmless."""
 
     def __init__(self, core: Core, app: Application) -> None:  # type: ignore[type-arg]
         self.core = core
@@ -54,9 +55,14 @@ class Receipts:
         if order is not None:
             self._requests[(conversation, order)] = [i for i in update_ids if i is not None]
 
-    async def handed_on(self, incoming: Incoming) -> None:
-        if incoming.order is not None:
-            await self.release(self._requests.pop((incoming.target.conversation, incoming.order), ()))
+    def updates_of(self, incoming: Incoming) -> list[int]:
+        if incoming.order is None:
+            return []
+        return [i for i in self._requests.get((incoming.target.conversation, incoming.order), ()) if i in self._held]
+
+    def handed_on(self, incoming: Incoming) -> None:
+        if incoming.order is not None:  # done in the store with the job row (``Store.add_job``)
+            self._held.difference_update(self._requests.pop((incoming.target.conversation, incoming.order), ()))
 
     async def finished(self, conversation: str, order: int | None, update_ids: Iterable[int | None]) -> None:
         """The lane's work for a request is over (its job noted, or nothing to queue)."""

@@ -38,9 +38,13 @@ class UpdateReceipts(Protocol):
         """Handle ``updates``, taken over from a process that stopped before it handled them."""
         ...
 
-    async def handed_on(self, incoming: Incoming) -> None:
-        """``incoming``'s work is stored as a job: the update(s) it came in are done (taken over as well,
-        they would run it twice)."""
+    def updates_of(self, incoming: Incoming) -> list[int]:
+        """The update(s) ``incoming`` came in and still held here: its job row is noted with them done."""
+        ...
+
+    def handed_on(self, incoming: Incoming) -> None:
+        """``incoming``'s work is stored as a job, its updates done with it (taken over as well, they would
+        run it twice): they are no longer held here."""
         ...
 
 
@@ -75,11 +79,17 @@ class Context:
                 conv = self.conversations[key] = Conversation(record)
             return conv
 
-    async def handed_on(self, incoming: Incoming) -> None:
+    def updates_of(self, incoming: Incoming) -> list[tuple[str, int]]:
+        """The updates ``incoming`` came in, as ``(platform, update_id)``, for its job row to be noted with."""
+        platform = incoming.target.platform
+        receipts = self.update_receipts.get(platform)
+        return [(platform, update_id) for update_id in receipts.updates_of(incoming)] if receipts else []
+
+    def handed_on(self, incoming: Incoming) -> None:
         """``incoming`` is noted as a job (``UpdateReceipts.handed_on``)."""
         receipts = self.update_receipts.get(incoming.target.platform)
         if receipts is not None:
-            await receipts.handed_on(incoming)
+            receipts.handed_on(incoming)
 
     async def record_job(self, op: Operation) -> None:
         """Keep ``op``'s stage and payload on its job row, for a process that takes it over."""

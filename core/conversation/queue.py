@@ -69,8 +69,9 @@ class OperationQueue:
         lang = ctx.language(conv, op.incoming)
         if op.kind is Route.EXPORT:
             op.render_id = new_render_id()
-        op.job_id = await ctx.store.add_job(key, ctx.owner, JOB_LEASE, payload_of(op), op.incoming.order)
-        await ctx.handed_on(op.incoming)  # from here the job row carries it, not the surface's update
+        op.job_id = await ctx.store.add_job(key, ctx.owner, JOB_LEASE, payload_of(op), op.incoming.order,
+                                            handled=ctx.updates_of(op.incoming))
+        ctx.handed_on(op.incoming)  # from here the job row carries it, not the surface's update
         ahead = await ctx.store.jobs_before(key, op.job_id)  # the running job and the waiting ones
         if ahead > ctx.settings.bot.queue_limit:
             await ctx.store.end_job(op.job_id)

@@ -6,7 +6,7 @@ PostgreSQL (``core.store.postgres``) for several processes on one database.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -172,9 +172,12 @@ class Store(Protocol):
         ...
 
     async def add_job(self, conversation: str, owner: str, seconds: float,
-                      payload: dict[str, Any] | None = None, order: int | None = None) -> int:
+                      payload: dict[str, Any] | None = None, order: int | None = None,
+                      handled: Sequence[tuple[str, int]] = ()) -> int:
         """Note a job of ``conversation`` that process ``owner`` runs or holds waiting; alive ``seconds``.
-        ``payload`` is what runs it again elsewhere; ``order`` its place in the surface's order."""
+        ``payload`` is what runs it again elsewhere; ``order`` its place in the surface's order. The
+        updates it came in, ``handled`` (platform, update_id), are done in the same transaction: from
+        then on the job row carries their work, and at no moment do both or neither."""
         ...
 
     async def jobs_before(self, conversation: str, job_id: int) -> int:

@@ -15,7 +15,7 @@ import asyncio
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Collection
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -37,6 +37,7 @@ from core.store.base import (
 MIGRATION_LOCK = 0x6E656D6F  # "nemo": the advisory lock key held while migrating
 CANCEL_CHANNEL = "nemobot_cancel"  # NOTIFY channel: a conversation's /cancel, for every process
 POOL_SIZE = 10
+DONE_UPDATE = "UPDATE updates SET done = TRUE WHERE platform = $1 AND update_id = $2"
 LOCK_LEASE = 30.0  # a conversation lock whose holder stopped renewing it (the process died) lapses after this
 
 MIGRATIONS: tuple[str, ...] = (
@@ -196,13 +197,18 @@ class PostgresStore:
                                     key, holder)
 
     async def add_job(self, conversation: str, owner: str, seconds: float,
-                      payload: dict[str, Any] | None = None, order: int | None = None) -> int:
+                      payload: dict[str, Any] | None = None, order: int | None = None,
+                      handled: Sequence[tuple[str, int]] = ()) -> int:
         now = time.time()
-        return int(await self.pool.fetchval(
-            "INSERT INTO jobs (conversation, owner, alive_until, payload, seq, created_at) "
-            "VALUES ($1,$2,$3,$4,$5,$6) RETURNING id",
-            conversation, owner, now + seconds, payload, order, now,
-        ))
+        async with self.pool.acquire() as db, db.transaction():
+            job_id = await db.fetchval(
+                "INSERT INTO jobs (conversation, owner, alive_until, payload, seq, created_at) "
+                "VALUES ($1,$2,$3,$4,$5,$6) RETURNING id",
+                conversation, owner, now + seconds, payload, order, now,
+            )
+            if handled:
+                await db.executemany(DONE_UPDATE, handled)
+        return int(job_id)
 
     async def jobs_before(self, conversation: str, job_id: int) -> int:
         return int(await self.pool.fetchval(
@@ -247,8 +253,7 @@ class PostgresStore:
         ))
 
     async def done_update(self, platform: str, update_id: int) -> None:
-        await self.pool.execute("UPDATE updates SET done = TRUE WHERE platform = $1 AND update_id = $2",
-                                platform, update_id)
+        await self.pool.execute(DONE_UPDATE, platform, update_id)
 
     async def claim_updates(self, owner: str, seconds: float, platforms: Collection[str],
                             limit: int = 100) -> list[UpdateRecord]:

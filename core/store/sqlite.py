@@ -8,7 +8,7 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 30_000  # SQLite waits this long for another connection's write lock
 T = TypeVar("T")
+DONE_UPDATE = "UPDATE updates SET done = 1 WHERE platform = ? AND update_id = ?"
 LOCK_WAIT = 600.0         # past that, a write tries again until this many seconds have gone by
 
 MIGRATIONS: tuple[str, ...] = (
@@ -201,12 +202,19 @@ class SqliteStore:
             yield
 
     async def add_job(self, conversation: str, owner: str, seconds: float,
-                      payload: dict[str, Any] | None = None, order: int | None = None) -> int:
+                      payload: dict[str, Any] | None = None, order: int | None = None,
+                      handled: Sequence[tuple[str, int]] = ()) -> int:
         now = time.time()
-        cur = await self._write(
-            "INSERT INTO jobs (conversation, owner, alive_until, payload, seq, created_at) VALUES (?,?,?,?,?,?)",
-            (conversation, owner, now + seconds, _dumps(payload), order, now))
-        return int(cur.lastrowid or 0)
+
+        async def write() -> int:
+            cur = await self.db.execute(
+                "INSERT INTO jobs (conversation, owner, alive_until, payload, seq, created_at) VALUES (?,?,?,?,?,?)",
+                (conversation, owner, now + seconds, _dumps(payload), order, now))
+            if handled:
+                await self.db.executemany(DONE_UPDATE, handled)
+            return int(cur.lastrowid or 0)
+
+        return await self._committed(write)
 
     async def jobs_before(self, conversation: str, job_id: int) -> int:
         async with self.db.execute(
@@ -258,7 +266,7 @@ class SqliteStore:
         return cur.rowcount == 1
 
     async def done_update(self, platform: str, update_id: int) -> None:
-        await self._write("UPDATE updates SET done = 1 WHERE platform = ? AND update_id = ?", (platform, update_id))
+        await self._write(DONE_UPDATE, (platform, update_id))
 
     async def claim_updates(self, owner: str, seconds: float, platforms: Collection[str],
                             limit: int = 100) -> list[UpdateRecord]:

@@ -341,3 +341,23 @@ async def test_the_updates_a_stopped_process_did_not_handle_are_taken_over_once_
     finally:
         for s in (a, b, c):
             await s.close()
+
+
+async def test_a_job_noted_for_an_update_marks_the_update_done_in_the_same_write(store_url: str) -> None:
+    """A webhook update becomes a job: from the job row on, a process taking over runs the job, and must
+    not run the update as well; nor may a kill between the two leave both open."""
+    a, b = _open(store_url), _open(store_url)
+    for s in (a, b):
+        await s.open()
+    try:
+        for update_id in (31, 32):
+            await a.note_update("telegram", update_id, "dead", 0.2, {"update_id": update_id})
+        await a.add_job("telegram:1", "dead", 0.2, {"text": "cut the pauses"}, order=31, handled=[("telegram", 31)])
+        await asyncio.sleep(0.3)
+        taken = await b.claim_updates("b", 30, ["telegram"])
+        assert [u.update_id for u in taken] == [32]  # 31 is its job's now
+        jobs = await b.claim_jobs("b", 30, ["telegram"])
+        assert [(j.payload, j.order) for j in jobs] == [({"text": "cut the pauses"}, 31)]
+    finally:
+        for s in (a, b):
+            await s.close()
