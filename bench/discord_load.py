@@ -36,9 +36,9 @@ sys.path.insert(0, str(ROOT))
 from pydantic import SecretStr
 
 from bench.measure import LoopLag, StackSampler, Timed, cpu_seconds, current_rss_mb, peak_rss_mb, percentile
+from bots.app import running_core
 from bots.discord.app import build_client, serve
 from bots.discord.port import DiscordPort
-from bots.app import running_core
 from core.logs import setup_logging
 from core.settings import BotSettings, DiscordSettings, NemoSettings, Settings
 

@@ -23,11 +23,11 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.measure import percentile  # noqa: E402
-from engine.sample import make_sample_clip  # noqa: E402
-from engine.server import EngineServer  # noqa: E402
-from engine.settings import EngineSettings  # noqa: E402
-from tests.fakes.openai import FakeOpenAI, call, text  # noqa: E402
+from bench.measure import percentile
+from engine.sample import make_sample_clip
+from engine.server import EngineServer
+from engine.settings import EngineSettings
+from tests.fakes.openai import FakeOpenAI, call, text
 
 IMPORT = (
     "import time; t = time.perf_counter(); from engine.llm import build_llm; "

@@ -29,10 +29,10 @@ from aiohttp import web
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.measure import percentile  # noqa: E402
-from core.media.ffmpeg import find_ffmpeg  # noqa: E402
-from core.nemo.draft import Draft  # noqa: E402
-from core.pictures import PictureMaker  # noqa: E402
+from bench.measure import percentile
+from core.media.ffmpeg import find_ffmpeg
+from core.nemo.draft import Draft
+from core.pictures import PictureMaker
 
 
 def make_clip(minutes: float, size: str) -> Path:

@@ -34,15 +34,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import httpx  # noqa: E402
+import httpx
 
-from core.store import make_store  # noqa: E402
-from core.store.base import ConversationRecord  # noqa: E402
-from engine.sample import make_sample_clip  # noqa: E402
-from engine.server import EngineServer  # noqa: E402
-from engine.settings import EngineSettings  # noqa: E402
-from tests.postgres import PG_MISSING, PG_URL, throwaway_database  # noqa: E402
-from tests.processes import engine_worker, worker_of  # noqa: E402
+from core.store import make_store
+from core.store.base import ConversationRecord
+from engine.sample import make_sample_clip
+from engine.server import EngineServer
+from engine.settings import EngineSettings
+from tests.postgres import PG_MISSING, PG_URL, throwaway_database
+from tests.processes import engine_worker, worker_of
 
 ATTRIBUTION = {"X-Skill-Source": "bench", "X-Skill-Version": "1", "X-Skill-Platform": "bench"}
 

@@ -19,7 +19,7 @@ from httpx_sse import aconnect_sse
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.nemo.client import NemoClient  # noqa: E402
+from core.nemo.client import NemoClient
 
 
 def recorded_stream(events: int) -> bytes:

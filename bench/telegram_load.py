@@ -30,9 +30,9 @@ from pydantic import SecretStr
 
 from bench.measure import Timed, cpu_seconds, current_rss_mb, peak_rss_mb, percentile
 from bench.telegram_stage import Stage
+from bots.app import running_core
 from bots.telegram.app import running_bot, surface_of
 from bots.telegram.port import TelegramPort
-from bots.app import running_core
 from core.settings import BotSettings, NemoSettings, Settings, TelegramSettings
 
 

@@ -31,8 +31,8 @@ import logging
 import statistics
 import sys
 import tempfile
-from pathlib import Path
 from collections.abc import Awaitable
+from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,10 +44,10 @@ from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filte
 
 from bench.measure import cpu_seconds
 from bench.telegram_stage import Stage
+from bots.app import running_core
 from bots.telegram.app import running_bot
 from bots.telegram.request import AiohttpRequest
 from bots.telegram.sender import IN_FLIGHT
-from bots.app import running_core
 from core.i18n import say
 from core.settings import BotSettings, NemoSettings, Settings, TelegramSettings
 

@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.fakes.tokens import NEMO_BENCH  # noqa: E402
+from tests.fakes.tokens import NEMO_BENCH
 
 TOKEN = NEMO_BENCH
 

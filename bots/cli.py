@@ -38,8 +38,8 @@ def _log_file(settings: Settings, command: str) -> Path | None:
 
 
 async def _console(settings: Settings, log_file: Path | None) -> None:
-    from bots.console.app import run_console, stdin_lines
     from bots.app import running_core
+    from bots.console.app import run_console, stdin_lines
 
     async with running_core(settings) as core:
         tty = _interactive()

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import httpx
 
-from bots.console.app import run_console
 from bots.app import running_core
+from bots.console.app import run_console
 from core.settings import Settings
 
 INSTRUCTION = "make a 15-second highlight reel, 9:16, with the title 'Demo'"

@@ -404,7 +404,7 @@ def _segment_text(kind: int | None, seg: Segment, words: Mapping[str, str], lang
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|“[^”]*”|‘[^’]*’|「[^」]*」|『[^』]*』|《[^》]*》")
-_LINK = re.compile(r"\b[a-z][a-z0-9+.\-]*://\S*", re.I)
+_LINK = re.compile(r"\b[a-z][a-z0-9+.\-]*://\S*", re.IGNORECASE)
 
 
 def detect_language(text: str) -> str | None:

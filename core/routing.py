@@ -28,12 +28,12 @@ class Route(Enum):
 # Short requests only: "export" routes to the export, "export the intro as a GIF with a title" is an edit,
 # and so are "export as GIF" / "导出为GIF" (the format is an edit: the next export renders it).
 _EXPORT = re.compile(r"^(please\s+)?(export|download|render)(\s+(it|the video|now|please))*[.!]*$"
-                     r"|send me the (video|mp4|file)|^(请)?(导出|下载|渲染)(视频|一下|吧)*[。！!.]*$", re.I)
-_CREDITS = re.compile(r"^(my\s+)?(credits?|balance)\b|how many credits|积分|余额", re.I)
-_STATUS = re.compile(r"^(status|show (me )?(the )?(tracks|timeline)|timeline)[?.!]*$|^状态|查看(时间线|轨道)", re.I)
-_UPLOAD = re.compile(r"^(upload|上传)\b", re.I)
-_LINKS_ONLY = re.compile(r"^(https?://\S+\s*)+$", re.I)  # a message of links alone: upload what they point to
-_URL = re.compile(r"https?://[^\s<>\"']+", re.I)
+                     r"|send me the (video|mp4|file)|^(请)?(导出|下载|渲染)(视频|一下|吧)*[。！!.]*$", re.IGNORECASE)
+_CREDITS = re.compile(r"^(my\s+)?(credits?|balance)\b|how many credits|积分|余额", re.IGNORECASE)
+_STATUS = re.compile(r"^(status|show (me )?(the )?(tracks|timeline)|timeline)[?.!]*$|^状态|查看(时间线|轨道)", re.IGNORECASE)
+_UPLOAD = re.compile(r"^(upload|上传)\b", re.IGNORECASE)
+_LINKS_ONLY = re.compile(r"^(https?://\S+\s*)+$", re.IGNORECASE)  # a message of links alone: upload what they point to
+_URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 
 
 def route(text: str, has_attachments: bool = False) -> Route:
@@ -67,7 +67,7 @@ def instruction_after_upload(text: str, had_attachments: bool) -> str:
     return text.strip()
 
 
-_ANY_LINK = re.compile(r"\b[a-z][a-z0-9+.\-]*://[^\s<>\"']*", re.I)
+_ANY_LINK = re.compile(r"\b[a-z][a-z0-9+.\-]*://[^\s<>\"']*", re.IGNORECASE)
 _LOCAL_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback",
                           "broadcasthost"})
 _LOCAL_SUFFIXES = (".localhost", ".local", ".localdomain", ".internal", ".intranet", ".lan", ".home.arpa",
@@ -141,11 +141,11 @@ def choices_in(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(m.group(1).strip() for m in _CHOICE.finditer(text) if m.group(1).strip()))
 
 
-_CLICK_EXPORT = re.compile(r"(?<!\(or )(click|press|tap|hit)\s+(the\s+)?[\"'“\[]?export[\"'”\]]?(\s+button)?|点击\s*[“\"]?导出[”\"]?(按钮)?", re.I)
-_CLICK = re.compile(r"(click|press|tap)\s+(on\s+)?(the\s+)?[\"'“\[]?(?P<name>\w[\w ]{0,29}?)[\"'”\]]?\s+button", re.I)
-_DRAG = re.compile(r"\b(drag(ging)?|drop (it|them|the \w+) (on|into|onto))\b[^.!?,;\n]*|(拖拽|拖动)[^。！？，；\n]*", re.I)
-_PREVIEW = re.compile(r"preview (it )?in the timeline|check the timeline|在时间线(中)?预览", re.I)
-_OPEN = re.compile(r"open the ([\w ]{1,30}?) panel|打开", re.I)
+_CLICK_EXPORT = re.compile(r"(?<!\(or )(click|press|tap|hit)\s+(the\s+)?[\"'“\[]?export[\"'”\]]?(\s+button)?|点击\s*[“\"]?导出[”\"]?(按钮)?", re.IGNORECASE)
+_CLICK = re.compile(r"(click|press|tap)\s+(on\s+)?(the\s+)?[\"'“\[]?(?P<name>\w[\w ]{0,29}?)[\"'”\]]?\s+button", re.IGNORECASE)
+_DRAG = re.compile(r"\b(drag(ging)?|drop (it|them|the \w+) (on|into|onto))\b[^.!?,;\n]*|(拖拽|拖动)[^。！？，；\n]*", re.IGNORECASE)
+_PREVIEW = re.compile(r"preview (it )?in the timeline|check the timeline|在时间线(中)?预览", re.IGNORECASE)
+_OPEN = re.compile(r"open the ([\w ]{1,30}?) panel|打开", re.IGNORECASE)
 
 
 def _put_hint(pattern: re.Pattern[str], text: str, hint: Callable[[re.Match[str]], str]) -> str:
@@ -162,7 +162,7 @@ def _put_hint(pattern: re.Pattern[str], text: str, hint: Callable[[re.Match[str]
 
 def translate_gui(text: str, lang: str) -> Translation:
     """Map "click Export", "drag", "preview in timeline", "open panel" onto what a chat can do."""
-    offer_export = bool(_CLICK_EXPORT.search(text)) or bool(re.search(r"\bexport\b|导出", text, re.I))
+    offer_export = bool(_CLICK_EXPORT.search(text)) or bool(re.search(r"\bexport\b|导出", text, re.IGNORECASE))
     out = _put_hint(_CLICK_EXPORT, text, lambda m: say(lang, "gui_export_hint"))
     show = bool(_PREVIEW.search(out)) or bool(_OPEN.search(out))
     out = _put_hint(_PREVIEW, out, lambda m: say(lang, "gui_preview_hint"))

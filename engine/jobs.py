@@ -21,7 +21,15 @@ from core.nemo.models import FROM_RENDER
 
 from .errors import FfmpegError, FontNotFoundError
 from .probe import probe
-from .render import EXTENSIONS, RenderError, SourceFile, build_command, output_format, reencode_command, render
+from .render import (
+    EXTENSIONS,
+    RenderError,
+    SourceFile,
+    build_command,
+    output_format,
+    reencode_command,
+    render,
+)
 from .settings import EngineSettings
 from .store import RenderRecord, Store
 from .workers import SharedRenders

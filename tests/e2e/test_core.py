@@ -9,7 +9,16 @@ import pytest
 from core.conversation import Core
 from core.ports import Attachment, Incoming, Target
 from tests.fakes.nemo import (
-    Drop, ErrorEvent, FakeNemo, Heartbeat, Partial, SetDraft, Sleep, Text, ToolCall, ToolResult,
+    Drop,
+    ErrorEvent,
+    FakeNemo,
+    Heartbeat,
+    Partial,
+    SetDraft,
+    Sleep,
+    Text,
+    ToolCall,
+    ToolResult,
 )
 from tests.recording import RecordingPort
 

@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
+from bots.app import running_core
 from bots.discord.app import build_client, serve
 from bots.discord.client import NemoBotMixin
-from bots.app import running_core
 from core.conversation import Core
 from core.i18n import say
 from core.settings import DiscordSettings, Settings

@@ -108,7 +108,7 @@ async def uploaded(core: Core, target: Target = ANN, locale: str | None = None) 
     await core.idle()
 
 
-_TOKEN = re.compile(r"nmv_\w+|Bearer\s", re.I)
+_TOKEN = re.compile(r"nmv_\w+|Bearer\s", re.IGNORECASE)
 
 
 def assert_clear(text: str) -> None:

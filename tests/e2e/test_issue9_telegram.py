@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from engine.sample import make_sample_clip
+from tests.e2e.telegram_engine import bot
 from tests.e2e.test_core import with_track
 from tests.e2e.test_telegram import ANN, clip, world
 from tests.fakes.nemo import ErrorEvent, FakeNemo, Partial, SetDraft, Text, ToolCall, ToolResult
-from tests.e2e.telegram_engine import bot
 from tests.language import english_words
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")

@@ -19,9 +19,9 @@ from bots.app import running_core
 from core.conversation import Core
 from core.conversation.queue import RESUME_NOTICE
 from core.i18n import say
-from core.store import make_store
 from core.ports import Attachment, Incoming, Target
 from core.renders import RENDER_LEASE
+from core.store import make_store
 from tests.conftest import cloud_settings
 from tests.fakes.nemo import FakeNemo, RenderPlan, SetDraft, Sleep, Text
 from tests.postgres import PG_URL, needs_postgres, throwaway_database

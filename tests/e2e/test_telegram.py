@@ -14,8 +14,8 @@ import pytest
 from pydantic import SecretStr
 from telegram.ext import Application
 
-from bots.telegram.app import running_bot, surface_of
 from bots.app import running_core
+from bots.telegram.app import running_bot, surface_of
 from core.conversation import Core
 from core.settings import Settings, TelegramSettings
 from tests.conftest import cloud_settings

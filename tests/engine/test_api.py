@@ -231,12 +231,11 @@ async def test_stream_is_adk_format(api: Api, clips: dict[str, Path]) -> None:
 @pytest.mark.slow
 async def test_heartbeats_while_analysing(tmp_path: Path, clips: dict[str, Path]) -> None:
     settings = engine_settings(tmp_path, heartbeat_interval=0.02)  # timing is the point: beats while analysing
-    async with EngineServer(settings) as eng:
-        async with httpx.AsyncClient(base_url=eng.url, timeout=60) as http:
-            api = await Api(http).login()
-            await api.upload(clips["long"])
-            s = await api.chat("make a 6 second highlight reel")
-            assert s.heartbeats >= 1 and s.texts
+    async with EngineServer(settings) as eng, httpx.AsyncClient(base_url=eng.url, timeout=60) as http:
+        api = await Api(http).login()
+        await api.upload(clips["long"])
+        s = await api.chat("make a 6 second highlight reel")
+        assert s.heartbeats >= 1 and s.texts
 
 
 @pytest.mark.slow

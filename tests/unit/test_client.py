@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from core.nemo.client import NemoClient
 from core.i18n import timeline_summary
+from core.nemo.client import NemoClient
 from core.nemo.draft import Draft
 from core.nemo.errors import (
     AuthError,

@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from core.i18n import describe_change, elapsed_text, in_seconds
-from core.i18n import timeline_summary
+from core.i18n import describe_change, elapsed_text, in_seconds, timeline_summary
 from core.nemo.draft import Draft, draft_changes
 
 SEED_DRAFT: dict[str, Any] = {

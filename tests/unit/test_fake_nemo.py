@@ -15,8 +15,20 @@ import pytest
 
 from tests.fakes.media import MP4_BYTES, MediaHost
 from tests.fakes.nemo import (
-    Comment, Drop, EmptyData, ErrorEvent, ErrorLine, FakeNemo, Heartbeat, Partial, RenderPlan, SetDraft,
-    Sleep, Text, ToolCall, ToolResult,
+    Comment,
+    Drop,
+    EmptyData,
+    ErrorEvent,
+    ErrorLine,
+    FakeNemo,
+    Heartbeat,
+    Partial,
+    RenderPlan,
+    SetDraft,
+    Sleep,
+    Text,
+    ToolCall,
+    ToolResult,
 )
 
 ATTRIBUTION = {"X-Skill-Source": "video-openapi", "X-Skill-Version": "1.0.0", "X-Skill-Platform": "unknown"}
@@ -159,14 +171,13 @@ async def test_errors_before_the_stream(nemo: FakeNemo, client: httpx.AsyncClien
 
 async def test_strict_token_rate_and_code_style_session_errors() -> None:
     fake = FakeNemo(strict_token_rate=True, session_error_style="code", static_tokens={"nmv_usr_test"})
-    async with fake as nemo:
-        async with httpx.AsyncClient(base_url=nemo.url) as client:
-            first = await client.post("/api/auth/anonymous-token", headers={"X-Client-Id": "same"})
-            second = await client.post("/api/auth/anonymous-token", headers={"X-Client-Id": "same"})
-            assert (first.status_code, second.status_code) == (200, 429)
-            answer = await client.post("/run_sse", json=chat_body("1", "hi"),
-                                       headers={"Authorization": "Bearer nmv_usr_test"})
-            assert answer.status_code == 200 and answer.json()["code"] == 1002
+    async with fake as nemo, httpx.AsyncClient(base_url=nemo.url) as client:
+        first = await client.post("/api/auth/anonymous-token", headers={"X-Client-Id": "same"})
+        second = await client.post("/api/auth/anonymous-token", headers={"X-Client-Id": "same"})
+        assert (first.status_code, second.status_code) == (200, 429)
+        answer = await client.post("/run_sse", json=chat_body("1", "hi"),
+                                   headers={"Authorization": "Bearer nmv_usr_test"})
+        assert answer.status_code == 200 and answer.json()["code"] == 1002
 
 
 async def test_upload_counts_streamed_bytes_and_extends_the_draft(

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.nemo.client import parse_render_status
 from core.i18n import timeline_summary
+from core.nemo.client import parse_render_status
 from core.nemo.draft import Change, Draft, draft_changes
 from core.nemo.envelope import unwrap
 from core.nemo.errors import NemoError, StreamFailed

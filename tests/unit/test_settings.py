@@ -29,9 +29,9 @@ def test_example_config_loads_and_documents_every_setting() -> None:
     assert settings.bot.backend == "engine"
     text = EXAMPLE.read_text()
     for table, cls in SECTIONS.items():
-        body = re.split(rf"^\[{table}\]", text, flags=re.M)[1].split("\n[", 1)[0]
+        body = re.split(rf"^\[{table}\]", text, flags=re.MULTILINE)[1].split("\n[", 1)[0]
         for name in cls.model_fields:
-            assert re.search(rf"^#?\s*{name}\s*=", body, re.M), f"[{table}] {name} is not in the example file"
+            assert re.search(rf"^#?\s*{name}\s*=", body, re.MULTILINE), f"[{table}] {name} is not in the example file"
 
 
 def test_environment_wins_over_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

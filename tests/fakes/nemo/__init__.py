@@ -14,8 +14,22 @@ URL uploads are really fetched, and renders take time: `RenderPlan.speed` second
 """
 
 from .script import (
-    Comment, Drop, EmptyData, ErrorEvent, ErrorLine, Heartbeat, Partial, RawEvent, RenderPlan, SetDraft,
-    Sleep, Step, Text, Thought, ToolCall, ToolResult,
+    Comment,
+    Drop,
+    EmptyData,
+    ErrorEvent,
+    ErrorLine,
+    Heartbeat,
+    Partial,
+    RawEvent,
+    RenderPlan,
+    SetDraft,
+    Sleep,
+    Step,
+    Text,
+    Thought,
+    ToolCall,
+    ToolResult,
 )
 from .server import FakeNemo
 from .state import FakeSession, Recorded

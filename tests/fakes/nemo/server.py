@@ -12,7 +12,7 @@ import secrets
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Literal
 from urllib.parse import quote, urlparse
@@ -24,7 +24,7 @@ from .editor import AUDIO, VIDEO, default_reply, file_type, silent_close, with_s
 from .render import Render, Unsatisfiable, byte_range
 from .script import RenderPlan, Step
 from .sse import ChatStream
-from .state import ENDPOINTS, CODE_MESSAGES, FakeSession, Failure, Recorded, TokenRecord
+from .state import CODE_MESSAGES, ENDPOINTS, Failure, FakeSession, Recorded, TokenRecord
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -268,7 +268,7 @@ class FakeNemo:
             credits=self.default_credits,
         )
         self.tokens[record.token] = record
-        expires = datetime.fromtimestamp(record.expires_at, tz=timezone.utc).isoformat()
+        expires = datetime.fromtimestamp(record.expires_at, tz=UTC).isoformat()
         data = {
             "token": record.token,
             "user_id": record.user_id,

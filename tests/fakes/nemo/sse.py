@@ -12,8 +12,21 @@ from typing import Any
 from aiohttp import web
 
 from .script import (
-    Comment, Drop, EmptyData, ErrorEvent, ErrorLine, Heartbeat, Partial, RawEvent, SetDraft, Sleep, Step,
-    Text, Thought, ToolCall, ToolResult,
+    Comment,
+    Drop,
+    EmptyData,
+    ErrorEvent,
+    ErrorLine,
+    Heartbeat,
+    Partial,
+    RawEvent,
+    SetDraft,
+    Sleep,
+    Step,
+    Text,
+    Thought,
+    ToolCall,
+    ToolResult,
 )
 from .state import FakeSession
 
