@@ -185,11 +185,12 @@ def join(draft: Draft, media: Sequence[dict[str, Any]]) -> Draft:
     return relayout(d)
 
 
-def ensure_footage(draft: Draft, media: Sequence[dict[str, Any]]) -> Draft:
-    """A draft whose video track is empty gets the uploaded footage."""
-    if segments(draft, VIDEO) or not visual_media(media):
-        return clone(draft)
-    return join(draft, media)
+def ensure_footage(draft: Draft | None, media: Sequence[dict[str, Any]]) -> Draft:
+    """A draft whose video track is empty (or a session with no draft yet) gets the uploaded footage."""
+    d = clone(draft)
+    if segments(d, VIDEO) or not visual_media(media):
+        return d
+    return join(d, media)
 
 
 def _source_piece(seg: Segment, t0: int, t1: int) -> Segment:

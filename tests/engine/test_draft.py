@@ -126,3 +126,9 @@ def test_effects_on_a_malformed_effects_table_start_afresh() -> None:
     assert ef.effects(ef.adjust(d, {"brightness": 0.1}))["adj"] == {"brightness": 0.1}
     assert ef.orientation(ef.rotate(d, 90)) == (90, False)
     assert ef.effects(ef.set_look(d, "bw"))["look"] == "bw"
+
+
+def test_footage_fills_a_session_that_has_no_draft_yet() -> None:
+    d = dr.ensure_footage(None, [CLIP])
+    assert video(d) == [(0, 20000, 0)]
+    assert dr.ensure_footage(None, []) == dr.empty_draft()
