@@ -39,7 +39,7 @@ def _call_id() -> str:
 def message_text(content: types.Content | None) -> str:
     if content is None or not content.parts:
         return ""
-    return "\n".join(p.text for p in content.parts if getattr(p, "text", None))
+    return "\n".join(p.text for p in content.parts if p.text)
 
 
 class PlannerAgent(BaseAgent):

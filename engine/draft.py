@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Literal, overload
 
 from core.nemo.draft import PICKED
 
@@ -61,6 +61,10 @@ def _num(v: Any, default: float) -> float:
     return f
 
 
+@overload
+def track(draft: Draft, tt: int, create: Literal[True]) -> dict[str, Any]: ...
+@overload
+def track(draft: Draft, tt: int, create: bool = False) -> dict[str, Any] | None: ...
 def track(draft: Draft, tt: int, create: bool = False) -> dict[str, Any] | None:
     """The first track of type ``tt`` (created, in NEMO's order, if asked)."""
     for tr in draft["t"]:
@@ -427,7 +431,9 @@ def set_transitions(draft: Draft, kind: str, dur_ms: int) -> Draft:
 
 def set_fades(draft: Draft, fade_in_ms: int | None, fade_out_ms: int | None) -> Draft:
     d = clone(draft)
-    fx = d.get("fx") if isinstance(d.get("fx"), dict) else {}
+    fx = d.get("fx")
+    if not isinstance(fx, dict):
+        fx = {}
     if fade_in_ms is not None:
         fx["fade_in"] = int(fade_in_ms)
     if fade_out_ms is not None:

@@ -32,7 +32,9 @@ def look_filters(fx: dict[str, Any]) -> list[str]:
     look = LOOK_FILTERS.get(str(fx.get("look", "")))
     if look:
         out.append(look)
-    adj = fx.get("adj") if isinstance(fx.get("adj"), dict) else {}
+    adj = fx.get("adj")
+    if not isinstance(adj, dict):
+        adj = {}
     b, c, s = (dr._num(adj.get(k), 0.0) for k in ("brightness", "contrast", "saturation"))
     if b or c or s:
         out.append(f"eq=brightness={b:.3f}:contrast={1 + c:.3f}:saturation={1 + s:.3f}")

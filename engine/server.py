@@ -145,8 +145,8 @@ class EngineServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.host, self.settings.port)
         await site.start()
-        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
-        port = sockets[0].getsockname()[1] if sockets else self.settings.port
+        addresses = self._runner.addresses
+        port = addresses[0][1] if addresses else self.settings.port
         host = self.settings.host if self.settings.host not in ("0.0.0.0", "::", "") else "127.0.0.1"
         self.url = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
         self.public_base = (self.settings.public_base_url or self.url).rstrip("/")
@@ -537,11 +537,9 @@ class EngineServer:
             draft = (session.state.get("draft") if session else None) or dr.empty_draft()
         if not dr.segments(dr.clone(draft), dr.VIDEO):
             raise EngineError(Code.BAD_REQUEST, "the draft has no video to render: upload a clip first")
-        output = (
-            body.get("output")
-            if isinstance(body.get("output"), dict)
-            else {"format": "mp4", "quality": "high"}
-        )
+        output = body.get("output")
+        if not isinstance(output, dict):
+            output = {"format": "mp4", "quality": "high"}
         now = time.time()
         rec = RenderRecord(
             rid, task.user_id, sid, "pending", 0.0, draft, output, None, None, None, None, 0, now, now

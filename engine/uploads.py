@@ -15,7 +15,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import aiohttp
 from aiohttp import web
-from aiohttp.abc import AbstractResolver
+from aiohttp.abc import AbstractResolver, ResolveResult
 
 from core.nemo.limits import SUPPORTED_FORMATS
 
@@ -148,12 +148,12 @@ class GuardedResolver(AbstractResolver):
     def __init__(self, allow_private: bool) -> None:
         self.allow_private = allow_private
 
-    async def resolve(self, host: str, port: int = 0, family: int = socket.AF_INET) -> list[dict[str, Any]]:
+    async def resolve(self, host: str, port: int = 0, family: int = socket.AF_INET) -> list[ResolveResult]:
         loop = asyncio.get_running_loop()
         infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM, family=family)
-        out = []
+        out: list[ResolveResult] = []
         for fam, _, proto, _, sockaddr in infos:
-            ip = sockaddr[0]
+            ip = str(sockaddr[0])  # an IPv4/IPv6 address string (int only for address families we never ask)
             if not self.allow_private and _blocked(ip):
                 raise EngineError(Code.URL_REFUSED, f"refusing to fetch from a private address ({host})")
             out.append(
