@@ -43,6 +43,7 @@ run:  ## every surface that has a token configured
 
 lint:
 	$(PYTHON) -m ruff check core bots engine tests bench
+	$(PYTHON) -m mypy bots core engine
 
 clean:
 	rm -rf var .pytest_cache .hypothesis build *.egg-info

@@ -92,7 +92,8 @@ class SharedActions(discord.ui.View):
         for action in ACTIONS:
             button: discord.ui.Button[SharedActions] = discord.ui.Button(
                 label=action, custom_id=shared_id(action), style=_STYLES.get(action, discord.ButtonStyle.secondary))
-            button.callback = _shared_callback(action)  # type: ignore[method-assign]
+            # discord.py types the callback with the View's client generic; ours serves any client
+            button.callback = _shared_callback(action)  # type: ignore[assignment]
             self.add_item(button)
 
 

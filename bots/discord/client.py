@@ -236,7 +236,7 @@ class NemoBotMixin:
         """Component presses no registered button handles: stale (an old layout) or forged."""
         if interaction.type is not discord.InteractionType.component:
             return
-        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        custom_id = str(interaction.data.get("custom_id", "")) if interaction.data else ""
         if not is_ours(custom_id):
             log.info("stale or unknown button pressed")
             await self.refuse(interaction, "stale_button")

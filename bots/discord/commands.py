@@ -75,7 +75,7 @@ def _simple(name: str, key: str) -> app_commands.Command[Any, ..., None]:
         await _bot(interaction).run_command(interaction, command=name)
 
     callback.__name__ = f"{name}_command"
-    command = app_commands.Command(name=name, description=_text(key), callback=callback)
+    command: app_commands.Command[Any, ..., None] = app_commands.Command(name=name, description=_text(key), callback=callback)
     return _installs(_contexts(command))
 
 

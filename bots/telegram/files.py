@@ -93,9 +93,9 @@ def media_of(message: Message) -> Media | None:
         return Media("video_note", n.file_id, n.file_unique_id, n.file_size,
                      filename_for("video_note", None, "video/mp4", n.file_unique_id), "video/mp4")
     if message.audio:
-        a = message.audio
-        return Media("audio", a.file_id, a.file_unique_id, a.file_size,
-                     filename_for("audio", a.file_name, a.mime_type, a.file_unique_id), a.mime_type or "audio/mpeg")
+        au = message.audio
+        return Media("audio", au.file_id, au.file_unique_id, au.file_size,
+                     filename_for("audio", au.file_name, au.mime_type, au.file_unique_id), au.mime_type or "audio/mpeg")
     if message.document:
         d = message.document
         mime = d.mime_type or "application/octet-stream"

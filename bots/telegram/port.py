@@ -224,8 +224,9 @@ class TelegramPort:
         if video.poster is not None and video.kind in ("video", "animation"):
             # Telegram takes a thumbnail only as an upload, even in local mode
             common["thumbnail"] = InputFile(video.poster.data, filename=video.poster.filename)
-        send = {"animation": self.bot.send_animation, "audio": self.bot.send_audio,
-                "photo": self.bot.send_photo}.get(video.kind, self.bot.send_video)
+        senders: dict[str, Callable[..., Awaitable[Message]]] = {
+            "animation": self.bot.send_animation, "audio": self.bot.send_audio, "photo": self.bot.send_photo}
+        send = senders.get(video.kind, self.bot.send_video)
         if self.settings.local_mode:  # the Bot API server reads the file from our disk
             return await send(chat, path, **common)
         fh = await asyncio.to_thread(path.open, "rb")

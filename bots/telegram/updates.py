@@ -181,9 +181,11 @@ class TelegramSurface:
         """The command menu in English (the default) and Chinese."""
         for lang, code in (("en", None), ("zh", "zh")):
             commands = [BotCommand(name, say(lang, f"tg_cmd_{name}")) for name in COMMANDS]
+            def set_menu(_: int, commands: list[BotCommand] = commands, code: str | None = code) -> Awaitable[bool]:
+                return self.bot.set_my_commands(commands, language_code=code)
+
             try:
-                await self.sender.retrying(
-                    lambda _, commands=commands, code=code: self.bot.set_my_commands(commands, language_code=code))
+                await self.sender.retrying(set_menu)
             except TelegramError as exc:
                 log.warning("setMyCommands (%s) failed: %s", lang, exc.message)
 
