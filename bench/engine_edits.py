@@ -90,9 +90,9 @@ async def main_async(seconds: float, height: int, runs: int, edits: list[str]) -
                 order = ("engine", "hand") if i % 2 == 0 else ("hand", "engine")
                 for side in order:
                     if side == "engine":
-                        times[side].append(await timed(lambda: render(cmd)))
+                        times[side].append(await timed(lambda cmd=cmd: render(cmd)))
                     else:
-                        times[side].append(await timed(lambda: run(hand)))
+                        times[side].append(await timed(lambda hand=hand: run(hand)))
             e, h = statistics.median(times["engine"]), statistics.median(times["hand"])
             print(
                 f"{edit:10s} engine {e:6.2f} s [{min(times['engine']):.2f}-{max(times['engine']):.2f}]  "

@@ -11,6 +11,7 @@ Every function here is pure: it takes a draft and returns a new one, never touch
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal, overload
 
@@ -56,7 +57,7 @@ def _num(v: Any, default: float) -> float:
         f = float(v)
     except (TypeError, ValueError, OverflowError):
         return default
-    if f != f or f in (float("inf"), float("-inf")):
+    if not math.isfinite(f):
         return default
     return f
 

@@ -42,7 +42,7 @@ def _fc(args: tuple[str, ...]) -> str | None:
     if exe is None:
         return None
     try:
-        out = subprocess.run([exe, *args[1:]], capture_output=True, text=True, timeout=10).stdout
+        out = subprocess.run([exe, *args[1:]], capture_output=True, text=True, timeout=10, check=False).stdout
     except (OSError, subprocess.SubprocessError):
         return None
     for line in out.splitlines():

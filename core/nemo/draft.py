@@ -19,7 +19,7 @@ def _num(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        return float(value) if value == value and abs(value) < 1e15 else None
+        return float(value) if not math.isnan(value) and abs(value) < 1e15 else None
     if isinstance(value, str):
         try:
             return _num(float(value))

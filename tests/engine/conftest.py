@@ -222,7 +222,7 @@ async def api(engine: EngineServer) -> AsyncIterator[Api]:
 
 
 def media_info(path: Path) -> MediaInfo:
-    out = subprocess.run([find_ffmpeg(), "-hide_banner", "-i", str(path)], capture_output=True, text=True)
+    out = subprocess.run([find_ffmpeg(), "-hide_banner", "-i", str(path)], capture_output=True, text=True, check=False)
     return parse_ffmpeg_info(out.stderr, path.suffix.lstrip("."))
 
 
@@ -236,7 +236,7 @@ def audio_levels(
     if duration is not None:
         args += ["-t", f"{duration}"]
     args += ["-i", str(path), "-vn", "-af", "volumedetect", "-f", "null", "-"]
-    err = subprocess.run(args, capture_output=True, text=True).stderr
+    err = subprocess.run(args, capture_output=True, text=True, check=False).stderr
     mean = re.search(r"mean_volume: (-?[\d.]+|-inf) dB", err)
     peak = re.search(r"max_volume: (-?[\d.]+|-inf) dB", err)
     assert mean and peak, err[-500:]
@@ -266,6 +266,7 @@ def gray_frame(path: Path, t: float, size: tuple[int, int]) -> bytes:
             "-",
         ],
         capture_output=True,
+        check=False,
     )
     assert len(out.stdout) == w * h, out.stderr[-300:]
     return out.stdout
@@ -289,6 +290,7 @@ def yuv_frame(path: Path, t: float, size: tuple[int, int]) -> tuple[bytes, bytes
         [find_ffmpeg(), "-v", "error", "-ss", f"{t}", "-i", str(path), "-frames:v", "1"]
         + ["-f", "rawvideo", "-pix_fmt", "yuv444p", "-s", f"{w}x{h}", "-"],
         capture_output=True,
+        check=False,
     )
     n = w * h
     assert len(out.stdout) == 3 * n, out.stderr[-300:]
@@ -310,7 +312,7 @@ def loudness(path: Path) -> float:
         "null",
         "-",
     ]
-    err = subprocess.run(args, capture_output=True, text=True).stderr
+    err = subprocess.run(args, capture_output=True, text=True, check=False).stderr
     found = re.findall(r"I:\s+(-?[\d.]+) LUFS", err)
     assert found, err[-500:]
     return float(found[-1])

@@ -85,6 +85,7 @@ def test_api_and_worker_roles_need_a_database(tmp_path: Path) -> None:
         [sys.executable, "-m", "bots.cli", "engine", "--worker", "--data-dir", str(tmp_path)],
         capture_output=True, text=True, cwd=ROOT, timeout=60,
         env={k: v for k, v in os.environ.items() if not k.startswith("NEMOBOT_")},
+        check=False,
     )
     assert out.returncode == 2 and "NEMOBOT_ENGINE_DATABASE_URL" in out.stderr
     assert "Traceback" not in out.stderr
