@@ -41,7 +41,7 @@ def main() -> None:
         unit = min(60.0, seconds)
         base = d / "unit.mp4"
         subprocess.run(sample_clip_args(base, unit, (1920, 1080), preset=args.preset), check=True)
-        loops = max(0, int(round(seconds / unit)) - 1)
+        loops = max(0, round(seconds / unit) - 1)
         footage = d / "footage.mp4"
         subprocess.run(
             [

@@ -156,10 +156,10 @@ async def run(chats: int, messages: int, think: float, rounds: int) -> None:
           f"messages, {rounds} rounds alternating the sides (medians, spread = lowest-highest round); latency = "
           "user_sends -> answer recorded by the stand-in")
     base, same = med("echo, PTB defaults", "mean"), med("echo, as nemobot", "mean")
-    for side in results:
-        lost = sum(r.get("unanswered", 0) for r in results[side])
+    for side, runs in results.items():
+        lost = sum(r.get("unanswered", 0) for r in runs)
         refused: dict[str, int] = {}
-        for r in results[side]:
+        for r in runs:
             for reason, count in r.get("refused", {}).items():
                 refused[reason] = refused.get(reason, 0) + count
         print(f"  {side:32} mean {med(side, 'mean') * 1000:6.2f} ms ({spread(side, 'mean')})  "

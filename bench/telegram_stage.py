@@ -26,6 +26,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import itertools
+
 from bench.measure import percentile
 from tests.fakes.nemo import FakeNemo, RenderPlan, Sleep, Text, ToolCall
 from tests.fakes.telegram import FakeTelegram
@@ -188,7 +190,7 @@ def status_gaps(watch: Watch, chats: list[int]) -> list[float]:
             if method in ("sendMessage", "editMessageText") and isinstance(result, dict):
                 shown[result["message_id"]].append(at)
         for times in shown.values():
-            gaps.extend(b - a for a, b in zip(times, times[1:]))
+            gaps.extend(b - a for a, b in itertools.pairwise(times))
     return gaps
 
 

@@ -86,10 +86,10 @@ def main() -> None:
             url = server.stdout.readline().split()[-1]
             results: dict[str, list[dict[str, float]]] = {"httpx": [], "nemobot": []}
             for _ in range(args.rounds):
-                for variant in results:
+                for variant, runs in results.items():
                     out = subprocess.run([sys.executable, __file__, "--child", variant, url, str(path)],
                                          capture_output=True, text=True, check=True, cwd=ROOT)
-                    results[variant].append(json.loads(out.stdout.strip().splitlines()[-1]))
+                    runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
         finally:
             server.terminate()
             server.wait()

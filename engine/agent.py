@@ -46,7 +46,7 @@ class PlannerAgent(BaseAgent):
     """A model-free agent: rules turn the message into edits, each streamed as a tool call and response."""
 
     tools: Any = None  # EditTools
-    silent_ops: list[str] = []
+    silent_ops: list[str] = Field(default_factory=list)
     model_turn: Any = None  # ModelTurn: where what the rules cannot read goes, when a model is configured
     recent: dict[str, list[Op]] = Field(default_factory=dict)  # per session: the last message's edits ("a bit more" repeats them)
 

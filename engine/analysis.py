@@ -61,8 +61,8 @@ def _parse_metadata(text: str, keys: dict[str, str]) -> dict[str, list[float]]:
 
     def flush() -> None:
         if times:
-            for name in out:
-                out[name].append(current.get(name, math.nan))
+            for name, series in out.items():
+                series.append(current.get(name, math.nan))
 
     for line in text.splitlines():
         if line.startswith("frame:"):
@@ -229,7 +229,7 @@ def _ranks(values: Sequence[float]) -> list[float]:
 def second_scores(an: Analysis) -> list[float]:
     """Interest of each second of footage, smoothed over 3 s: loudness above the footage's median
     (0.45, full marks 12 dB above it) and its rank (0.15), motion rank (0.25), shot-cut density (0.15)."""
-    seconds = max(1, int(math.ceil(an.duration - 1e-6)))
+    seconds = max(1, math.ceil(an.duration - 1e-6))
     loud = _per_second(an.rms_db, round(1 / STEP), seconds, db=True) if an.rms_db else [0.0] * seconds
     motion = _per_second(an.motion, VIDEO_FPS, seconds, db=False) if an.motion else [0.0] * seconds
     loud_r = _ranks(loud) if an.rms_db else [0.0] * seconds

@@ -49,7 +49,7 @@ def clone(draft: Draft | None) -> Draft:
 
 
 def _int(v: Any, default: int) -> int:
-    return int(round(_num(v, default)))
+    return round(_num(v, default))
 
 
 def _num(v: Any, default: float) -> float:
@@ -146,7 +146,7 @@ def relayout(draft: Draft) -> Draft:
 
 def media_segment(info: dict[str, Any], in_ms: int = 0, dur_ms: int | None = None) -> Segment:
     """A video-track segment showing an uploaded file from ``in_ms`` for ``dur_ms``."""
-    full = int(round(_num(info.get("duration"), 0) * 1000))
+    full = round(_num(info.get("duration"), 0) * 1000)
     if info.get("file_type") == "image" or full <= 0:
         d = dur_ms or STILL_MS
         m = {
@@ -203,7 +203,7 @@ def _source_piece(seg: Segment, t0: int, t1: int) -> Segment:
     new = copy.deepcopy(seg)
     new["m"].pop("tr", None)
     if not seg["m"].get("still"):
-        new["m"]["in"] = _int(seg["m"].get("in"), 0) + int(round(t0 * speed_of(seg)))
+        new["m"]["in"] = _int(seg["m"].get("in"), 0) + round(t0 * speed_of(seg))
     new["d"] = t1 - t0
     return new
 
@@ -301,9 +301,9 @@ def remove_source_ranges(draft: Draft, ranges: dict[str, list[tuple[int, int]]])
             continue
         sp = speed_of(seg)
         src0 = _int(seg["m"].get("in"), 0)
-        src1 = src0 + int(round(seg["d"] * sp))
+        src1 = src0 + round(seg["d"] * sp)
         for i, (a, b) in enumerate(_subtract((src0, src1), sorted(holes))):
-            t0, t1 = int(round((a - src0) / sp)), int(round((b - src0) / sp))
+            t0, t1 = round((a - src0) / sp), round((b - src0) / sp)
             if t1 - t0 < MIN_SEGMENT_MS:
                 continue
             piece = _source_piece(seg, t0, t1)
@@ -410,15 +410,15 @@ def set_speed(draft: Draft, factor: float) -> Draft:
         old = speed_of(seg)
         if seg["m"].get("still"):
             continue
-        seg["d"] = int(round(seg["d"] * old / factor))
+        seg["d"] = round(seg["d"] * old / factor)
         seg["m"]["speed"] = factor
     relayout(d)
     after = total_ms(d)
     if ratio_sum_before and after:
         k = after / ratio_sum_before
         for seg in segments(d, TEXT):
-            seg["st"] = int(round(seg["st"] * k))
-            seg["d"] = max(MIN_SEGMENT_MS, int(round(seg["d"] * k)))
+            seg["st"] = round(seg["st"] * k)
+            seg["d"] = max(MIN_SEGMENT_MS, round(seg["d"] * k))
     return relayout(d)
 
 

@@ -51,10 +51,10 @@ def zoom_filters(fx: dict[str, Any], w: int, h: int, fps: float, seconds: float)
     if f <= 1.0:
         return []
     if z.get("mode") == "kenburns":
-        frames = max(1, int(round(seconds * fps)) - 1)
+        frames = max(1, round(seconds * fps) - 1)
         return [
-            f"zoompan=z='1+{f - 1:.4f}*min(on/{frames},1)':x='iw/2-iw/zoom/2':y='ih/2-ih/zoom/2'"
-            f":d=1:s={w}x{h}:fps={fps:g}"
+            (f"zoompan=z='1+{f - 1:.4f}*min(on/{frames},1)':x='iw/2-iw/zoom/2':y='ih/2-ih/zoom/2'"
+            f":d=1:s={w}x{h}:fps={fps:g}")
         ]
     return [f"crop=trunc(iw/{f:.4f}/2)*2:trunc(ih/{f:.4f}/2)*2", f"scale={w}:{h}", "setsar=1"]
 
@@ -62,7 +62,7 @@ def zoom_filters(fx: dict[str, Any], w: int, h: int, fps: float, seconds: float)
 def watermark_chain(fx: dict[str, Any], label_in: str, label_out: str, w: int) -> str:
     """The logo input scaled to its share of the width with its opacity applied."""
     wm = fx["wm"]
-    lw = max(2, int(round(w * dr._num(wm.get("size"), 0.15) / 2)) * 2)
+    lw = max(2, round(w * dr._num(wm.get("size"), 0.15) / 2) * 2)
     alpha = max(0.0, min(1.0, dr._num(wm.get("opacity"), 0.8)))
     return f"[{label_in}]scale={lw}:-2,format=rgba,colorchannelmixer=aa={alpha:.3f}[{label_out}]"
 

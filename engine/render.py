@@ -108,7 +108,7 @@ class RenderCommand:
 
 
 def _even(x: float) -> int:
-    return max(2, int(round(x / 2)) * 2)
+    return max(2, round(x / 2) * 2)
 
 
 def output_format(draft: dr.Draft, requested: str | None = None) -> str:

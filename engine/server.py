@@ -16,7 +16,7 @@ import re
 import secrets
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from aiohttp import web
 
@@ -94,7 +94,7 @@ class EngineServer:
         self._background: set[asyncio.Task] = set()
 
     # lifecycle --------------------------------------------------------------------------------
-    async def __aenter__(self) -> EngineServer:
+    async def __aenter__(self) -> Self:
         await self.start()
         return self
 
@@ -352,9 +352,10 @@ class EngineServer:
         text = "\n".join(
             str(p["text"]) for p in parts if isinstance(p, dict) and isinstance(p.get("text"), str)
         )
-        if self.settings.credits is not None:
-            if not await self.store.charge(task.user_id, self.settings.message_cost, self._initial_credits()):
-                raise EngineError(Code.NO_CREDITS, "not enough credits")
+        if self.settings.credits is not None and not await self.store.charge(
+            task.user_id, self.settings.message_cost, self._initial_credits()
+        ):
+            raise EngineError(Code.NO_CREDITS, "not enough credits")
         content = types.Content(role="user", parts=[types.Part(text=text)])
         # "streaming": true asks ADK for partial text chunks (and the model for a streamed answer)
         streaming = StreamingMode.SSE if body.get("streaming") is True else StreamingMode.NONE

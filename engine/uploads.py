@@ -182,11 +182,10 @@ def check_url(url: str, allow_private: bool) -> None:
     try:
         ipaddress.ip_address(host)
     except ValueError:
-        if host.lower() in ("localhost",) or host.lower().endswith(".localhost"):
-            if not allow_private:
-                raise EngineError(
-                    Code.URL_REFUSED, "refusing to fetch from a private address (localhost)"
-                ) from None
+        if not allow_private and (host.lower() == "localhost" or host.lower().endswith(".localhost")):
+            raise EngineError(
+                Code.URL_REFUSED, "refusing to fetch from a private address (localhost)"
+            ) from None
         return
     if not allow_private and _blocked(host):
         raise EngineError(Code.URL_REFUSED, f"refusing to fetch from a private address ({host})")

@@ -138,7 +138,7 @@ class SharedRenders:
                 continue  # another worker took it over first
             try:
                 await jm.retry_job(job)
-            except Exception:
+            except Exception:  # noqa: BLE001 - one render's failed retry must not stop the sweep of the others
                 log.warning("render %s: its job could not be retried", render_id)
                 continue
             log.warning("render %s: its worker stopped; rendering it again", render_id)

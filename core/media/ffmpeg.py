@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import shutil
 from pathlib import Path
@@ -14,14 +15,12 @@ def find_ffmpeg(override: str | None = None) -> str:
         if Path(override).exists() or shutil.which(override):
             return shutil.which(override) or override
         raise FileNotFoundError(f"ffmpeg not found at {override!r}")
-    try:
+    with contextlib.suppress(Exception):  # imageio-ffmpeg is optional: fall back to the system's
         import imageio_ffmpeg  # type: ignore[import-untyped]
 
         exe = imageio_ffmpeg.get_ffmpeg_exe()
         if exe and Path(exe).exists():
             return exe
-    except Exception:  # noqa: BLE001 - imageio-ffmpeg is optional, fall back to the system's
-        pass
     exe = shutil.which("ffmpeg")
     if exe:
         return exe

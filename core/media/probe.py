@@ -85,7 +85,7 @@ def parse_ffmpeg_info(stderr: str, ext: str = "") -> MediaInfo:
     rotation = 0
     r = _ROTATION.search(stderr)
     if r:
-        rotation = int(round(-float(r.group(1)))) % 360
+        rotation = round(-float(r.group(1))) % 360
     else:
         t = _ROTATE_TAG.search(stderr)
         if t:

@@ -13,7 +13,7 @@ import time
 import uuid
 from collections.abc import AsyncGenerator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Self
 
 import httpx
 from httpx_sse import SSEError, aconnect_sse
@@ -83,7 +83,7 @@ class NemoClient:
         await self._http.aclose()
         await self._streams.aclose()
 
-    async def __aenter__(self) -> NemoClient:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -411,7 +411,7 @@ def _parse_time(value: Any) -> datetime | None:
     if not isinstance(value, str):
         return None
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return datetime.fromisoformat(value)
     except ValueError:
         return None
 

@@ -39,7 +39,7 @@ def unwrap(body: Any) -> Any:
     if "success" in body:
         if body["success"] is False:
             raise error_for(code=_int_or_none(body.get("code")), message=_message(body, "error", "message"))
-        return body["data"] if "data" in body else body
+        return body.get("data", body)
     return body
 
 

@@ -203,7 +203,7 @@ async def test_help_gives_what_this_discord_user_can_attach(
     not the backend's 500 MB that a Discord user cannot send."""
     async with FakeDiscord(attachment_size_limit=limit) as dc, running_bot(
         with_discord(engine_settings(tmp_path, monkeypatch), dc), dc
-    ) as (core, _):
+    ) as (_core, _):
         text = await answered(dc, dc.invoke_slash("help", {}), "Commands:")
     assert f"up to {megabytes(limit)} MB" in text
     assert "500 MB" not in text

@@ -86,7 +86,7 @@ def paths(nemo: FakeNemo) -> list[str]:
 async def test_a_clip_and_export_sent_together_run_in_the_chat_s_order_though_another_process_noted_export_first(
     two_bots: list[tuple[Core, RecordingPort]], nemo: FakeNemo
 ) -> None:
-    (a, port_a), (b, port_b) = two_bots
+    (a, _port_a), (b, port_b) = two_bots
     await b.handle(Incoming(ANN, command="export", order=21))  # update 21 reaches its replica first
     await asyncio.sleep(0.1)
     await a.handle(Incoming(ANN, attachments=[clip()], order=20))  # and update 20 its own a moment later

@@ -42,7 +42,7 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def engine_settings(tmp_path: Path, **kw: Any) -> EngineSettings:
-    base = dict(port=0, data_dir=tmp_path / "engine-data", allow_private_urls=True)
+    base = {"port": 0, "data_dir": tmp_path / "engine-data", "allow_private_urls": True}
     base.update(kw)
     return EngineSettings(**base)
 

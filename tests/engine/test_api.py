@@ -213,7 +213,7 @@ async def test_stream_is_adk_format(api: Api, clips: dict[str, Path]) -> None:
         b[6:] == json.dumps(e, separators=(",", ":"), ensure_ascii=False) for b, e in zip(blocks, events)
     )
     # heartbeats may come first on a busy machine (they say "still working"); the ADK events follow
-    call, resp_, call2, resp2, text = [e for e in events if e != {"type": "heartbeat"}]
+    call, resp_, _call2, resp2, text = [e for e in events if e != {"type": "heartbeat"}]
     fc = call["content"]["parts"][0]["functionCall"]
     fr = resp_["content"]["parts"][0]["functionResponse"]
     assert call["content"]["role"] == "model" and resp_["content"]["role"] == "user"

@@ -110,7 +110,7 @@ async def _wait_for_progress(api: Api, rid: str) -> dict[str, Any]:
 async def test_a_render_done_by_a_worker_is_followed_and_cancelled_from_the_api(
     tmp_path: Path, database: str, clips: dict[str, Path]
 ) -> None:
-    shared = dict(database_url=database, data_dir=tmp_path / "shared")
+    shared = {"database_url": database, "data_dir": tmp_path / "shared"}
     async with (
         EngineServer(engine_settings(tmp_path, role="worker", preset="veryslow", **shared)),
         EngineServer(engine_settings(tmp_path, role="api", **shared)) as front,

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from types import TracebackType
+from typing import Self
 
 from aiohttp import web
 
@@ -30,7 +31,7 @@ class MediaHost:
             raise web.HTTPNotFound()
         return web.Response(body=body, content_type="application/octet-stream")
 
-    async def __aenter__(self) -> MediaHost:
+    async def __aenter__(self) -> Self:
         app = web.Application()
         app.router.add_get("/{tail:.*}", self._serve)
         self._runner = web.AppRunner(app, access_log=None)

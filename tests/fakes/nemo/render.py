@@ -72,7 +72,7 @@ class Render:
             data = {"id": self.id, "status": self.status, "progress": self.progress}
             body = {"success": True, "data": data}
         if self.error:
-            (body["data"] if "data" in body else body)["error"] = self.error
+            (body.get("data", body))["error"] = self.error
         if self.status == "completed":
             _put(body, self.plan.url_location, url)
         return body

@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any, Literal, Self
 from urllib.parse import quote, urlparse
 
 import httpx
@@ -143,7 +143,7 @@ class FakeNemo:
             await self._fetcher.aclose()
             self._fetcher = None
 
-    async def __aenter__(self) -> FakeNemo:
+    async def __aenter__(self) -> Self:
         await self.start()
         return self
 
