@@ -2,7 +2,7 @@
 
 A pure function, no I/O: ``plan(text, draft, media, lang=..., last=...)``. A message may hold several
 instructions ("make it 9:16, add the title 'Urban Dreams' and music at 35%"); each is read by the edits
-declared in ``edits.py``, and the operations come back in the order they were written. What is not
+declared in ``edits/``, and the operations come back in the order they were written. What is not
 understood is named in the reply with the closest things the engine can do; an ambiguous request gets one
 question with choices. Replies are in ``lang`` (the session's language) when given.
 """
