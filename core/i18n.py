@@ -201,6 +201,9 @@ TEXTS: dict[str, dict[str, str]] = {
                           "zh": "暂时无法连接视频服务，请稍后重试。"},
     "error_stream": {"en": "The editor stopped with an error before changing anything. Please try again in a moment.",
                      "zh": "编辑器出错停止了，没有做任何改动。请稍后重试。"},
+    "error_footage_expired": {"en": "The footage of this video has expired and was removed: please send the file "
+                                    "again.",
+                              "zh": "这段视频的素材已过期并被删除，请重新发送视频文件。"},
     "error_link_fetch": {"en": "I couldn't fetch the video at that link: the site didn't hand it over (it may be "
                                "private, removed, or need a login). Download it and send me the file itself.",
                          "zh": "无法获取该链接中的视频：网站没有提供它（可能是私密、已删除或需要登录）。请下载后直接把文件发给我。"},

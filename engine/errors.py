@@ -19,6 +19,7 @@ class Code(IntEnum):
     FILE_TOO_LARGE = 4002
     URL_REFUSED = 4003
     DOWNLOAD_FAILED = 4004
+    FOOTAGE_EXPIRED = 4005  # the built-in engine: the draft's footage was removed by the pruner
 
 
 HTTP_STATUS = {
@@ -31,6 +32,7 @@ HTTP_STATUS = {
     Code.FILE_TOO_LARGE: 413,
     Code.URL_REFUSED: 400,
     Code.DOWNLOAD_FAILED: 502,
+    Code.FOOTAGE_EXPIRED: 410,
 }
 
 

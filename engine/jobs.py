@@ -1,5 +1,10 @@
 """The render queue: jobs persisted in the store, run one or two at a time, cancellable, resumed on start.
 
+Renders are taken per user in turn: a render's priority is minus the number of its user's renders
+already queued or running (higher first, arrival order among equals), so a user with ten exports queued
+delays another user's one export by at most the render under way (``render_order = "arrival"`` turns
+this off). Both queues below order by that same priority.
+
 Alone (no ``database_url``) the queue is in this process. With one, renders are queued in PostgreSQL
 (engine/workers.py) and any worker instance runs them; the render's row is then the only news another
 instance has of it, so waits on a render read the row every ``ROW_POLL_S`` and a worker reads the row of
@@ -10,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import math
 import time
@@ -19,7 +25,7 @@ from typing import Any
 
 from core.nemo.models import FROM_RENDER
 
-from .errors import FfmpegError, FontNotFoundError
+from .errors import Code, EngineError, FfmpegError, FontNotFoundError
 from .probe import probe
 from .render import (
     EXTENSIONS,
@@ -30,6 +36,7 @@ from .render import (
     reencode_command,
     render,
 )
+from .retention import expired_footage, footage_expired_text
 from .settings import EngineSettings
 from .store import RenderRecord, Store
 from .workers import SharedRenders
@@ -61,7 +68,9 @@ class RenderQueue:
         self.renders_dir = renders_dir
         self._sources = sources
         self._public_url = public_url
-        self._queue: asyncio.Queue[str] = asyncio.Queue()
+        # (minus the priority, arrival number, render id): the highest priority first, then the earliest
+        self._queue: asyncio.PriorityQueue[tuple[int, int, str]] = asyncio.PriorityQueue()
+        self._arrival = itertools.count()
         self._workers: list[asyncio.Task] = []
         self._cancel: dict[str, asyncio.Event] = {}
         self._progress: dict[str, float] = {}
@@ -88,6 +97,7 @@ class RenderQueue:
         if self._shared is not None:
             await self._shared.start(work=self._renders_here)
             return
+        ahead: dict[str, int] = {}  # per user: that user's renders requeued so far (they are in arrival order)
         for rec in await self.store.renders_with_status("pending", "processing"):
             if rec.attempts >= MAX_ATTEMPTS:
                 await self.store.update_render(
@@ -95,7 +105,9 @@ class RenderQueue:
                 )
                 continue
             await self.store.update_render(rec.id, status="pending", progress=0.0)
-            self._queue.put_nowait(rec.id)
+            turn = ahead.get(rec.user_id, 0)
+            ahead[rec.user_id] = turn + 1
+            self._put(rec.id, -turn if self.settings.render_order == "fair" else 0)
         for _ in range(self.settings.concurrent_renders):
             self._workers.append(asyncio.create_task(self._worker()))
 
@@ -112,11 +124,27 @@ class RenderQueue:
             await self._shared.stop()
 
     async def submit(self, rec: RenderRecord) -> None:
+        """Queue a render; refused (in the session's language) when the pruner removed its footage."""
+        if await expired_footage(self.store, rec.draft):
+            task = await self.store.get_task(rec.session_id)
+            raise EngineError(Code.FOOTAGE_EXPIRED, footage_expired_text(task.language if task else "en"))
         await self.store.add_render(rec)
+        priority = await self.priority(rec)
         if self._shared is not None:
-            await self._shared.defer(rec.id)
+            await self._shared.defer(rec.id, priority)
         else:
-            self._queue.put_nowait(rec.id)
+            self._put(rec.id, priority)
+
+    async def priority(self, rec: RenderRecord) -> int:
+        """The render's priority (higher goes first): minus the number of its user's other renders queued
+        or running, so each user's first waiting render comes before anyone's second; 0 for all in
+        arrival order."""
+        if self.settings.render_order != "fair":
+            return 0
+        return -await self.store.renders_waiting_of(rec.user_id, rec.id)
+
+    def _put(self, render_id: str, priority: int) -> None:
+        self._queue.put_nowait((-priority, next(self._arrival), render_id))
 
     def live_progress(self, render_id: str) -> float | None:
         return self._progress.get(render_id)
@@ -152,7 +180,7 @@ class RenderQueue:
 
     async def _worker(self) -> None:
         while True:
-            render_id = await self._queue.get()
+            _, _, render_id = await self._queue.get()
             try:
                 await self._run(render_id)
             except asyncio.CancelledError:
@@ -168,7 +196,7 @@ class RenderQueue:
         if await self._run(render_id) or rec is None or self._shared is None:
             return
         await self.store.update_render(render_id, status="pending", progress=0.0, attempts=rec.attempts)
-        await self._shared.defer(render_id)
+        await self._shared.defer(render_id, await self.priority(rec))
 
     async def _watch_row(self, render_id: str, cancel: asyncio.Event) -> None:
         """Stop the render when its row says another instance cancelled it."""

@@ -29,6 +29,7 @@ from .errors import Code, EngineError, unsupported
 from .links import LinkSigner, load_secret
 from .probe import MediaInfo, probe
 from .render import SourceFile
+from .retention import Pruner, replace_expired
 from .settings import EngineSettings
 from .store import FileRecord, RenderRecord, Store, Task
 from .subtitles import MAX_BYTES as MAX_SUBTITLE_BYTES
@@ -151,6 +152,10 @@ class EngineServer:
         self.url = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
         self.public_base = (self.settings.public_base_url or self.url).rstrip("/")
         await self.renders.start()
+        self.pruner = Pruner(self.store, self.settings, self.data_dir, self._session_draft)
+        pruning = asyncio.create_task(self.pruner.run_forever())  # now, then every prune_interval_minutes
+        self._background.add(pruning)
+        pruning.add_done_callback(self._background.discard)
 
     async def stop(self) -> None:
         with contextlib.suppress(Exception):
@@ -239,6 +244,11 @@ class EngineServer:
         return await self.sessions.get_session(
             app_name=APP_NAME, user_id=user_id, session_id=sid, config=GetSessionConfig(num_recent_events=0)
         )
+
+    async def _session_draft(self, user_id: str, sid: str) -> tuple[dict[str, Any] | None, float] | None:
+        """A session's current draft and when the session last changed (for the pruner)."""
+        session = await self._session(user_id, sid)
+        return None if session is None else (session.state.get("draft"), float(session.last_update_time))
 
     def _initial_credits(self) -> int:
         return UNLIMITED if self.settings.credits is None else int(self.settings.credits)
@@ -498,7 +508,8 @@ class EngineServer:
                 raise EngineError(Code.SESSION_NOT_FOUND, "session not found")
             media = list(session.state.get("video_infos") or []) + infos
             draft = session.state.get("draft") or dr.empty_draft()
-            for info in infos:
+            draft, new = await replace_expired(self.store, draft, infos)  # the same file sent again
+            for info in new:
                 draft = dr.append_media(draft, info)
             delta = {"video_infos": media, "draft": draft}
             event = Event(
@@ -600,6 +611,8 @@ class EngineServer:
             raise web.HTTPNotFound()
         path = directory / name
         if not path.is_file():
+            if await self.store.removed_of([name.split(".", 1)[0]]):
+                raise web.HTTPGone(text="this file has expired and was removed; send it again")
             raise web.HTTPNotFound()
         return web.FileResponse(path, headers={"Cache-Control": "public, max-age=3600"})
 

@@ -30,6 +30,21 @@ class EngineSettings(Section):
         default=None, description="Key that signs file links; default: generated once, kept in the data dir"
     )
     link_ttl_hours: float = Field(default=168.0, gt=0, description="Hours a handed-out file link stays valid")
+    retention_hours: float | None = Field(
+        default=None,
+        gt=0,
+        description="Hours uploads, renders, analyses and covers are kept unless a queued render or a "
+        "draft touched within that time needs them; default: link_ttl_hours",
+    )
+    disk_budget_gb: float | None = Field(
+        default=None,
+        gt=0,
+        description="Gigabytes the data dir's files may take; the oldest unneeded go first past it. "
+        "Default: half the size of the data dir's filesystem",
+    )
+    prune_interval_minutes: float = Field(
+        default=10.0, gt=0, description="Minutes between two runs of the pruner (it also runs at start)"
+    )
     static_token: str | None = Field(default=None, description="A bearer token that is always accepted")
     allow_private_urls: bool = Field(
         default=False, description="Allow URL uploads from private, loopback and link-local addresses"
@@ -55,6 +70,11 @@ class EngineSettings(Section):
         default=10.0,
         gt=0,
         description="Seconds a render worker may go silent before another one takes its renders over",
+    )
+    render_order: Literal["fair", "arrival"] = Field(
+        default="fair",
+        description="fair: users' renders take turns (round-robin by user, arrival order within one "
+        "user); arrival: first come, first served",
     )
     concurrent_analyses: int = Field(default=1, ge=1, le=8)
     agent: Literal["planner", "llm"] = Field(
@@ -109,5 +129,11 @@ class EngineSettings(Section):
         """The PostgreSQL URL the instances share, or None when this engine is alone."""
         return self.database_url.get_secret_value() if self.database_url else None
 
+    def retention_seconds(self) -> float:
+        return (self.retention_hours if self.retention_hours is not None else self.link_ttl_hours) * 3600
+
     def resolved_data_dir(self) -> Path:
         return self.data_dir.expanduser().resolve()
+
+    def resolved_music_dir(self) -> Path:
+        return (self.music_dir or self.data_dir / "music").expanduser().resolve()

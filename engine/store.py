@@ -38,6 +38,8 @@ CREATE TABLE IF NOT EXISTS credits (
   user_id TEXT PRIMARY KEY, available INTEGER NOT NULL, frozen INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS history (
   session_id TEXT NOT NULL, seq INTEGER NOT NULL, draft TEXT NOT NULL, PRIMARY KEY (session_id, seq));
+CREATE TABLE IF NOT EXISTS removed (
+  ref TEXT PRIMARY KEY, kind TEXT NOT NULL, path TEXT NOT NULL, removed REAL NOT NULL);
 """
 
 
@@ -69,6 +71,7 @@ class FileRecord:
     size: int
     hash: str
     info: dict[str, Any]
+    created: float = 0.0
 
 
 @dataclass
@@ -179,7 +182,30 @@ class Store:
             row["size"],
             row["hash"],
             json.loads(row["info"]),
+            row["created"],
         )
+
+    async def all_files(self) -> list[FileRecord]:
+        """Every upload not removed by the pruner, oldest first."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM files WHERE id NOT IN (SELECT ref FROM removed) "
+            f"ORDER BY created, {self.db.insertion_order}"
+        )
+        return [self._file(r) for r in rows]
+
+    # what the pruner removed (engine/retention.py): uploads by file id, renders by render id
+    async def mark_removed(self, kind: str, ref: str, path: Path) -> None:
+        await self.db.execute(
+            "INSERT INTO removed VALUES (?,?,?,?) ON CONFLICT (ref) DO NOTHING", ref, kind, str(path), time.time()
+        )
+
+    async def removed_of(self, refs: list[str]) -> set[str]:
+        """Those of ``refs`` (file or render ids) whose file the pruner removed."""
+        if not refs:
+            return set()
+        marks = ",".join("?" * len(refs))
+        rows = await self.db.fetchall(f"SELECT ref FROM removed WHERE ref IN ({marks})", *refs)
+        return {str(r["ref"]) for r in rows}
 
     # renders
     async def add_render(self, rec: RenderRecord) -> None:
@@ -242,6 +268,15 @@ class Store:
             f"SELECT * FROM renders WHERE status IN ({marks}) ORDER BY created", *statuses
         )
         return [self._render(r) for r in rows]
+
+    async def renders_waiting_of(self, user_id: str, but: str) -> int:
+        """How many of the user's renders other than ``but`` are queued or running."""
+        row = await self.db.fetchone(
+            "SELECT COUNT(*) AS n FROM renders WHERE user_id=? AND id<>? AND status IN ('pending', 'processing')",
+            user_id,
+            but,
+        )
+        return int(row["n"]) if row else 0
 
     @staticmethod
     def _render(row: Row) -> RenderRecord:

@@ -14,6 +14,7 @@ from . import promptgen
 from .analysis import Analysis, analyze, pick_highlights, silences
 from .effect_ops import EFFECT_OPS, Refused, apply_effect
 from .planner import Op
+from .retention import expired_footage, footage_expired_text
 from .settings import EngineSettings
 from .store import Store
 from .subtitles import MAX_BYTES as MAX_SUBTITLE_BYTES
@@ -166,6 +167,11 @@ class EditTools:
         try:
             if op.name == "undo":
                 return await self._undo(op, state, session_id, lang)
+            if op.name == "revise":
+                return await self._revise(state, session_id, previous, lang)
+            if await expired_footage(self.store, state.get("draft")):
+                text = footage_expired_text(lang)
+                return Outcome(False, text, response={"ok": False, "error": "footage expired"})
             outcome = await self._apply(op, state, lang)
         except (KeyError, TypeError, ValueError) as exc:
             return Outcome(

@@ -103,8 +103,9 @@ class SharedRenders:
         with contextlib.suppress(Exception):
             await self.app.close_async()
 
-    async def defer(self, render_id: str) -> None:
-        await self.task.defer_async(render_id=render_id)
+    async def defer(self, render_id: str, priority: int = 0) -> None:
+        """Queue a render; a worker takes the highest ``priority`` first, the earliest among equals."""
+        await self.task.configure(priority=priority).defer_async(render_id=render_id)
 
     async def _take_over_loop(self) -> None:
         while True:

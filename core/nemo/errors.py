@@ -83,6 +83,12 @@ class LinkNotFetched(NemoError):
     key = "error_link_fetch"
 
 
+class FootageExpired(NemoError):
+    """4005 (the built-in engine, with HTTP 410): the draft's footage expired and was removed."""
+
+    key = "error_footage_expired"
+
+
 class ExportBlocked(NemoError):
     """HTTP 402: the free plan cannot export (not a credits problem)."""
 
@@ -147,6 +153,7 @@ _BY_CODE: dict[int, type[NemoError]] = {
     4002: FileTooLarge,
     4003: LinkRefused,
     4004: LinkNotFetched,
+    4005: FootageExpired,
     400: MissingClientId,
     401: AuthError,
     402: ExportBlocked,
