@@ -146,9 +146,19 @@ TEXTS: dict[str, dict[str, str]] = {
     "slow_down": {"en": "You're sending messages too fast. Please wait a minute.",
                   "zh": "你发送得太快了，请稍等一分钟。"},
     "stats": {"en": "Conversations: {conversations} ({active} active now), jobs running: {running}, queued: "
-                    "{queued}, renders open: {renders_open} of {renders}, uploads: {uploads}, own tokens: {own_tokens}.",
+                    "{queued}, renders open: {renders_open} of {renders}, uploads: {uploads}, own tokens: {own_tokens}, users at a quota today: {over_quota}.",
               "zh": "会话：{conversations}（活跃 {active}），运行中：{running}，排队：{queued}，未完成渲染：{renders_open}/"
-                    "{renders}，上传：{uploads}，自带令牌：{own_tokens}。"},
+                    "{renders}，上传：{uploads}，自带令牌：{own_tokens}，今日达到额度的用户：{over_quota}。"},
+    "quota_render": {"en": "That export is {need} of video, and {left} of your {limit} a day is left. Your quota "
+                           "starts again in {wait} (midnight UTC); nothing was started.",
+                     "zh": "这次导出的视频长 {need}，你每天 {limit} 的额度只剩 {left}。额度将在 {wait} 后重置（UTC 午夜）；"
+                           "本次没有开始渲染。"},
+    "quota_uploads": {"en": "You have reached today's upload limit ({limit}). Your quota starts again in {wait} "
+                            "(midnight UTC); this was not uploaded.",
+                      "zh": "你今天已发送 {limit} 个文件，达到单日上限。额度将在 {wait} 后重置（UTC 午夜）；这次没有上传。"},
+    "stats_engine": {"en": "Engine: renders queued {queued}, running {running}, {hour} in the last hour; disk {used} of "
+                           "{budget}; files pruned {pruned}.",
+                     "zh": "引擎：排队渲染 {queued}，进行中 {running}，最近一小时 {hour}；磁盘 {used}/{budget}；已清理文件 {pruned}。"},
     "operators_only": {"en": "That command is for the bot's operators.", "zh": "该命令仅限管理员使用。"},
     "token_private_only": {"en": "Send /token only in a private chat with me: never share a token in a group.",
                            "zh": "请只在与我的私聊中发送 /token：不要在群里分享令牌。"},

@@ -1,6 +1,6 @@
 """Health and Prometheus metrics for the bot process (``bot.metrics_port``).
 
-``GET /metrics``: updates handled, jobs by state, NEMO errors by code, render durations.
+``GET /metrics``: updates handled, jobs by state, NEMO errors by code, render durations, users at a quota.
 ``GET /healthz``: ``ok`` while the core runs.
 """
 
@@ -9,7 +9,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -28,6 +35,8 @@ class Metrics:
                                    registry=self.registry)
         self.renders = Histogram("nemobot_render_seconds", "Seconds from export to delivered link",
                                  buckets=(5, 15, 30, 60, 90, 120, 300, 600, 1800), registry=self.registry)
+        self.users_over_quota = Gauge("nemobot_users_over_quota", "Users who used all of a day's quota today",
+                                      registry=self.registry)
 
     def watch(self, core: Core) -> None:
         self.registry.register(_JobsCollector(core))

@@ -102,6 +102,11 @@ class BotSettings(Section):
     metrics_port: int | None = None
     metrics_host: str = "127.0.0.1"
     operators: list[str] = Field(default_factory=list)
+    # a day's quota per user on the built-in engine (UTC days; operators exempt; 0: none): seconds of video
+    # rendered, files uploaded. On NEMO's cloud credits decide.
+    quota_render_seconds: float = 3600.0
+    quota_uploads: int = 100
+    keep_records_days: float = 7.0  # delivered renders and uploads are forgotten after this (the links expire)
 
 
 class TelegramSettings(Section):

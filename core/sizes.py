@@ -13,3 +13,10 @@ def megabytes(size: int, *, up: bool = False) -> str:
     tenths = size / MB * 10
     value = (math.ceil(tenths - 1e-9) if up else round(tenths)) / 10
     return f"{value:.1f}".removesuffix(".0")
+
+
+def disk_size(size: int) -> str:
+    """A size on disk: ``35.2 MB`` below a gigabyte, ``1.2 GB`` from there."""
+    if size < 1024**3:
+        return f"{megabytes(size)} MB"
+    return f"{size / 1024**3:.1f}".removesuffix(".0") + " GB"

@@ -166,6 +166,7 @@ class Pruner:
         self.settings = settings
         self.data_dir = data_dir
         self._drafts = drafts
+        self.removed = Pruned()  # what this process's runs removed since it started (the operator's view)
 
     def budget_bytes(self) -> int:
         if self.settings.disk_budget_gb is not None:
@@ -208,7 +209,13 @@ class Pruner:
             used -= item.size
         if done.files:
             log.info("pruner: removed %d files (%.1f MB)", done.files, done.bytes / 1e6)
+        self.removed.files += done.files
+        self.removed.bytes += done.bytes
         return done
+
+    def disk_used(self) -> int:
+        """Bytes the pruned directories hold now (what the budget counts)."""
+        return sum(_tree_size(self.data_dir / name) for name in ("media", "renders", "analysis", "tmp"))
 
     async def _remove(self, item: _Item, done: Pruned) -> None:
         if item.path.is_dir():

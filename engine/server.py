@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from core.nemo.limits import SUBTITLE_FORMATS
 from core.nemo.models import RENDER_WAIT_HEADER
@@ -31,6 +32,7 @@ from .probe import MediaInfo, probe
 from .render import SourceFile
 from .retention import Pruner, replace_expired
 from .settings import EngineSettings
+from .stats import StatsReader
 from .store import FileRecord, RenderRecord, Store, Task
 from .subtitles import MAX_BYTES as MAX_SUBTITLE_BYTES
 from .subtitles import decode, parse_srt
@@ -43,7 +45,7 @@ APP_NAME = "nemo_agent"
 UNLIMITED = 999_999_999
 ATTRIBUTION = ("X-Skill-Source", "X-Skill-Version", "X-Skill-Platform")
 RENDER_WAIT_MAX = 25.0  # seconds a status request may be held: under every client's read timeout
-PUBLIC_PREFIXES = ("/files/", "/health", "/api/auth/anonymous-token")
+PUBLIC_PREFIXES = ("/files/", "/health", "/api/auth/anonymous-token", "/metrics")  # /metrics: for Prometheus
 RENDER_ID = re.compile(r"[A-Za-z0-9_.-]{1,100}")
 MAX_URLS = 10
 # where the auth middleware leaves the caller's user id (a typed key where aiohttp has them)
@@ -141,6 +143,8 @@ class EngineServer:
             model = self.model if self.model is not None else build_llm(self.settings)
         self.agent = build_agent(self.tools, self.settings.silent_ops, model)
         self.runner = Runner(app_name=APP_NAME, agent=self.agent, session_service=self.sessions)
+        self.pruner = Pruner(self.store, self.settings, self.data_dir, self._session_draft)
+        self.stats = StatsReader(self.store, self.pruner)
         app = self.build_app()
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=5.0, lingering_time=1.0)
         await self._runner.setup()
@@ -187,6 +191,8 @@ class EngineServer:
         r.add_post("/run_sse", self.run_sse)
         r.add_post("/api/upload-video/{app}/{user}/{sid}", self.upload)
         r.add_get("/api/credits/balance/simple", self.credits)
+        r.add_get("/api/engine/stats", self.engine_stats)
+        r.add_get("/metrics", self.metrics)
         r.add_get("/api/state/{app}/{user}/{sid}/latest", self.state)
         r.add_post("/api/render/proxy/lambda", self.render_submit)
         r.add_get("/api/render/proxy/lambda/{rid}", self.render_status)
@@ -328,6 +334,13 @@ class EngineServer:
             return envelope({"available": UNLIMITED, "frozen": 0, "total": UNLIMITED, "unlimited": True})
         available, frozen = await self.store.balance(request[USER_ID], self._initial_credits())
         return envelope({"available": available, "frozen": frozen, "total": available + frozen})
+
+    async def engine_stats(self, request: web.Request) -> web.Response:
+        """The operator's view (the bot's /stats): renders queued, running and of the last hour; disk and pruning."""
+        return envelope((await self.stats.read()).to_json())
+
+    async def metrics(self, request: web.Request) -> web.Response:
+        return web.Response(body=await self.stats.prometheus(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     async def state(self, request: web.Request) -> web.Response:
         sid = request.match_info["sid"]

@@ -278,6 +278,16 @@ class Store:
         )
         return int(row["n"]) if row else 0
 
+    async def render_counts(self, since: float) -> tuple[int, int, int]:
+        """Renders queued, running, and finished (completed) since ``since`` (for the operator's view)."""
+        row = await self.db.fetchone(
+            "SELECT SUM(CASE WHEN status='pending' THEN 1 ELSE 0 END) AS queued, "
+            "SUM(CASE WHEN status='processing' THEN 1 ELSE 0 END) AS running, "
+            "SUM(CASE WHEN status='completed' AND updated>=? THEN 1 ELSE 0 END) AS finished FROM renders",
+            since,
+        )
+        return (int(row["queued"] or 0), int(row["running"] or 0), int(row["finished"] or 0)) if row else (0, 0, 0)
+
     @staticmethod
     def _render(row: Row) -> RenderRecord:
         return RenderRecord(

@@ -167,8 +167,6 @@ class EditTools:
         try:
             if op.name == "undo":
                 return await self._undo(op, state, session_id, lang)
-            if op.name == "revise":
-                return await self._revise(state, session_id, previous, lang)
             if await expired_footage(self.store, state.get("draft")):
                 text = footage_expired_text(lang)
                 return Outcome(False, text, response={"ok": False, "error": "footage expired"})

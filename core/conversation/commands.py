@@ -3,19 +3,23 @@ and the ones that queue work (export, new, upload, edit) or stop it (cancel)."""
 
 from __future__ import annotations
 
+import logging
 import re
 
 from core.i18n import LANGUAGES, pick_language, say
+from core.nemo.errors import NemoError
 from core.nemo.limits import SUPPORTED_FORMATS
 from core.ports import SMALLER, Incoming, Target
 from core.routing import Route, find_urls, link_problem, route
-from core.sizes import megabytes
+from core.sizes import disk_size, megabytes
 from core.skills import find_skill, mode_names, skill_or_default
 
 from .context import Context
 from .queue import OperationQueue
 from .quick import QuickAnswers
 from .state import Conversation, Operation
+
+log = logging.getLogger(__name__)
 
 FORMATS = ", ".join(SUPPORTED_FORMATS)
 _TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_\-.]{8,512}")
@@ -65,7 +69,7 @@ class Commands:
         elif command == "pictures":
             await ctx.pictures.command(conv, args, target, lang)
         elif command == "stats":
-            await self._stats(target, lang)
+            await self._stats(conv, target, lang)
         elif command == "credits":
             await self.quick.credits(conv, lang, target)
         elif command == "status":
@@ -123,13 +127,27 @@ class Commands:
     def is_operator(self, target: Target) -> bool:
         return f"{target.platform}:{target.user_id}" in self.ctx.settings.bot.operators
 
-    async def _stats(self, target: Target, lang: str) -> None:
+    async def _stats(self, conv: Conversation, target: Target, lang: str) -> None:
         ctx = self.ctx
         if not self.is_operator(target):
             await ctx.notify(target, say(lang, "operators_only"))
             return
         counts = await ctx.store.stats()
         convs = list(ctx.conversations.values())
+        engine = ""
+        if ctx.settings.bot.backend == "engine":
+            nemo = ctx.nemo(conv, lang)
+            try:
+                seen = await nemo.authed(lambda t: nemo.client.engine_stats(t, skill=nemo.skill))
+            except NemoError as exc:
+                log.warning("the engine's stats could not be read: %s", exc)
+                seen = None
+            if seen is not None:
+                engine = "\n" + say(lang, "stats_engine", queued=seen.get("renders_queued", 0),
+                                    running=seen.get("renders_running", 0), hour=seen.get("renders_last_hour", 0),
+                                    used=disk_size(seen.get("disk_used_bytes", 0)),
+                                    budget=disk_size(seen.get("disk_budget_bytes", 0)),
+                                    pruned=seen.get("pruned_files", 0))
         await ctx.reply(target, say(
-            lang, "stats", active=sum(1 for c in convs if c.running or c.queue),
-            running=sum(1 for c in convs if c.running), queued=sum(len(c.queue) for c in convs), **counts))
+            lang, "stats", active=sum(1 for c in convs if c.running or c.queue), over_quota=await ctx.quotas.users_over(),
+            running=sum(1 for c in convs if c.running), queued=sum(len(c.queue) for c in convs), **counts) + engine)

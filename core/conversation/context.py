@@ -18,6 +18,7 @@ from core.nemo.errors import NemoError, NoCredits, StreamDropped
 from core.nemo.limits import MAX_UPLOAD_BYTES
 from core.nemo.session import NemoSession, Tokens
 from core.ports import Button, ChatPort, Incoming, Target
+from core.quotas import Quotas
 from core.routing import instruction_after_upload
 from core.secrets import Redactor
 from core.settings import Settings, settings_secrets
@@ -64,6 +65,7 @@ class Context:
         self.conversations: dict[str, Conversation] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self.metrics = Metrics()
+        self.quotas = Quotas(store, settings.bot)
         self.pictures = ConversationPictures(self)
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         """This process, among the bot processes that may share the store."""

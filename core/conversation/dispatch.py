@@ -119,18 +119,25 @@ class Core(Context):
                 log.warning("could not renew this process's jobs", exc_info=True)
             if self.store.several_processes:
                 await self._take_over_jobs()
+            try:
+                self.metrics.users_over_quota.set(await self.quotas.users_over())
+            except Exception:
+                log.warning("could not count the users at a quota", exc_info=True)
             if asyncio.get_running_loop().time() - pruned_at >= PRUNE_EVERY:
                 pruned_at = asyncio.get_running_loop().time()
                 await self._prune_updates()
 
     async def _prune_updates(self) -> None:
+        """Forget what nothing needs any more: handled updates past a day, and the renders, uploads and quota
+        days past ``keep_records_days`` (their links have expired)."""
         try:
             pruned = await self.store.prune_updates()
+            records = await self.store.prune_records(self.settings.bot.keep_records_days * 86400)
         except Exception:
-            log.warning("could not prune the handled updates", exc_info=True)
+            log.warning("could not prune the store", exc_info=True)
             return
-        if pruned:
-            log.info("forgot %d handled update(s) older than a day", pruned)
+        if pruned or records:
+            log.info("forgot %d handled update(s) older than a day and %d old record(s)", pruned, records)
 
     async def first_receipt(self, platform: str, update_id: int) -> bool:
         """Whether this process is the first of the bot's to receive ``update_id`` of ``platform`` (two

@@ -8,10 +8,12 @@ import time
 from typing import Any
 
 from core.i18n import say
+from core.nemo.draft import Draft
 from core.nemo.errors import NemoError
 from core.nemo.models import RenderStatus
 from core.nemo.session import NemoSession
 from core.ports import SMALLER, Incoming
+from core.quotas import RENDER_SECONDS
 from core.renders import RenderWatcher
 from core.status import StatusMessage
 from core.store.base import RenderJob
@@ -73,6 +75,10 @@ class Exports:
         end (the result is delivered by ``Delivery``); the draft is kept with the render, for a smaller
         version of it later."""
         store = self.ctx.store
+        refusal = await self.ctx.quotas.take(incoming.target, RENDER_SECONDS, Draft.parse(draft).duration_ms / 1000)
+        if refusal is not None:
+            await status.finish(refusal.text(lang), self.ctx.main_buttons(lang, incoming.target.user_id))
+            return
         status.set_step(say(lang, "step_rendering", progress=0), "upload_video")
         render_id = await nemo.call(
             lambda t, s: nemo.client.submit_render(t, session_id or s, draft, skill=nemo.skill, max_bytes=max_bytes,

@@ -12,6 +12,7 @@ from core.nemo.errors import NemoError
 from core.nemo.session import NemoSession
 from core.nemo.upload import UploadSource, safe_filename
 from core.ports import Attachment, Incoming
+from core.quotas import UPLOADS
 from core.routing import find_urls, instruction_after_upload, link_problem
 from core.status import StatusMessage
 
@@ -32,6 +33,11 @@ class Uploads:
         uploaded: list[tuple[str, str]] = []  # (name, link) of each file NEMO took
         # a user's file name travels in a multipart header and comes back in messages: made safe once
         attachments = [replace(a, filename=safe_filename(a.filename)) for a in incoming.attachments]
+        count = len(attachments) or (0 if link_problem(incoming.text) else len(find_urls(incoming.text)))
+        refusal = await self.ctx.quotas.take(incoming.target, UPLOADS, count)
+        if refusal is not None:
+            await status.finish(refusal.text(lang), self.ctx.main_buttons(lang, incoming.target.user_id))
+            return
         for attachment in attachments:
             if attachment.url:
                 status.set_step(say(lang, "step_uploading", name=attachment.filename[:60]), "upload_video")

@@ -246,6 +246,17 @@ class NemoClient:
         return Credits(available, frozen, total if total is not None else available + frozen,
                        unlimited=data.get("unlimited") is True)
 
+    async def engine_stats(self, token: str, *, skill: str) -> dict[str, int] | None:
+        """The built-in engine's operator view (renders queued, running and of the last hour; disk used and
+        its budget; files pruned); ``None`` where the backend has none (NEMO's cloud)."""
+        try:
+            data = await self._call("GET", "/api/engine/stats", token=token, skill=skill)
+        except NemoError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return {k: int(v) for k, v in data.items() if isinstance(v, int | float)} if isinstance(data, dict) else None
+
     async def state(self, token: str, session_id: str, *, skill: str) -> SessionState:
         data = await self._call("GET", f"/api/state/{APP}/me/{session_id}/latest", token=token, skill=skill)
         state = data.get("state") if isinstance(data, dict) else None

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 
@@ -120,6 +120,11 @@ JOB_BEFORE = (
 ``job_position``'s order."""
 
 
+def quota_day(when: float) -> str:
+    """The UTC day ``when`` falls on, as quotas count them (``2026-12-07``)."""
+    return datetime.fromtimestamp(when, UTC).strftime("%Y-%m-%d")
+
+
 def job_position(order: int | None, job_id: int) -> tuple[bool, int, int]:
     """Where a job stands among its conversation's: in the surface's order (two replicas may note two updates
     in the other order), then as noted; one without a surface order after those with one (a total order, so
@@ -223,6 +228,24 @@ class Store(Protocol):
 
     async def prune_updates(self, older_than: float = UPDATES_KEPT) -> int:
         """Forget the handled updates received more than ``older_than`` seconds ago; how many."""
+        ...
+
+    async def prune_records(self, older_than: float) -> int:
+        """Forget what no job needs any more: renders delivered (or failed) and uploads noted more than
+        ``older_than`` seconds ago (their files have expired on the backend too), and quota days past;
+        how many rows."""
+        ...
+
+    async def use_quota(self, user: str, day: str, kind: str, amount: float, limit: float) -> float | None:
+        """Add ``amount`` to ``user``'s use of ``kind`` on ``day`` if it stays within ``limit``, in one
+        transaction (two processes never both take the last of it); the use before, or ``None`` (over:
+        nothing added)."""
+        ...
+
+    async def quota_used(self, user: str, day: str, kind: str) -> float: ...
+
+    async def users_over_quota(self, day: str, limits: dict[str, float]) -> int:
+        """How many users have used all of one of ``limits`` (kind: amount) on ``day``."""
         ...
 
     async def request_cancel(self, conversation: str, owner: str) -> None:

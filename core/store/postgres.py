@@ -31,6 +31,7 @@ from core.store.base import (
     TokenRecord,
     UpdateRecord,
     claim_order,
+    quota_day,
     updated_columns,
 )
 
@@ -96,6 +97,14 @@ MIGRATIONS: tuple[str, ...] = (
         done BOOLEAN NOT NULL DEFAULT FALSE, PRIMARY KEY (platform, update_id)
     );
     CREATE INDEX updates_open ON updates (done, alive_until);
+    """,
+    # 9: what each user used of a day's quota (render seconds, uploads) on the built-in engine
+    """
+    CREATE TABLE quotas (
+        user_key TEXT NOT NULL, day TEXT NOT NULL, kind TEXT NOT NULL, used DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (user_key, day, kind)
+    );
+    CREATE INDEX uploads_by_age ON uploads (created_at);
     """,
 )
 
@@ -272,6 +281,46 @@ class PostgresStore:
         status = await self.pool.execute("DELETE FROM updates WHERE done AND received_at < $1",
                                          time.time() - older_than)
         return int(status.split()[-1])
+
+    async def prune_records(self, older_than: float) -> int:
+        cutoff = time.time() - older_than
+        n = 0
+        async with self.pool.acquire() as db, db.transaction():
+            for sql, arg in (
+                ("DELETE FROM renders WHERE (delivered OR status IN ('failed', 'cancelled')) AND created_at < $1",
+                 cutoff),
+                ("DELETE FROM uploads WHERE created_at < $1", cutoff),
+                ("DELETE FROM quotas WHERE day < $1", quota_day(cutoff)),
+            ):
+                n += int((await db.execute(sql, arg)).split()[-1])
+        return n
+
+    async def use_quota(self, user: str, day: str, kind: str, amount: float, limit: float) -> float | None:
+        async with self.pool.acquire() as db, db.transaction():
+            # the row exists and is locked before it is read: two processes take turns, never both the last of it
+            await db.execute("INSERT INTO quotas (user_key, day, kind, used) VALUES ($1,$2,$3,0) "
+                             "ON CONFLICT DO NOTHING", user, day, kind)
+            used = float(await db.fetchval("SELECT used FROM quotas WHERE user_key = $1 AND day = $2 AND kind = $3 "
+                                           "FOR UPDATE", user, day, kind))
+            if used + amount > limit:
+                return None
+            await db.execute("UPDATE quotas SET used = used + $4 WHERE user_key = $1 AND day = $2 AND kind = $3",
+                             user, day, kind, amount)
+            return used
+
+    async def quota_used(self, user: str, day: str, kind: str) -> float:
+        value = await self.pool.fetchval("SELECT used FROM quotas WHERE user_key = $1 AND day = $2 AND kind = $3",
+                                         user, day, kind)
+        return float(value or 0.0)
+
+    async def users_over_quota(self, day: str, limits: dict[str, float]) -> int:
+        if not limits:
+            return 0
+        kinds, amounts = list(limits), [float(v) for v in limits.values()]
+        value = await self.pool.fetchval(
+            "SELECT COUNT(DISTINCT q.user_key) FROM quotas q JOIN unnest($2::text[], $3::float8[]) AS l(kind, amount) "
+            "ON q.kind = l.kind WHERE q.day = $1 AND q.used >= l.amount", day, kinds, amounts)
+        return int(value or 0)
 
     async def request_cancel(self, conversation: str, owner: str) -> None:
         await self.pool.execute("SELECT pg_notify($1, $2)", CANCEL_CHANNEL, _dumps([owner, conversation]))

@@ -25,6 +25,7 @@ from core.store.base import (
     TokenRecord,
     UpdateRecord,
     claim_order,
+    quota_day,
     updated_columns,
 )
 
@@ -88,6 +89,14 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (platform, update_id)
     );
     CREATE INDEX updates_open ON updates (done, alive_until);
+    """,
+    # 9: what each user used of a day's quota (render seconds, uploads) on the built-in engine
+    """
+    CREATE TABLE quotas (
+        user_key TEXT NOT NULL, day TEXT NOT NULL, kind TEXT NOT NULL, used REAL NOT NULL,
+        PRIMARY KEY (user_key, day, kind)
+    );
+    CREATE INDEX uploads_by_age ON uploads (created_at);
     """,
 )
 
@@ -286,6 +295,58 @@ class SqliteStore:
     async def prune_updates(self, older_than: float = UPDATES_KEPT) -> int:
         cur = await self._write("DELETE FROM updates WHERE done = 1 AND received_at < ?", (time.time() - older_than,))
         return cur.rowcount
+
+    async def prune_records(self, older_than: float) -> int:
+        cutoff = time.time() - older_than
+        day = quota_day(cutoff)
+
+        async def write() -> int:
+            n = 0
+            for sql, params in (
+                ("DELETE FROM renders WHERE (delivered = 1 OR status IN ('failed', 'cancelled')) AND created_at < ?",
+                 (cutoff,)),
+                ("DELETE FROM uploads WHERE created_at < ?", (cutoff,)),
+                ("DELETE FROM quotas WHERE day < ?", (day,)),
+            ):
+                cur = await self.db.execute(sql, params)
+                n += max(cur.rowcount, 0)
+            return n
+
+        return await self._committed(write)
+
+    async def use_quota(self, user: str, day: str, kind: str, amount: float, limit: float) -> float | None:
+        async def write() -> float | None:
+            async with self.db.execute("SELECT used FROM quotas WHERE user_key = ? AND day = ? AND kind = ?",
+                                       (user, day, kind)) as cur:
+                row = await cur.fetchone()
+            used = float(row[0]) if row else 0.0
+            if used + amount > limit:
+                return None
+            await self.db.execute(
+                "INSERT INTO quotas (user_key, day, kind, used) VALUES (?,?,?,?) "
+                "ON CONFLICT (user_key, day, kind) DO UPDATE SET used = used + excluded.used",
+                (user, day, kind, amount))
+            return used
+
+        return await self._committed(write)
+
+    async def quota_used(self, user: str, day: str, kind: str) -> float:
+        async with self.db.execute("SELECT used FROM quotas WHERE user_key = ? AND day = ? AND kind = ?",
+                                   (user, day, kind)) as cur:
+            row = await cur.fetchone()
+        return float(row[0]) if row else 0.0
+
+    async def users_over_quota(self, day: str, limits: dict[str, float]) -> int:
+        if not limits:
+            return 0
+        over = " OR ".join("(kind = ? AND used >= ?)" for _ in limits)
+        params: list[Any] = [day]
+        for kind, limit in limits.items():
+            params += [kind, limit]
+        async with self.db.execute(
+                f"SELECT COUNT(DISTINCT user_key) FROM quotas WHERE day = ? AND ({over})", params) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
 
     async def request_cancel(self, conversation: str, owner: str) -> None:
         """Nothing to tell: one bot process per SQLite file cancels its own jobs."""

@@ -25,9 +25,12 @@ class Bot:
 
 
 @asynccontextmanager
-async def bot(tmp_path: Path, **telegram: object) -> AsyncIterator[Bot]:
+async def bot(tmp_path: Path, bot_settings: dict[str, object] | None = None, **telegram: object,
+              ) -> AsyncIterator[Bot]:
+    """``bot_settings``: the few settings a test changes from the defaults (``[bot]``)."""
     async with FakeTelegram() as tg:
-        settings = Settings(bot=BotSettings(backend="engine", db_path=tmp_path / "bot.db"))
+        settings = Settings(bot=BotSettings(backend="engine", db_path=tmp_path / "bot.db",
+                                            **(bot_settings or {})))  # type: ignore[arg-type]
         settings.telegram = TelegramSettings(token=SecretStr(tg.token), api_base_url=tg.base_url,
                                              file_base_url=tg.base_file_url, **telegram)  # type: ignore[arg-type]
         async with running_core(settings, engine_dir=tmp_path / "engine", engine_port=0) as core, \

@@ -361,3 +361,48 @@ async def test_a_job_noted_for_an_update_marks_the_update_done_in_the_same_write
     finally:
         for s in (a, b):
             await s.close()
+
+
+async def test_a_day_s_quota_is_taken_up_to_its_limit_and_refused_past_it(store: Store) -> None:
+    assert await store.use_quota("telegram:1", "2026-12-07", "render_seconds", 40, 60) == 0
+    assert await store.use_quota("telegram:1", "2026-12-07", "render_seconds", 30, 60) is None  # 70 > 60: nothing taken
+    assert await store.quota_used("telegram:1", "2026-12-07", "render_seconds") == 40
+    assert await store.use_quota("telegram:1", "2026-12-07", "render_seconds", 20, 60) == 40  # exactly the limit
+    assert await store.use_quota("telegram:1", "2026-12-08", "render_seconds", 20, 60) == 0  # a new day
+    assert await store.use_quota("telegram:2", "2026-12-07", "uploads", 1, 5) == 0
+    assert await store.users_over_quota("2026-12-07", {"render_seconds": 60, "uploads": 5}) == 1
+    assert await store.users_over_quota("2026-12-07", {}) == 0
+
+
+async def test_uploads_taken_at_once_never_pass_the_quota(store_url: str) -> None:
+    """Several bot processes (PostgreSQL) or tasks (SQLite) asking at the same moment share out the last of it."""
+    stores = [_open(store_url) for _ in range(3 if store_url.startswith("postgresql://") else 1)]
+    for s in stores:
+        await s.open()
+    try:
+        taken = await asyncio.gather(*(stores[i % len(stores)].use_quota("discord:9", "2026-12-07", "uploads", 1, 5)
+                                       for i in range(12)))
+        assert sum(t is not None for t in taken) == 5
+        assert await stores[0].quota_used("discord:9", "2026-12-07", "uploads") == 5
+    finally:
+        for s in stores:
+            await s.close()
+
+
+async def test_old_records_are_forgotten_and_open_renders_kept(store: Store) -> None:
+    old = time.time() - 10 * 86400
+    delivered, failed, still_open = _job("r-old", created_at=old), _job("r-failed", created_at=old), _job("r-open", old)
+    failed.status = "failed"
+    for job in (delivered, failed, still_open):
+        await store.add_render(job)
+    assert await store.claim_delivery("r-old")
+    await store.add_render(_job("r-new", created_at=time.time()))
+    assert await store.claim_delivery("r-new")
+    await store.add_upload("telegram:1", "clip.mp4", "https://x/clip.mp4", 10)
+    await store.use_quota("telegram:1", "2020-01-01", "uploads", 1, 5)
+    assert await store.prune_records(older_than=7 * 86400) == 3  # two old renders and the old quota day
+    assert await store.get_render("r-old") is None and await store.get_render("r-failed") is None
+    assert await store.get_render("r-open") is not None and await store.get_render("r-new") is not None
+    assert await store.uploads("telegram:1") == [("clip.mp4", "https://x/clip.mp4")]  # noted a moment ago
+    assert await store.prune_records(older_than=0) >= 1
+    assert await store.uploads("telegram:1") == []
