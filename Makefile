@@ -3,7 +3,7 @@ PYTHON ?= python3
 PIP ?= $(PYTHON) -m pip
 APT_PACKAGES = fonts-dejavu-core fonts-wqy-microhei fontconfig
 # the store tests run on a real PostgreSQL too (the tests start Debian's cluster themselves)
-TEST_APT_PACKAGES = postgresql
+TEST_APT_PACKAGES = postgresql chromium chromium-driver festival festvox-us-slt-hts
 
 .PHONY: setup system-packages test-packages demo test test-fast bench run console engine lint clean
 

@@ -103,6 +103,20 @@ class EngineSettings(Section):
     font_latin: Path | None = None
     font_cjk: Path | None = None
     undo_depth: int = 30
+    transcriber: Literal["auto", "pocketsphinx", "faster-whisper", "off"] = Field(
+        default="auto",
+        description="Words from speech: auto (faster-whisper when installed and whisper_model is set, else "
+        "pocketsphinx for English), one of the two, or off",
+    )
+    whisper_model: str | None = Field(
+        default=None,
+        description="faster-whisper's model: a local directory, or a model name (small, large-v3, ...) "
+        "downloaded once into the Hugging Face cache; unset: no multilingual transcription",
+    )
+    transcribe_min_confidence: float = Field(
+        default=0.7, ge=0, le=1,
+        description="Below this mean word confidence a transcript is not burned in; typed captions are offered",
+    )
 
     @model_validator(mode="after")
     def _shared_roles_need_a_database(self) -> EngineSettings:
