@@ -264,6 +264,8 @@ SETTING_WORDS = {
     "fx.loudnorm": {"en": "loudness normalisation", "zh": "响度统一"},
     "fx.denoise": {"en": "voice denoise", "zh": "人声降噪"},
     "fx.wm": {"en": "watermark", "zh": "水印"},
+    "fx.bars": {"en": "black bars (picture ratio)", "zh": "黑边（画面比例）"},
+    "safe": {"en": "caption safe area", "zh": "字幕安全区"},
 }
 # words inside a setting's value (``brightness=0.2``, ``bw``), read out in the user's language
 VALUE_WORDS = {
@@ -297,6 +299,13 @@ TRACK_NAMES = {
     AUDIO: {"en": "BGM", "zh": "背景音乐"},
     TEXT: {"en": "Title", "zh": "标题"},
 }
+# a text track named by what it holds (``core.nemo.draft.text_track_kind``)
+TEXT_TRACK_NAMES = {
+    "titles": TRACK_NAMES[TEXT],
+    "captions": {"en": "Captions", "zh": "字幕"},
+    "mixed": {"en": "Titles and captions", "zh": "标题和字幕"},
+}
+CAPTION_FIRST_WORDS = 6  # a caption in the timeline text: its first words (CJK: twice as many characters)
 SUMMARY_WORDS = {
     "track": {"en": "Track", "zh": "轨道"},
     "timeline": {"en": "Timeline ({count} {noun}): ", "zh": "时间线（{count}条轨道）："},
@@ -401,6 +410,8 @@ def _kind(kind: int | None) -> str:
 
 def _segment_text(kind: int | None, seg: Segment, words: Mapping[str, str], lang: str) -> str:
     label = seg.label
+    if kind == TEXT and seg.is_caption:
+        label = first_words(label)
     if kind == TEXT:
         label = words["quoted"].format(text=label)
     details = [in_seconds(lang, seg.span())]
@@ -415,6 +426,16 @@ def _segment_text(kind: int | None, seg: Segment, words: Mapping[str, str], lang
 
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def first_words(text: str, count: int = CAPTION_FIRST_WORDS) -> str:
+    """The start of a caption: its first ``count`` words (``2 * count`` Chinese characters), then "…"."""
+    if _HAN.search(text):
+        return text if len(text) <= 2 * count else text[: 2 * count] + "…"
+    shown = text.split()
+    return text if len(shown) <= count else " ".join(shown[:count]) + "…"
+
+
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|“[^”]*”|‘[^’]*’|「[^」]*」|『[^』]*』|《[^》]*》")
 _LINK = re.compile(r"\b[a-z][a-z0-9+.\-]*://\S*", re.IGNORECASE)

@@ -17,6 +17,8 @@ from typing import Any, Literal, overload
 
 from core.nemo.draft import PICKED
 
+from . import captions
+
 VIDEO, AUDIO, TEXT = 0, 1, 7
 MIN_SEGMENT_MS = 100
 STILL_MS = 3000
@@ -125,6 +127,7 @@ def relayout(draft: Draft) -> Draft:
                     seg["m"]["tr"]["d"] = t
             seg["st"] = pos - t
         pos = seg["st"] + seg["d"]
+    place_captions(draft)
     total = total_ms(draft) if vs else None
     if total is not None:
         for seg in segments(draft, AUDIO):
@@ -141,6 +144,35 @@ def relayout(draft: Draft) -> Draft:
                 if seg["st"] + seg["d"] > total:
                     seg["d"] = max(0, total - seg["st"])
             ttrack["sg"] = [s for s in ttrack["sg"] if s["d"] >= MIN_SEGMENT_MS]
+    return draft
+
+
+def place_captions(draft: Draft) -> Draft:
+    """Captions (text segments anchored to the source they caption) placed where the video track shows that
+    source now: trims, speed, cut pauses and loops re-time them; reversed footage drops them."""
+    ttr = track(draft, TEXT)
+    if not ttr or not any(captions.is_caption(s) and s["m"].get("src") for s in ttr["sg"]):
+        return draft
+    anchors: dict[tuple[str, int], dict[str, Any]] = {}
+    others = []
+    for s in ttr["sg"]:
+        if captions.is_caption(s) and s["m"].get("src"):
+            anchors.setdefault((str(s["m"]["src"]), _int(s["m"].get("sin"), 0)), s["m"])
+        else:
+            others.append(s)
+    placed = []
+    for v in segments(draft, VIDEO):
+        m = v["m"]
+        if m.get("still") or m.get("card") or m.get("rev") or not m.get("src"):
+            continue
+        sp = speed_of(v)
+        a = _int(m.get("in"), 0)
+        for (src, _), meta in sorted(anchors.items(), key=lambda kv: kv[0][1]):
+            if src == m["src"]:
+                seg = captions.place(meta, a, a + round(v["d"] * sp), v["st"], sp)
+                if seg is not None:
+                    placed.append(seg)
+    ttr["sg"] = others + placed
     return draft
 
 

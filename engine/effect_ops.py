@@ -14,6 +14,7 @@ from typing import Any
 
 from core.i18n import VALUE_WORDS
 
+from . import captions as cap
 from . import draft as dr
 from . import effects as ef
 from .subtitles import cues_from_lines, decode, parse_srt
@@ -33,10 +34,18 @@ EFFECT_OPS = frozenset(
         "loudnorm",
         "denoise",
         "subtitles",
+        "caption_style",
+        "caption_fix",
+        "remove_captions",
         "watermark",
         "output",
+        "bars",
+        "boomerang",
+        "speed_range",
     }
 )
+CINEMA_BARS = 2.39  # "add black bars" on a landscape canvas
+PORTRAIT_BARS = 16 / 9  # ... and on a vertical or square one: a wide picture in the middle
 
 
 def _words(key: str) -> tuple[str, str]:
@@ -98,12 +107,17 @@ async def apply_effect(
         new = ef.reverse(d)
         back = any(s["m"].get("rev") for s in dr.segments(new, dr.VIDEO))
         if back:
+            lost = bool(ef.caption_segments(d)) and not ef.caption_segments(new)
             return Applied(
                 new,
-                f"The video now plays backwards ({_s(dr.total_ms(new))} s).",
-                f"视频已改为倒放（{_s(dr.total_ms(new))}秒）。",
+                f"The video now plays backwards ({_s(dr.total_ms(new))} s)."
+                + (" The captions were taken off: speech played backwards has no words (undo brings them back)." if lost else ""),
+                f"视频已改为倒放（{_s(dr.total_ms(new))}秒）。"
+                + ("倒放的语音没有可读的字幕，字幕已去掉（撤销可恢复）。" if lost else ""),
             )
         return Applied(new, "The video plays forwards again.", "视频已恢复正放。")
+    if name in ("caption_style", "caption_fix", "remove_captions"):
+        return _captions(name, args, d)
     if name == "look":
         look = str(args.get("name", "")).lower()
         if look == "none":
@@ -211,6 +225,20 @@ async def apply_effect(
         )
     if name == "denoise":
         return Applied(ef.set_flag(d, "denoise"), "Voice noise reduction is on.", "已开启人声降噪。")
+    if name == "bars":
+        return _bars(args, d, media)
+    if name == "boomerang":
+        try:
+            new = ef.boomerang(d)
+        except ValueError:
+            raise Refused("The video is too long to play twice.", "视频太长，无法来回播放。") from None
+        return Applied(
+            new,
+            f"Boomerang: the video plays forwards, then backwards ({_s(dr.total_ms(new))} s).",
+            f"已改为来回播放：先正放再倒放（共{_s(dr.total_ms(new))}秒）。",
+        )
+    if name == "speed_range":
+        return _speed_range(args, d)
     if name == "subtitles":
         return await _subtitles(args, d, media, read_file)
     if name == "watermark":
@@ -257,6 +285,60 @@ async def _subtitles(
         )
     src_en, src_zh = (f" from {source}", f"（来自 {source}）") if source else ("", "")
     return Applied(new, f"Added {n} subtitle line(s){src_en}.", f"已添加{n}条字幕{src_zh}。")
+
+
+def _canvas_ratio(d: dr.Draft, media: Sequence[dict[str, Any]]) -> float:
+    cv = d.get("cv")
+    w, h = (dr._num(cv.get("w"), 0), dr._num(cv.get("h"), 0)) if isinstance(cv, dict) else (0.0, 0.0)
+    if not (w and h):
+        video = next((m for m in media if m.get("file_type") == "video"), {})
+        w, h = dr._num(video.get("width"), 16), dr._num(video.get("height"), 9)
+        if ef.orientation(d)[0] in (90, 270):
+            w, h = h, w
+    return w / h if w and h else 16 / 9
+
+
+def _bars(args: dict[str, Any], d: dr.Draft, media: Sequence[dict[str, Any]]) -> Applied:
+    ratio = _num(args, "ratio")
+    if ratio == 0:
+        return Applied(ef.set_bars(d, None), "Black bars removed.", "已去掉黑边。")
+    canvas = _canvas_ratio(d, media)
+    if ratio is None:
+        ratio = CINEMA_BARS if canvas > 1.2 else PORTRAIT_BARS
+    if not ef.BARS_RANGE[0] <= ratio <= ef.BARS_RANGE[1] or abs(ratio - canvas) < 0.02:
+        raise Refused(
+            "Say the shape to leave between the bars, e.g. “letterbox 2.39:1” or “pillarbox 4:3”.",
+            "请说明黑边之间留下的画面比例，例如“2.39:1黑边”或“4:3左右黑边”。",
+        )
+    ratio = ef.bars_within(ratio, canvas)
+    new = ef.set_bars(d, ratio)
+    side_en, side_zh = ("top and bottom", "上下") if ratio > canvas else ("left and right", "左右")
+    return Applied(
+        new,
+        f"Black bars {side_en}: the picture is {ratio:.3g}:1 inside the frame.",
+        f"已加{side_zh}黑边：画面比例{ratio:.3g}:1。",
+    )
+
+
+def _speed_range(args: dict[str, Any], d: dr.Draft) -> Applied:
+    start, end, factor = _num(args, "start", 0) or 0.0, _num(args, "end"), _num(args, "factor", 0.5) or 0.5
+    total = dr.total_ms(d)
+    if end is None or end <= start or (total and start * 1000 >= total):
+        raise Refused(
+            f"Say which part, within the {_s(total)} s video, e.g. “slow-mo 2-4 s”.",
+            f"请说明{_s(total)}秒视频中的哪一段，例如“2到4秒慢放”。",
+        )
+    if not 0.25 <= factor <= 4.0:
+        raise Refused("The speed can be 0.25x to 4x.", "速度可以是0.25到4倍。")
+    e_ms = min(int(end * 1000), total) if total else int(end * 1000)
+    new = dr.set_speed_range(d, int(start * 1000), e_ms, factor)
+    what_en = "slow motion" if factor < 1 else "sped up"
+    what_zh = "慢放" if factor < 1 else "加速"
+    return Applied(
+        new,
+        f"{_s(start * 1000)}-{_s(e_ms)} s {what_en} at {factor:g}x; the video is now {_s(dr.total_ms(new))} s.",
+        f"已将{_s(start * 1000)}-{_s(e_ms)}秒{what_zh}为{factor:g}倍速，视频现在{_s(dr.total_ms(new))}秒。",
+    )
 
 
 def _watermark(args: dict[str, Any], d: dr.Draft, media: Sequence[dict[str, Any]]) -> Applied:
@@ -313,3 +395,51 @@ def _output(args: dict[str, Any], d: dr.Draft, media: Sequence[dict[str, Any]]) 
     }
     en, zh = texts[fmt]
     return Applied(new, en, zh)
+
+
+NO_CAPTIONS = (
+    "There are no captions yet: say “caption what I say”, or “captions: …” with your words.",
+    "还没有字幕：说“加字幕”，或者说“字幕：……”加上你的原话。",
+)
+
+
+def _captions(name: str, args: dict[str, Any], d: dr.Draft) -> Applied:
+    """The look, a fixed word, or the removal of the captions."""
+    if not ef.caption_segments(d):
+        if name == "remove_captions" and ef.subtitle_count(d):
+            return Applied(ef.remove_captions(d), "Subtitles removed.", "已去掉字幕。")
+        if not (name == "caption_style" and ef.subtitle_count(d)):  # subtitles wear the caption look too
+            raise Refused(*NO_CAPTIONS)
+    if name == "remove_captions":
+        return Applied(ef.remove_captions(d), "Captions removed.", "已去掉字幕。")
+    if name == "caption_fix":
+        old, new_word = str(args.get("old", "")).strip(), str(args.get("new", "")).strip()
+        if not old:
+            raise Refused("Say which word to change, e.g. change 'teh' to 'the' in the captions.",
+                          "请说明要改哪个词，例如：字幕里的“在”改成“再”。")
+        new, n = ef.fix_caption_words(d, old, new_word)
+        if n == 0:
+            raise Refused(f"The captions do not say “{old}”.", f"字幕里没有“{old}”。")
+        return Applied(
+            new,
+            f"Changed “{old}” to “{new_word}” in {n} caption{'s' if n != 1 else ''}.",
+            f"已把字幕里的“{old}”改成“{new_word}”（{n}处）。",
+        )
+    pos = args.get("pos")
+    scale = _num(args, "scale")
+    karaoke = args.get("karaoke")
+    if pos is None and scale is None and karaoke is None:
+        raise Refused("Say how the captions should change: bigger, smaller, top, bottom or word by word.",
+                      "请说明字幕怎么改：大一点、小一点、放上面、放下面或逐字高亮。")
+    if pos is not None and pos not in cap.POSITIONS:
+        raise Refused("Captions can go at the top or the bottom.", "字幕可以放在上面或下面。")
+    if scale is not None and not 0.2 <= scale <= 5:
+        raise Refused("Make the captions bigger or smaller step by step.", "请逐步调大或调小字幕。")
+    new = ef.caption_style(d, pos=pos, scale_by=scale, karaoke=None if karaoke is None else bool(karaoke))
+    st = cap.style_of(ef.effects(new))
+    en = [f"at the {st['pos']}", f"size {round(st['scale'] * 100)}%"]
+    zh = ["在" + ("上方" if st["pos"] == "top" else "下方"), f"大小{round(st['scale'] * 100)}%"]
+    if st["karaoke"]:
+        en.append("the spoken word highlighted")
+        zh.append("逐字高亮")
+    return Applied(new, "Captions: " + ", ".join(en) + ".", "字幕：" + "，".join(zh) + "。")

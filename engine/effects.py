@@ -19,9 +19,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from . import captions as cap
 from . import draft as dr
 
-LOOKS = ("bw", "warm", "cool", "sepia", "vintage", "vivid")
+LOOKS = ("bw", "warm", "cool", "sepia", "vintage", "vivid", "film", "dreamy", "moody")
 ADJUSTMENTS = ("brightness", "contrast", "saturation")
 ADJUST_LIMITS = {"brightness": (-0.6, 0.6), "contrast": (-0.8, 2.0), "saturation": (-1.0, 2.0)}
 CORNERS = ("top-left", "top-right", "bottom-left", "bottom-right")
@@ -286,3 +287,94 @@ def set_subtitles(draft: dr.Draft, cues: Sequence[Cue]) -> dr.Draft:
 
 def subtitle_count(draft: dr.Draft) -> int:
     return sum(1 for s in dr.segments(draft, dr.TEXT) if s["m"].get("kind") == "subtitle")
+
+
+# captions (``engine.captions``: anchored to their source, placed by ``draft.relayout``) -----------------
+
+
+def caption_segments(draft: dr.Draft) -> list[dr.Segment]:
+    return [s for s in dr.segments(draft, dr.TEXT) if cap.is_caption(s)]
+
+
+def set_captions(
+    draft: dr.Draft, by_source: Sequence[tuple[str, Sequence[cap.CaptionCue]]], karaoke: bool | None = None
+) -> dr.Draft:
+    """Captions of each source file (cue times in its ms), replacing earlier captions and subtitles; they show
+    wherever the video track shows that source."""
+    d = dr.clone(draft)
+    tr = dr.track(d, dr.TEXT, create=True)
+    kept = [s for s in tr["sg"] if s["m"].get("kind") not in (cap.KIND, "subtitle")]
+    tr["sg"] = kept + [
+        {"st": 0, "d": 0, "m": cap.anchored(c, src)} for src, cues in by_source for c in cues if c.words
+    ]
+    if karaoke is not None:
+        d = caption_style(d, karaoke=karaoke)
+    return dr.relayout(d)
+
+
+def caption_style(
+    draft: dr.Draft, *, pos: str | None = None, scale_by: float | None = None, karaoke: bool | None = None
+) -> dr.Draft:
+    """Change the caption look: position (top/bottom), size (multiplied by ``scale_by``), karaoke on/off."""
+    style = cap.style_of(effects(draft))
+    if pos is not None:
+        if pos not in cap.POSITIONS:
+            raise ValueError(f"unknown caption position {pos!r}")
+        style["pos"] = pos
+    if scale_by is not None:
+        lo, hi = cap.SCALE_RANGE
+        style["scale"] = round(min(hi, max(lo, style["scale"] * float(scale_by))), 3)
+    if karaoke is not None:
+        style["karaoke"] = karaoke
+    return _with_fx(draft, cap=style)
+
+
+def fix_caption_words(draft: dr.Draft, old: str, new: str) -> tuple[dr.Draft, int]:
+    """Replace ``old`` with ``new`` in the captions' words (whole words for Latin text); a cue whose words change
+    in number keeps its time, its new words spread over it. Returns the draft and how many cues changed."""
+    from .speech.transcript import split_words
+
+    d = dr.clone(draft)
+    latin = not cap._CJK.search(old)
+    pattern = re.compile(
+        (r"(?<!\w)" + re.escape(old) + r"(?!\w)") if latin else re.escape(old), re.IGNORECASE if latin else 0
+    )
+    changed = 0
+    seen: dict[tuple[str, int], dict[str, Any]] = {}
+    for s in caption_segments(d):
+        m = s["m"]
+        key = (str(m.get("src")), int(dr._num(m.get("sin"), 0)))
+        if key in seen:  # the same caption placed twice (a loop): changed once, copied
+            m.update(copy.deepcopy(seen[key]))
+            continue
+        words = cap.words_of(m)
+        full = cap.join([w.text for w in words])
+        if not pattern.search(full):
+            continue
+        fixed = pattern.sub(new, full)
+        tokens = split_words(fixed, "zh" if cap._CJK.search(fixed) else "en")
+        if len(tokens) == len(words):
+            timed = [cap.TimedWord(t, w.start_ms, w.end_ms) for t, w in zip(tokens, words, strict=True)]
+        elif tokens:
+            a, b = words[0].start_ms, words[-1].end_ms
+            step = (b - a) / len(tokens)
+            timed = [cap.TimedWord(t, round(a + i * step), round(a + (i + 1) * step)) for i, t in enumerate(tokens)]
+        else:
+            timed = []
+        m["w"] = [[t.text, t.start_ms, t.end_ms] for t in timed]
+        m["text"] = cap.layout([t.text for t in timed])
+        seen[key] = {"w": m["w"], "text": m["text"]}
+        changed += 1
+    tr = dr.track(d, dr.TEXT)
+    if tr:
+        tr["sg"] = [s for s in tr["sg"] if not (cap.is_caption(s) and not s["m"].get("w"))]
+    return dr.relayout(d), changed
+
+
+def remove_captions(draft: dr.Draft) -> dr.Draft:
+    """Captions and subtitles leave the timeline; titles stay; the caption look is forgotten."""
+    d = _with_fx(draft, cap=None)
+    tr = dr.track(d, dr.TEXT)
+    if tr:
+        tr["sg"] = [s for s in tr["sg"] if s["m"].get("kind") not in (cap.KIND, "subtitle")]
+    return d

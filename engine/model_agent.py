@@ -43,11 +43,12 @@ holds the timeline (draft). Use the tools to edit it, one call per edit, in the 
 seconds.
 After editing, say in one or two short sentences what changed, in the user's language. If the request is
 not an edit you can do, list what you can do: keep or cut time ranges, cut pauses, aspect 9:16/1:1/16:9,
-titles and text, background music from an uploaded audio file, speed, fades, transitions, mute and volume,
+titles and text, background music (an uploaded audio file or a library track by mood), speed, fades, transitions, mute and volume,
 join clips, compress to a file size, highlight reels, an example clip, video prompt generation, colour looks
 and brightness/contrast/saturation, reverse, rotate and flip, zoom, loop, resolution and frame rate, sound
-fades, loudness and denoise, subtitles from an uploaded .srt, a logo watermark, export as GIF, MP3 or a
-cover image, undo."""
+fades, loudness and denoise, captions (the user's typed words timed to the speech, or words from the speech;
+their size, position and word-by-word highlight, a word fixed, removed, the .srt file), subtitles from an
+uploaded .srt or .vtt, a logo watermark, export as GIF, MP3 or a cover image, undo."""
 
 
 def build_tool_functions(tools: EditTools, langs: dict[str, str]) -> list[Any]:
@@ -99,9 +100,10 @@ def build_tool_functions(tools: EditTools, langs: dict[str, str]) -> list[Any]:
             tool_context,
         )
 
-    async def add_music(tool_context: ToolContext, volume: float = 0.3) -> dict:
-        """Add the uploaded audio file as background music at volume (0-1)."""
-        return await _do("add_music", {"volume": volume}, tool_context)
+    async def add_music(tool_context: ToolContext, volume: float = 0.3, mood: str = "") -> dict:
+        """Add background music at volume (0-1): the uploaded audio file, or a music library track of mood
+        (lofi, relaxed, upbeat, epic or sad)."""
+        return await _do("add_music", {"volume": volume, **({"mood": mood} if mood else {})}, tool_context)
 
     async def set_speed(factor: float, tool_context: ToolContext) -> dict:
         """Play the video at factor times normal speed (0.25-4)."""
@@ -200,8 +202,38 @@ def build_tool_functions(tools: EditTools, langs: dict[str, str]) -> list[Any]:
         return await _do("denoise", {}, tool_context)
 
     async def add_subtitles(tool_context: ToolContext) -> dict:
-        """Burn in the subtitles of the uploaded .srt file."""
+        """Burn in the subtitles of the uploaded .srt or .vtt file."""
         return await _do("subtitles", {}, tool_context)
+
+    async def add_captions(tool_context: ToolContext, text: str = "", word_by_word: bool = False) -> dict:
+        """Captions of the speech, burned in two short lines at a time. text: the words the user typed (what is
+        said), timed to where they are spoken; leave it empty to take the words from the speech (refused when
+        they are unclear). word_by_word highlights the word being spoken."""
+        return await _do("captions", {"text": text.strip() or None, "karaoke": word_by_word or None}, tool_context)
+
+    async def caption_style(
+        tool_context: ToolContext, position: str = "", size: float = 1.0, word_by_word: str = ""
+    ) -> dict:
+        """Change how the captions look: position top or bottom; size multiplies the current size (1.25 bigger,
+        0.8 smaller, 1 unchanged); word_by_word on or off (the spoken word highlighted)."""
+        karaoke = {"on": True, "off": False}.get(word_by_word.strip().lower())
+        return await _do(
+            "caption_style",
+            {"pos": position.strip().lower() or None, "scale": size if size != 1 else None, "karaoke": karaoke},
+            tool_context,
+        )
+
+    async def fix_caption(old: str, new: str, tool_context: ToolContext) -> dict:
+        """Replace a misheard or mistyped word in the captions: old becomes new."""
+        return await _do("caption_fix", {"old": old, "new": new}, tool_context)
+
+    async def remove_captions(tool_context: ToolContext) -> dict:
+        """Take the captions (and subtitles) off the video."""
+        return await _do("remove_captions", {}, tool_context)
+
+    async def export_captions(tool_context: ToolContext) -> dict:
+        """Hand out the captions as a subtitles file (.srt), a link."""
+        return await _do("export_captions", {}, tool_context)
 
     async def add_watermark(
         tool_context: ToolContext, corner: str = "bottom-right", opacity: float = 0.8, size: float = 0.15
@@ -245,6 +277,11 @@ def build_tool_functions(tools: EditTools, langs: dict[str, str]) -> list[Any]:
         normalize_loudness,
         denoise_voice,
         add_subtitles,
+        add_captions,
+        caption_style,
+        fix_caption,
+        remove_captions,
+        export_captions,
         add_watermark,
         export_as,
     ]

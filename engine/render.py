@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import captions as cap
 from . import draft as dr
 from . import effects as ef
 from . import filters as flt
@@ -408,6 +409,15 @@ def build_command(
             f"box=1:boxcolor=black@0.45:boxborderw={max(2, size // 5)}:line_spacing={size // 5}:"
             f"x=(w-text_w)/2:y={y}:alpha='{alpha}':enable='between(t,{a:.3f},{b:.3f})'"
         )
+    caption_segs = [s for s in dr.segments(d, dr.TEXT) if cap.burned(s) and s["st"] / 1000.0 < total]
+    if caption_segs:  # burned in with libass: lines, outline, safe area, the spoken word highlighted
+        latin = font_for("latin", font_latin)
+        cjk = font_for("cjk", font_cjk) if any(has_cjk(str(s["m"].get("text", ""))) for s in caption_segs) else latin
+        ass = work_dir / "captions.ass"
+        script = cap.ass_script(caption_segs, w, h, fx, (font_family(latin), font_family(cjk)), d.get("safe"))
+        text_files.append((ass, script))
+        fonts_dir = Path(os.path.commonpath([latin.parent, cjk.parent]))
+        post.append(f"ass={filter_path(ass)}:fontsdir={filter_path(fonts_dir)}")
     fi = min(dr._num(fx.get("fade_in"), 0) / 1000.0, total / 2)
     fo = min(dr._num(fx.get("fade_out"), 0) / 1000.0, total / 2)
     if fi > 0:

@@ -136,6 +136,7 @@ class EngineServer:
         if shared:
             await prepare_database(shared, lambda: self._session("-", "-"))
         self.tools = EditTools(self.store, self.settings, self.data_dir / "analysis")
+        self.tools.public_url = self.public_url  # the .srt export is handed out as a signed link
         model = None
         if self.settings.agent == "llm":
             from .llm import build_llm

@@ -18,6 +18,7 @@ from .retention import expired_footage, footage_expired_text
 from .settings import EngineSettings
 from .store import Store
 from .subtitles import MAX_BYTES as MAX_SUBTITLE_BYTES
+from .understanding.edits.recipes import BY_NAME as PLATFORMS
 
 SESSION_LANGUAGE = "language"  # session state: "en" or "zh" when the session was created with one
 STATE_KEYS = ("draft", "video_infos", "generated_media", "canvas_config", "video_analyses")
@@ -66,8 +67,12 @@ class EditTools:
         self.settings = settings
         self.analysis_dir = analysis_dir
         self._sem = asyncio.Semaphore(settings.concurrent_analyses)
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._locks = KeyedLocks()  # one per file analysed, while in use
         self._history_marks: dict[str, str] = {}
+        self.music = Library(settings.resolved_music_dir(), settings.ffmpeg)  # made at first use
+        self._last_invocation: dict[str, str] = {}  # per session: the message whose edits ran last
+        self.exports_dir: Path = analysis_dir.parent / "renders"  # files handed out as links (the .srt)
+        self.public_url: Callable[[str], str] | None = None  # a served path as a signed link (set by the server)
 
     # analysis ---------------------------------------------------------------------------------
     async def analysis_of(self, file_id: str, *, video: bool) -> Analysis | None:
@@ -212,6 +217,8 @@ class EditTools:
         def fail(en: str, zh: str) -> Outcome:
             return Outcome(False, _t(lang, en, zh), {}, {"ok": False, "op": name, "error": en})
 
+        if name in ("captions", "export_captions"):
+            return await self._captions(op, state, d, lang)
         if name in EFFECT_OPS:
             try:
                 done = await apply_effect(name, dict(a), d, media, self.read_file)
@@ -277,11 +284,21 @@ class EditTools:
                 "pad": ("padded", "留边"),
             }
             en_how, zh_how = how.get(fit, how["crop"])
-            return ok(
-                dr.set_canvas(d, aspect, fit),
-                f"Canvas is now {aspect} ({en_how}).",
-                f"画面已改为{aspect}（{zh_how}）。",
-            )
+            w, h = dr.ASPECTS[aspect]
+            new = fx.refit_bars(dr.set_canvas(d, aspect, fit), w / h)
+            new.pop("safe", None)
+            platform = PLATFORMS.get(str(a.get("platform", "")))
+            if platform is None:
+                return ok(new, f"Canvas is now {aspect} ({en_how}).", f"画面已改为{aspect}（{zh_how}）。")
+            new["safe"] = {"platform": platform.name, **platform.safe}  # where captions may go
+            en = f"Canvas is now {aspect} ({en_how}) for {platform.label_en}."
+            zh = f"画面已改为{aspect}（{zh_how}），适合{platform.label_zh}。"
+            limit = int((platform.max_seconds or 0) * 1000)
+            if limit and dr.total_ms(new) > limit:
+                new = dr.keep_range(new, 0, limit)
+                en += f" {platform.label_en} takes up to {_s(limit)} s: kept the first {_s(limit)} s."
+                zh += f"{platform.label_zh}最长{_s(limit)}秒：已保留前{_s(limit)}秒。"
+            return ok(new, en, zh)
         if name == "add_text":
             text = str(a.get("text", "")).strip()[:200]
             if not text:
@@ -413,6 +430,20 @@ class EditTools:
                 {"ok": True, "op": name, "prompt": vp.text, "scenes": len(vp.scenes)},
             )
         return fail(f"Unknown operation {name}.", f"未知操作 {name}。")
+
+    async def _captions(self, op: Op, state: dict[str, Any], d: dr.Draft, lang: str) -> Outcome:
+        """Captions from typed words (timed to the speech) or from the speech itself, and the .srt export."""
+        from .captions_ops import export_srt, make_captions
+
+        if op.name == "export_captions":
+            done = await export_srt(d, self.exports_dir, self.public_url)
+        else:
+            done = await make_captions(op.args, d, self.store, self.settings, lang)
+        if done.draft is None:
+            return Outcome(done.ok, _t(lang, done.en, done.zh), {}, {"ok": done.ok, "op": op.name, **done.extra})
+        return Outcome(
+            True, _t(lang, done.en, done.zh), {"draft": done.draft}, {"ok": True, "op": op.name, **done.extra}
+        )
 
     async def _highlights(self, op: Op, d: dr.Draft, media: list[dict[str, Any]], lang: str) -> Outcome:
         videos = [m for m in media if m.get("file_type") == "video" and m.get("id")]

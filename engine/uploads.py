@@ -41,6 +41,7 @@ CONTENT_TYPES = {
     "audio/x-m4a": "m4a",
     "audio/aac": "aac",
     "application/x-subrip": "srt",
+    "text/vtt": "vtt",
 }
 
 

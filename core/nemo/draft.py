@@ -8,11 +8,14 @@ Known keys: ``t`` tracks, ``tt`` track type (0 video, 1 audio, 7 text), ``sg`` s
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 VIDEO, AUDIO, TEXT = 0, 1, 7
+# text segments that are the words spoken (``m.kind``): captions timed to the speech, subtitles from a file
+CAPTION_KINDS = frozenset({"caption", "subtitle"})
 
 
 def _num(value: Any) -> float | None:
@@ -35,6 +38,20 @@ def _first(meta: Mapping[str, Any], *keys: str) -> Any:
     return None
 
 
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
+def _one_line(text: str) -> str:
+    """A text's lines as one (a two-line caption in a list): a space between Latin words, none between
+    Chinese characters."""
+    out = ""
+    for line in (ln.strip() for ln in text.splitlines()):
+        if line:
+            out += " " if out and not (_CJK.match(out[-1]) or _CJK.match(line[0])) else ""
+            out += line
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class Segment:
     start_ms: float
@@ -48,7 +65,12 @@ class Segment:
     @property
     def label(self) -> str:
         value = _first(self.meta, "text", "title", "name", "filename", "src")
-        return str(value)[:80] if value is not None else ""
+        return _one_line(str(value))[:80] if value is not None else ""
+
+    @property
+    def is_caption(self) -> bool:
+        """Words spoken in the video (a caption or a subtitle line), not a title."""
+        return self.meta.get("kind") in CAPTION_KINDS
 
     @property
     def volume(self) -> float | None:
@@ -73,6 +95,13 @@ class Segment:
 class Track:
     kind: int | None
     segments: tuple[Segment, ...]
+
+
+def text_track_kind(track: Track) -> str:
+    """What a text track holds, as a user would name it: ``captions`` (only captions and subtitles),
+    ``titles`` (none) or ``mixed``."""
+    captions = sum(1 for seg in track.segments if seg.is_caption)
+    return "titles" if captions == 0 else "captions" if captions == len(track.segments) else "mixed"
 
 
 @dataclass(frozen=True, slots=True)

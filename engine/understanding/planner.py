@@ -18,8 +18,9 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from .. import draft as dr
-from . import replies, slots
+from . import corrections, replies, slots
 from .edits import EDITS, Clause, Edit, Note, Question, Result, example, quote_mark
+from .edits.captions import typed_captions
 from .ops import Op, Plan
 
 MAX_TEXT = 4000
@@ -195,6 +196,7 @@ def _plan(
     if _PROMPT.search(held) and _PROMPT_VERB.search(held):
         return _prompt(raw, held, lang)
     sub_op, held = _typed_subtitles(held)
+    cap_op, held = typed_captions(held, quotes) if sub_op is None else (None, held)
     held = slots.digits(held)
     held = _MIXED.sub(" ", held)  # "加个title": English words read as words beside Chinese
     whole = held.lower()

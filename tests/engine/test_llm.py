@@ -154,3 +154,25 @@ async def test_the_model_reaches_the_new_edits(api: Api, llm: FakeOpenAI, tmp_pa
     assert {"reverse", "zoom", "add_watermark", "export_as"} <= set(llm.requests[0].tools)
     info = media_info(await api.export(tmp_path / "model.mp4"))
     assert (info.width, info.height) == (180, 320)
+
+
+async def test_the_model_reaches_the_caption_edits(api: Api, llm: FakeOpenAI) -> None:
+    typed = call(("add_captions", {"text": "Hello there. Today we cook pasta together."}))
+    styled = call(("caption_style", {"position": "top", "size": 1.25}), ("fix_caption", {"old": "pasta", "new": "noodles"}))
+    llm.script(typed, styled, call(("export_captions", {})), text("Captions added at the top; here is the file."))
+    s = await api.chat(FRIEND)
+    assert [c["name"] for c in s.calls] == ["add_captions", "caption_style", "fix_caption", "export_captions"]
+    assert {"add_captions", "caption_style", "fix_caption", "remove_captions", "export_captions"} <= set(
+        llm.requests[0].tools
+    )
+    draft = (await api.state())["draft"]
+    words = " ".join(x["m"]["text"] for t in draft["t"] for x in t["sg"] if x["m"].get("kind") == "caption")
+    assert "noodles" in words and "pasta" not in words
+    assert draft["fx"]["cap"]["pos"] == "top"
+    results = [p["functionResponse"]["response"] for e in s.events for p in e.get("content", {}).get("parts", [])
+               if "functionResponse" in p]
+    assert any(".srt" in str(r.get("url", "")) for r in results)
+    llm.script(call(("remove_captions", {})), text("Captions off."))
+    await api.chat(FRIEND)
+    draft = (await api.state())["draft"]
+    assert not [x for t in draft["t"] for x in t["sg"] if x["m"].get("kind") == "caption"]
