@@ -416,6 +416,7 @@ def add_music(draft: Draft, info: dict[str, Any], volume: float) -> Draft:
                 "vol": round(float(volume), 3),
                 "full": True,
                 "loop": True,
+                **({"mood": info["mood"]} if info.get("mood") else {}),  # a library track's mood
             },
         }
     ]

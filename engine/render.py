@@ -22,9 +22,12 @@ from . import draft as dr
 from . import effects as ef
 from . import filters as flt
 from .ffmpeg import filter_path, find_ffmpeg, run
-from .fonts import font_for_text, has_cjk
+from .fonts import font_family, font_for, font_for_text, has_cjk
 
 FPS = 30
+MUSIC_FADE_IN, MUSIC_FADE_OUT = 1.0, 2.0  # seconds, at most a quarter of the music each
+# the music dips while the clip's own sound (speech) is on: side-chained to it, -12 dB or more in speech
+MUSIC_DUCK = "sidechaincompress=threshold=0.02:ratio=10:attack=15:release=350:knee=4:detection=rms"
 MAX_SEGMENT_INPUTS = 24  # above this, one input per source file, split and trimmed in the graph
 XFADE_TYPES = {
     "fade",
@@ -454,11 +457,14 @@ def build_command(
             f"adelay=delays={int(a * 1000)}:all=1[m{j}]"
         )
         mix_labels.append(f"m{j}")
-    if len(mix_labels) > 1:
-        ins = "".join(f"[{lab}]" for lab in mix_labels)
-        graph.append(
-            f"{ins}amix=inputs={len(mix_labels)}:duration=first:normalize=0:dropout_transition=0[amixed]"
-        )
+    if len(mix_labels) > 1:  # the music bed ducked under the clip's sound (speech stays intelligible)
+        beds = "".join(f"[{lab}]" for lab in mix_labels[1:])
+        bed = f"{beds}amix=inputs={len(mix_labels) - 1}:duration=longest:normalize=0," if len(mix_labels) > 2 else (
+            f"{beds}anull,")
+        graph.append(f"[{cur_a}]asplit=2[aclip][aside]")
+        graph.append(f"{bed}apad[mbed]")
+        graph.append(f"[mbed][aside]{MUSIC_DUCK}[mducked]")
+        graph.append("[aclip][mducked]amix=inputs=2:duration=first:normalize=0:dropout_transition=0[amixed]")
         final_a = "amixed"
     else:
         final_a = cur_a

@@ -21,16 +21,22 @@ from typing import Any, Self
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from core.locks import KeyedLocks
 from core.nemo.limits import SUBTITLE_FORMATS
-from core.nemo.models import RENDER_WAIT_HEADER
+from core.nemo.models import PREVIEW_HEADER, RENDER_WAIT_HEADER
 
 from . import draft as dr
+from .ahead import RenderAhead
+from .editor import EditorPages
+from .editor.events import PageHook
 from .effects import referenced_files
-from .errors import Code, EngineError, unsupported
+from .errors import Code, EngineError, FfmpegError, unsupported
 from .links import LinkSigner, load_secret
+from .music.choice import source_path
+from .preview import Previews
 from .probe import MediaInfo, probe
-from .render import SourceFile
-from .retention import Pruner, replace_expired
+from .render import RenderError, SourceFile
+from .retention import Pruner, expired_footage, footage_expired_text, replace_expired
 from .settings import EngineSettings
 from .stats import StatsReader
 from .store import FileRecord, RenderRecord, Store, Task
@@ -263,6 +269,10 @@ class EngineServer:
     async def _sources(self, draft: dict[str, Any]) -> dict[str, SourceFile]:
         out: dict[str, SourceFile] = {}
         for fid in referenced_files(draft):
+            track = source_path(self.settings.resolved_music_dir(), fid)  # a music library track
+            if track is not None:
+                out[fid] = SourceFile(track, "audio", 0.0, 0, 0, True)
+                continue
             rec = await self.store.get_file(fid)
             if rec is None or not rec.path.exists():
                 continue

@@ -21,6 +21,11 @@ class EngineSettings(Section):
     host: str = "127.0.0.1"
     port: int = 8765
     data_dir: Path = Path("var/engine")
+    music_dir: Path | None = Field(
+        default=None,
+        description="The music library: tracks (and their .json sidecars) offered as background music; "
+        "default: <data_dir>/music, where the engine writes the tracks it makes at first use",
+    )
     public_base_url: str | None = Field(
         default=None,
         description="Base of the URLs handed out for media and renders (a reverse proxy in front of the "

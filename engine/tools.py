@@ -13,6 +13,8 @@ from . import draft as dr
 from . import promptgen
 from .analysis import Analysis, analyze, pick_highlights, silences
 from .effect_ops import EFFECT_OPS, Refused, apply_effect
+from .music import choice as music_choice
+from .music.library import Library
 from .planner import Op
 from .retention import expired_footage, footage_expired_text
 from .settings import EngineSettings
@@ -314,20 +316,14 @@ class EditTools:
             )
         if name == "clear_text":
             return ok(dr.clear_text(d), "Text removed.", "已删除文字。")
-        if name == "add_music":
-            audio = [m for m in media if m.get("file_type") == "audio"]
-            if not audio:
-                return fail(
-                    "Upload an audio file (mp3, wav, m4a or aac) for the background music first.",
-                    "请先上传一个音频文件（mp3、wav、m4a 或 aac）作为背景音乐。",
-                )
-            vol = max(0.0, min(float(a.get("volume", 0.3)), 2.0))
-            new = dr.add_music(d, audio[-1], vol)
-            return ok(
-                new,
-                f"Background music {audio[-1].get('filename')} added at {round(vol * 100)}%.",
-                f"已添加背景音乐 {audio[-1].get('filename')}，音量{round(vol * 100)}%。",
-            )
+        if name in ("add_music", "change_music"):  # an upload, or a library track by mood
+            playing = dr.segments(d, dr.AUDIO)
+            kept = dr._num(playing[0]["m"].get("vol"), 0.3) if playing and name == "change_music" else 0.3
+            vol = max(0.0, min(float(a.get("volume", kept)), 2.0))
+            chosen = await music_choice.choose(name, dict(a), d, media, self.music, vol)
+            if chosen.info is None:
+                return fail(chosen.en, chosen.zh)
+            return ok(dr.add_music(d, chosen.info, vol), chosen.en, chosen.zh)
         if name == "music_volume":
             vol = max(0.0, min(float(a.get("volume", 0.3)), 2.0))
             if not dr.segments(d, dr.AUDIO):

@@ -1,6 +1,7 @@
-"""The timeline drawn: every track to scale on one time axis. Video segments show a thumbnail (or a
-labelled block when there is no frame to show), titles their text, music its loudness, and cuts and speed
-changes are marked. Drawn from the draft alone, so NEMO's cloud timelines draw the same way."""
+"""The timeline drawn: every track to scale on one time axis. Video segments show a filmstrip, frames
+along their whole length each taken at the source time it stands for (or a labelled block when there is
+no frame to show), titles their text, music its loudness, and cuts and speed changes are marked. Drawn
+from the draft alone, so NEMO's cloud timelines draw the same way."""
 
 from __future__ import annotations
 
