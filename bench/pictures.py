@@ -4,9 +4,10 @@
 The clip is generated once (30 fps at 6 Mbit/s, a keyframe every 2 s like a phone's encoder, a tone) and kept in the
 temporary directory. The sheet is made cold (a new PictureMaker each round, so nothing is cached) from
 the file on disk and from an HTTP server with ranges (how the bot reads an upload back from the CDN);
-the two sides alternate. The timeline is a 12-cut reel with music and three titles: drawn warm (its
+the two sides alternate; and of a 4-second clip, whose frames are closer than its keyframes. The timeline is a 12-cut reel with music and three titles: drawn warm (its
 thumbnails cached, what an edit after the first costs) many times, and cold (one ffmpeg run for the
-thumbnails) a few times. Medians, p99 and spread are printed.
+thumbnails) a few times. A timeline of one long cut (a minute of the clip, drawn as a filmstrip of
+seven frames) is drawn cold too. Medians, p99 and spread are printed.
 
     python bench/pictures.py [--minutes 10] [--size 1920x1080] [--rounds 5] [--draws 200]
 """
@@ -33,6 +34,8 @@ from bench.measure import percentile
 from core.media.ffmpeg import find_ffmpeg
 from core.nemo.draft import Draft
 from core.pictures import PictureMaker
+
+SHORT_SECONDS = 4.0  # a short clip's sheet takes more frames than keyframes: each is decoded at its time
 
 
 def make_clip(minutes: float, size: str) -> Path:
@@ -66,6 +69,17 @@ def reel(name: str, minutes: float) -> Draft:
         {"tt": 7, "sg": [{"st": 0, "d": 3000, "m": {"text": "Finals 决赛"}},
                          {"st": 12000, "d": 3000, "m": {"text": "Second half"}},
                          {"st": 27000, "d": 3000, "m": {"text": "The End"}}]},
+    ]})
+
+
+def long_cut(name: str, minutes: float) -> Draft:
+    """One minute from the middle of the clip (or the whole of a shorter one): a filmstrip the width of
+    the picture."""
+    seconds = min(60.0, minutes * 60)
+    start = (minutes * 60 - seconds) / 2
+    return Draft.parse({"t": [
+        {"tt": 0, "sg": [{"st": 0, "d": int(seconds * 1000), "m": {"name": name, "in": int(start * 1000)}}]},
+        {"tt": 7, "sg": [{"st": 0, "d": 3000, "m": {"text": "One take"}}]},
     ]})
 
 
@@ -127,6 +141,11 @@ async def main() -> None:
         print(f"contact sheet of a {args.minutes:g} min {args.size} clip ({clip.stat().st_size / 1e6:.0f} MB), cold:")
         for side, samples in sheets.items():
             summary(f"  from {side}", samples)
+        short = make_clip(SHORT_SECONDS / 60, args.size)
+        short_sheets: Samples = ([], [], [])
+        for _ in range(args.rounds):
+            await timed(short_sheets, PictureMaker().contact_sheet(str(short), short.name, "en"))
+        summary(f"  of a {SHORT_SECONDS:g} s clip (frames decoded at their times)", short_sheets)
 
         draft = reel(clip.name, args.minutes)
         sources = {clip.name: url}
@@ -140,9 +159,14 @@ async def main() -> None:
             edited = reel(clip.name, args.minutes)
             edited.raw["t"][2]["sg"][0]["m"]["text"] = f"Finals {i}"  # a new draft each time: no picture cache
             await timed(warm, warm_maker.timeline(Draft.parse(edited.raw), "en", sources))
+        long: Samples = ([], [], [])
+        for _ in range(args.rounds):
+            await timed(long, PictureMaker().timeline(long_cut(clip.name, args.minutes), "en", sources))
         print("timeline picture (12 cuts, music, 3 titles):")
         summary("  warm (thumbnails cached)", warm)
         summary("  cold (one ffmpeg run, over HTTP)", cold)
+        print("timeline picture (one 1-minute cut):")
+        summary("  cold (one ffmpeg run, over HTTP)", long)
     finally:
         await runner.cleanup()
 

@@ -87,10 +87,15 @@ def label(draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, size: i
 
 
 def tag(draw: ImageDraw.ImageDraw, xy: tuple[int, int], text: str, size: int, fill: Color = INK,
-        back: Color = SHADE) -> Box:
-    """A small label on a dark box (times over frames, speed badges); returns the box."""
+        back: Color = SHADE, width: float | None = None) -> Box:
+    """A small label on a dark box (times over frames, speed badges), cut to fit ``width`` pixels when
+    given; returns the box (empty, nothing drawn, when not even one letter fits)."""
     face = font(size, text)
     x, y = xy
+    if width is not None:
+        text = fit(draw, text, face, width - 8)
+        if not text:
+            return (x, y, x, y)
     w = int(text_width(draw, text, face)) + 8
     box = (x, y, x + w, y + size + 6)
     draw.rectangle(box, fill=back)
@@ -139,13 +144,13 @@ def loudness_band(draw: ImageDraw.ImageDraw, box: Box, values: Sequence[float], 
 
 
 def paste_fit(canvas: Image.Image, frame: Image.Image, box: Box) -> Box:
-    """Paste ``frame`` centred in ``box``, shrunk to fit, on a dark letterbox; returns where it went."""
+    """Paste ``frame`` centred in ``box``, scaled to fit, on a dark letterbox; returns where it went."""
     x0, y0, x1, y1 = box
     w, h = x1 - x0, y1 - y0
     img = frame
-    if img.width > w or img.height > h:
-        img = img.copy()
-        img.thumbnail((w, h))
+    scale = min(w / img.width, h / img.height)
+    if abs(scale - 1) * max(img.width, img.height) >= 1:  # a frame grabbed for a smaller cell grows too
+        img = img.resize((max(round(img.width * scale), 1), max(round(img.height * scale), 1)))
     ImageDraw.Draw(canvas).rectangle((x0, y0, x1 - 1, y1 - 1), fill=SHADE)
     px, py = x0 + (w - img.width) // 2, y0 + (h - img.height) // 2
     canvas.paste(img, (px, py))

@@ -3,8 +3,9 @@ files or URLs, and the loudness of one of them, in a single process.
 
 Each frame is its own input seeked with ``-ss`` before ``-i`` and ``-noaccurate_seek``: ffmpeg jumps to the
 keyframe at or before the time and hands over that frame, so a 10-minute 1080p file costs a dozen
-keyframe decodes, not minutes of decoding. ``showinfo`` tells the time of the frame actually shown, and
-that time is the one a picture prints.
+keyframe decodes, not minutes of decoding. A frame asked ``exact`` (a short clip's, closer together than
+its keyframes) is decoded from its keyframe up to its time instead. ``showinfo`` tells the time of the
+frame actually shown, and that time is the one a picture prints.
 """
 
 from __future__ import annotations
@@ -33,11 +34,14 @@ _SHOWINFO = re.compile(r"\[Parsed_showinfo_(\d+) @ [^\]]+\] n:\s*0 .*?pts_time:\
 
 @dataclass(frozen=True, slots=True)
 class FrameAt:
-    """One wanted frame: a file or URL, a time in seconds, and the box it must fit in (pixels)."""
+    """One wanted frame: a file or URL, a time in seconds, and the box it must fit in (pixels). ``exact``:
+    decode up to that very time instead of taking the keyframe at or before it (for frames closer
+    together than keyframes are, in a short clip)."""
 
     source: str
     seconds: float
     box: tuple[int, int]
+    exact: bool = False
 
 
 @dataclass(slots=True)
@@ -66,8 +70,8 @@ def grab_args(ffmpeg: str, wanted: Sequence[FrameAt], out_dir: Path,
     """The ffmpeg command line for one grab (pure, for tests and the bench)."""
     args = [ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", "-y"]
     for want in wanted:
-        args += [*_protocols(want.source), "-skip_frame", "nokey", "-noaccurate_seek",
-                 "-ss", f"{max(want.seconds, 0.0):.3f}", "-i", want.source]
+        seek = [] if want.exact else ["-skip_frame", "nokey", "-noaccurate_seek"]
+        args += [*_protocols(want.source), *seek, "-ss", f"{max(want.seconds, 0.0):.3f}", "-i", want.source]
     if loudness_of is not None:
         args += [*_protocols(loudness_of), "-vn", "-i", loudness_of]
     chains = []

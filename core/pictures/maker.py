@@ -26,10 +26,18 @@ from core.media.probe import probe
 from core.nemo.draft import AUDIO, VIDEO, Draft
 from core.pictures.draw import encode
 from core.pictures.frames import GRAB_TIMEOUT, FrameAt, FramesUnavailable, grab
-from core.pictures.sheet import LOUDNESS_BUCKETS, cell_size, contact_sheet, distinct, frame_times
+from core.pictures.sheet import (
+    LOUDNESS_BUCKETS,
+    cell_size,
+    columns_for,
+    contact_sheet,
+    distinct,
+    exact_frames,
+    frame_times,
+)
 from core.pictures.strip import cell_size as strip_cell
 from core.pictures.strip import highlights_strip, picked_moments
-from core.pictures.timeline import SegmentKey, music_window, source_span, timeline_picture
+from core.pictures.timeline import SegmentKey, filmstrips, music_window, timeline_picture
 from core.ports import Picture
 
 log = logging.getLogger(__name__)
@@ -117,8 +125,10 @@ class PictureMaker:
 
         async def make() -> Picture:
             info, size = await asyncio.gather(probe(source, self.ffmpeg, timeout=self.timeout), size_of(source))
-            box = cell_size(info)
-            wanted = [FrameAt(source, t, box) for t in frame_times(info.duration, info.file_type)]
+            times = frame_times(info.duration, info.file_type)
+            box = cell_size(info, columns_for(len(times)))
+            exact = exact_frames(info.duration, len(times))
+            wanted = [FrameAt(source, t, box, exact) for t in times]
             loud = info.has_audio and (not _remote(source) or (size is not None and size <= REMOTE_LOUDNESS_MAX))
             got = await grab(wanted, loudness_of=source if loud else None, buckets=LOUDNESS_BUCKETS if loud else 0,
                              ffmpeg=self.ffmpeg, timeout=self.timeout)
@@ -191,18 +201,19 @@ class PictureMaker:
     # -- media for the timeline -------------------------------------------------------------------------
 
     async def _timeline_media(self, draft: Draft, sources: Mapping[str, str],
-                              ) -> tuple[dict[SegmentKey, Image.Image], dict[SegmentKey, list[float]]]:
-        """Thumbnails of video segments and the loudness of music, for what ``sources`` has."""
-        wanted: dict[SegmentKey, tuple[str, float]] = {}
+                              ) -> tuple[dict[SegmentKey, list[Image.Image | None]], dict[SegmentKey, list[float]]]:
+        """The filmstrips of video segments and the loudness of music, for what ``sources`` has; every
+        frame of every filmstrip (and the music's loudness) from one ffmpeg run."""
+        strips = filmstrips(draft)
+        wanted: dict[tuple[int, int, int], tuple[str, float]] = {}
         music: dict[SegmentKey, str] = {}
         for t, track in enumerate(draft.tracks):
             for s, seg in enumerate(track.segments):
                 source = sources.get(seg.label)
                 if source is None:
                     continue
-                span = source_span(seg)
                 if track.kind == VIDEO:
-                    wanted[(t, s)] = (source, span[0] if span else 0.0)
+                    wanted.update({(t, s, i): (source, at) for i, at in enumerate(strips.get((t, s), []))})
                 elif track.kind == AUDIO:
                     music[(t, s)] = source
         if not wanted and not music:
@@ -211,7 +222,9 @@ class PictureMaker:
         if loud_source is not None and _remote(loud_source):
             size = await size_of(loud_source)
             loud_source = loud_source if size is not None and size <= REMOTE_LOUDNESS_MAX else None
-        thumbs = await self._frames_for(wanted, THUMB_BOX, loud_source)
+        found = await self._frames_for(wanted, THUMB_BOX, loud_source)
+        thumbs = {(t, s): [found.get((t, s, i)) for i in range(len(times))]
+                  for (t, s), times in strips.items() if (t, s, 0) in wanted}
         loudness: dict[SegmentKey, list[float]] = {}
         for key, src in music.items():
             known = self._loudness.take(src)

@@ -29,6 +29,7 @@ from core.pictures.draw import (
 WIDTH = 1280
 COLUMNS = 4
 MAX_FRAMES = 12
+MAX_CELL_HEIGHT = 720
 MARGIN = 16
 GAP = 8
 HEADER = 52
@@ -43,16 +44,25 @@ class SheetLayout:
 
     cells: list[Box] = field(default_factory=list)
     strip: Box | None = None
+    columns: int = COLUMNS
 
 
 def frame_times(duration: float, file_type: str = "video") -> list[float]:
-    """When to take the sheet's frames: the middle of equal parts (one per second at most, 12 at most)."""
+    """When to take the sheet's frames: the middle of equal parts, about one a second and 12 at most,
+    rounded up to whole rows so that a short clip fills the sheet's width (a 3 s clip gives four)."""
     if file_type == "image" or duration <= 0:
         return [0.0]
     if file_type == "audio":
         return []
     count = max(1, min(MAX_FRAMES, int(duration)))
+    count = min(MAX_FRAMES, math.ceil(count / COLUMNS) * COLUMNS)
     return [(i + 0.5) * duration / count for i in range(count)]
+
+
+def exact_frames(duration: float, count: int) -> bool:
+    """Are the frames under a second apart? Then seeking to keyframes would show some twice, so each is
+    decoded at its own time: only a clip under ``MAX_FRAMES`` seconds, which is cheap to decode."""
+    return count > 1 and duration < count
 
 
 def distinct(frames: Sequence[Image.Image | None], times: Sequence[float],
@@ -68,28 +78,39 @@ def distinct(frames: Sequence[Image.Image | None], times: Sequence[float],
     return kept, kept_times
 
 
-def cell_size(info: MediaInfo) -> tuple[int, int]:
-    """A cell's frame box: a quarter of the width, as tall as the footage's shape asks (portrait: taller)."""
-    width = (WIDTH - 2 * MARGIN - (COLUMNS - 1) * GAP) // COLUMNS
+def columns_for(count: int) -> int:
+    """Columns for ``count`` frames, so that they fill the sheet's width: one per frame up to ``COLUMNS``
+    (fewer, larger cells), past that ``COLUMNS`` or one less, whichever leaves fewer cells empty."""
+    if count <= COLUMNS:
+        return max(count, 1)
+    return min((COLUMNS, COLUMNS - 1), key=lambda c: math.ceil(count / c) * c - count)
+
+
+def cell_size(info: MediaInfo, columns: int = COLUMNS) -> tuple[int, int]:
+    """A cell's frame box: its share of the width, as tall as the footage's shape asks (portrait: taller,
+    up to 3:4), and never taller than ``MAX_CELL_HEIGHT``."""
+    width = (WIDTH - 2 * MARGIN - (columns - 1) * GAP) // columns
     ratio = info.height / info.width if info.width and info.height else 9 / 16
-    return width, int(min(max(width * ratio, width * 9 / 16), width * 16 / 9 * 0.75))
+    return width, int(min(max(width * ratio, width * 9 / 16), width * 16 / 9 * 0.75, MAX_CELL_HEIGHT))
 
 
 def contact_sheet(name: str, info: MediaInfo, frames: Sequence[Image.Image | None], times: Sequence[float],
                   loudness: Sequence[float], lang: str) -> tuple[Image.Image, SheetLayout]:
-    """Draw the sheet; a frame that could not be read is a dark cell that still shows its time."""
-    cw, ch = cell_size(info)
-    rows = math.ceil(len(frames) / COLUMNS) if frames else 0
+    """Draw the sheet; a frame that could not be read is a dark cell that still shows its time. The
+    frames fill the width: fewer frames get fewer, larger cells (see ``columns_for``)."""
+    columns = columns_for(len(frames))
+    cw, ch = cell_size(info, columns)
+    rows = math.ceil(len(frames) / columns) if frames else 0
     grid_h = rows * (ch + GAP)
     has_strip = bool(loudness)
     height = HEADER + grid_h + (STRIP + AXIS + GAP if has_strip else 0) + MARGIN
     image = Image.new("RGB", (WIDTH, height), BACKGROUND)
     draw = ImageDraw.Draw(image)
-    layout = SheetLayout()
+    layout = SheetLayout(columns=columns)
     key = "pic_sheet_header" if info.has_video else "pic_sheet_header_audio"
     header = say(lang, key, name=name, duration=clock(info.duration), width=info.width, height=info.height)
     label(draw, (MARGIN, 14), header, 22, WIDTH - 2 * MARGIN)
-    layout.cells = frame_grid(image, frames, [clock(t) for t in times], HEADER, COLUMNS, (cw, ch), MARGIN, GAP)
+    layout.cells = frame_grid(image, frames, [clock(t) for t in times], HEADER, columns, (cw, ch), MARGIN, GAP)
     if has_strip:
         top = HEADER + grid_h
         box = (MARGIN, top, WIDTH - MARGIN, top + STRIP)

@@ -5,15 +5,28 @@ ffmpeg or with unreadable media (no picture, never an exception)."""
 from __future__ import annotations
 
 import io
+import subprocess
 from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw
 
+from core.media.ffmpeg import find_ffmpeg
 from core.media.fonts import font_for_text
 from core.nemo.draft import Draft
 from core.pictures import PictureMaker
-from core.pictures.draw import AUDIO_BAND, CUT, INK, MAX_BYTES, PANEL, SPEED, TITLE_FILL, clock, font
+from core.pictures.draw import (
+    AUDIO_BAND,
+    BACKGROUND,
+    CUT,
+    INK,
+    MAX_BYTES,
+    PANEL,
+    SPEED,
+    TITLE_FILL,
+    clock,
+    font,
+)
 from core.pictures.sheet import COLUMNS, HEADER, frame_times
 from core.pictures.strip import picked_moments
 from core.pictures.timeline import timeline_picture
@@ -68,13 +81,13 @@ async def test_contact_sheet_shows_a_grid_of_frames_in_time_order_with_the_loudn
     image = opened(picture)
     assert image.width + image.height <= TELEGRAM_PHOTO_SIDES
     frames = frame_times(6.0)
-    assert len(frames) == 6
-    # six frames: one row of four, a second row of two; the frame colours follow the clip
+    assert len(frames) == 8
+    # eight frames: two full rows of four; the frame colours follow the clip
     cell_w = (image.width - 32 - (COLUMNS - 1) * 8) // COLUMNS
     cell_h = cell_w * 9 // 16
     centres = [(16 + (i % COLUMNS) * (cell_w + 8) + cell_w // 2, HEADER + (i // COLUMNS) * (cell_h + 8) + cell_h // 2)
-               for i in range(6)]
-    expected = [RED, RED, GREEN, GREEN, BLUE, BLUE]
+               for i in range(8)]
+    expected = [RED, RED, RED, GREEN, GREEN, BLUE, BLUE, BLUE]
     for centre, colour in zip(centres, expected, strict=True):
         assert near(image.getpixel(centre), colour), (centre, image.getpixel(centre), colour)
     # the third row is not there: under the two rows comes the loudness strip, not another frame
@@ -90,6 +103,47 @@ async def test_contact_sheet_shows_a_grid_of_frames_in_time_order_with_the_loudn
     assert band_height(1.0) > 20
     assert band_height(3.0) <= 4
     assert band_height(5.0) > 20
+
+
+def cut(clip: Path, to: Path, seconds: float) -> Path:
+    """The first ``seconds`` of ``clip`` (re-encoded, a keyframe every second as before)."""
+    subprocess.run([find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-i", str(clip), "-t", str(seconds),
+                    "-c:v", "libx264", "-preset", "ultrafast", "-g", "10", "-pix_fmt", "yuv420p", "-c:a", "aac",
+                    str(to)], check=True, capture_output=True, timeout=60)
+    return to
+
+
+def busy(image: Image.Image, box: tuple[int, int, int, int]) -> float:
+    """The share of the pixels in ``box`` that are not the sheet's empty background."""
+    data = image.crop(box).tobytes()
+    pixels = [(data[i], data[i + 1], data[i + 2]) for i in range(0, len(data), 3)]
+    return sum(1 for p in pixels if not near(p, BACKGROUND)) / len(pixels)
+
+
+@pytest.mark.parametrize("size", [(160, 90), (90, 160)], ids=["landscape", "portrait"])
+async def test_a_short_clips_sheet_fills_its_width_with_frames_in_time_order(
+        tmp_path: Path, size: tuple[int, int]) -> None:
+    short = cut(color_clip(tmp_path / "six.mp4", size), tmp_path / "three.mp4", 3.0)  # red 0-2 s, green 2-3 s
+    image = opened(await PictureMaker().contact_sheet(str(short), "three.mp4", "en"))  # type: ignore[arg-type]
+
+    # the frames' band, under the header and above the loudness strip: its rightmost quarter is a frame
+    band = (HEADER, HEADER + 100)
+    right_quarter = (image.width * 3 // 4, band[0], image.width - 16, band[1])
+    assert busy(image, right_quarter) > 0.5, busy(image, right_quarter)
+    # across the whole width, the frames run from red to green as the clip does
+    runs: list[tuple[int, int, int]] = []
+    for x in range(16, image.width - 16):
+        colour = next((c for c in (RED, GREEN, BLUE) if near(image.getpixel((x, HEADER + 60)), c)), None)
+        if colour is not None and (not runs or runs[-1] != colour):
+            runs.append(colour)
+    assert runs == [RED, GREEN]
+    # every frame keeps its time: four cells of a quarter each, each with its clock on a tag
+    cell_w = (image.width - 32 - 3 * 8) // 4
+    cell_bottom = next(y for y in range(image.height - 1, HEADER, -1)
+                       if near(image.getpixel((16 + cell_w // 2, y)), RED))
+    for i in range(4):
+        x = 16 + i * (cell_w + 8)
+        assert ink(image, (x + 6, cell_bottom - 30, x + 70, cell_bottom)) > 15, i
 
 
 async def test_contact_sheet_header_names_the_footage(clip: Path) -> None:
@@ -125,7 +179,7 @@ async def test_pictures_are_cached_per_media(clip: Path, tmp_path: Path) -> None
 # -- the timeline -----------------------------------------------------------------------------------------
 
 
-async def test_timeline_has_one_thumbnail_per_video_segment_from_the_users_upload(clip: Path) -> None:
+async def test_timeline_shows_each_video_segments_part_of_the_users_upload(clip: Path) -> None:
     maker = PictureMaker()
     picture = await maker.timeline(reel(), "en", {"colors.mp4": str(clip)})
 
@@ -142,6 +196,55 @@ async def test_timeline_has_one_thumbnail_per_video_segment_from_the_users_uploa
         if colour is not None and (not runs or runs[-1] != colour):
             runs.append(colour)
     assert runs == [RED, GREEN, BLUE]
+
+
+def along(image: Image.Image, row: tuple[int, int, int, int], y: int) -> list[tuple[int, int, int] | None]:
+    """The clip's colour (or ``None``) at each pixel along ``y`` of a timeline row."""
+    return [next((c for c in (RED, GREEN, BLUE) if near(image.getpixel((x, y)), c)), None)
+            for x in range(row[0], row[2])]
+
+
+@pytest.mark.parametrize(("meta", "expected"), [
+    ({"in": 0}, [RED, GREEN, BLUE]),
+    ({"in": 0, "rev": True}, [BLUE, GREEN, RED]),
+    ({"in": 0, "speed": 2.0, "d": 3000}, [RED, GREEN, BLUE]),
+    ({"in": 2000, "d": 4000}, [GREEN, BLUE]),
+], ids=["whole", "reversed", "double-speed", "trimmed"])
+async def test_a_video_segment_is_a_filmstrip_of_the_times_it_plays(
+        clip: Path, meta: dict[str, object], expected: list[tuple[int, int, int]]) -> None:
+    duration = meta.pop("d", 6000)
+    draft = Draft.parse({"t": [{"tt": 0, "sg": [{"st": 0, "d": duration, "m": {"name": "colors.mp4", **meta}}]}]})
+    picture = await PictureMaker().timeline(draft, "en", {"colors.mp4": str(clip)})
+
+    assert picture is not None
+    image = opened(picture)
+    _, layout = timeline_picture(draft, "en", {})
+    row = layout.rows[0]
+    colours = along(image, row, (row[1] + row[3]) // 2)
+    # the bar is frames from end to end, not one thumbnail and then a plain bar
+    assert sum(c is not None for c in colours) > 0.8 * len(colours)
+    runs: list[tuple[int, int, int]] = []
+    for colour in colours:
+        if colour is not None and (not runs or runs[-1] != colour):
+            runs.append(colour)
+    assert runs == expected
+    # each colour where the segment plays it: the middle of each part of the bar
+    parts = len(expected)
+    for i, colour in enumerate(expected):
+        assert colours[int((i + 0.5) * len(colours) / parts)] == colour
+
+
+def test_a_filmstrip_has_a_frame_per_stretch_of_its_segment_and_a_still_shows_its_one_picture() -> None:
+    from core.nemo.draft import Segment
+    from core.pictures.timeline import filmstrip_times, filmstrips
+
+    whole = Draft.parse({"t": [{"tt": 0, "sg": [{"st": 0, "d": 60000, "m": {"name": "a.mp4", "in": 0}}]}]})
+    assert len(filmstrips(whole)[(0, 0)]) == 7  # about 16:9 frames at the row's height, the picture's width
+    assert filmstrip_times(Segment(0, 4000, {"in": 1000}), 4) == [1.5, 2.5, 3.5, 4.5]
+    assert filmstrip_times(Segment(0, 4000, {"in": 1000, "rev": True}), 2) == [4.0, 2.0]
+    assert filmstrip_times(Segment(0, 4000, {"in": 1000, "still": True}), 3) == [1.0, 1.0, 1.0]
+    cards = Draft.parse({"t": [{"tt": 0, "sg": [{"d": 1000, "m": {"card": "#ff0000", "text": "Intro"}}]}]})
+    assert filmstrips(cards) == {}
 
 
 async def test_a_clip_played_back_in_pieces_is_drawn_as_one_segment(clip: Path) -> None:
