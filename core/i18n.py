@@ -35,7 +35,8 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "help": {
         "en": "Commands:\n/new: start a fresh timeline\n/mode [name]: editing mode ({modes})\n"
-              "/lang en|zh: language\n/status: the timeline\n/pictures on|off: the timeline drawn after each edit\n/credits: your balance\n/export: render the MP4\n"
+              "/lang en|zh: language\n/status: the timeline\n/pictures on|off: the timeline drawn after each edit\n"
+              "/preview [on|off]: a quick look at the draft (on: after each edit)\n/credits: your balance\n/export: render the MP4\n"
               "/cancel: stop the running job\nAnything else is an editing instruction. "
               "Supported files: {formats}, up to {limit} MB.",
         "zh": "命令：\n/new：新的时间线\n/mode [名称]：编辑模式（{modes}）\n/lang en|zh：语言\n/status：时间线\n/pictures on|off：每次修改后发时间线图\n"
@@ -275,6 +276,14 @@ VALUE_WORDS = {
     "sepia": {"en": "sepia", "zh": "怀旧棕褐"},
     "vintage": {"en": "vintage", "zh": "复古"},
     "vivid": {"en": "vivid", "zh": "鲜艳"},
+    "film": {"en": "film", "zh": "电影感"},
+    "dreamy": {"en": "dreamy", "zh": "梦幻"},
+    "moody": {"en": "moody", "zh": "暗调"},
+    "platform": {"en": "platform", "zh": "平台"},
+    "top": {"en": "top", "zh": "顶部"},
+    "bottom": {"en": "bottom", "zh": "底部"},
+    "left": {"en": "left", "zh": "左侧"},
+    "right": {"en": "right", "zh": "右侧"},
     "brightness": {"en": "brightness", "zh": "亮度"},
     "contrast": {"en": "contrast", "zh": "对比度"},
     "saturation": {"en": "saturation", "zh": "饱和度"},

@@ -63,8 +63,8 @@ class PlannerAgent(BaseAgent):
         if p.is_help:
             yield self._text(ctx, p.reply or "")
             return
-        if not any(op.name == "undo" for op in p.ops):
-            self.recent[ctx.session.id] = list(p.ops)
+        if not any(op.name == "undo" for op in p.ops):  # a correction's "revise" is not an edit to repeat
+            self.recent[ctx.session.id] = [op for op in p.ops if op.name != "revise"]
         summaries: list[str] = []
         all_silent = True
         changed = False

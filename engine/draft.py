@@ -11,6 +11,7 @@ Every function here is pure: it takes a draft and returns a new one, never touch
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal, overload
@@ -452,6 +453,39 @@ def set_speed(draft: Draft, factor: float) -> Draft:
         for seg in segments(d, TEXT):
             seg["st"] = round(seg["st"] * k)
             seg["d"] = max(MIN_SEGMENT_MS, round(seg["d"] * k))
+    return relayout(d)
+
+
+def set_speed_range(draft: Draft, start_ms: int, end_ms: int, factor: float) -> Draft:
+    """Play the timeline span start..end (ms) at ``factor`` times normal speed (slow motion of a part);
+    the rest keeps its speed, and text after the span moves by the change in length."""
+    d = clone(draft)
+    factor = min(4.0, max(0.25, float(factor)))
+    start_ms, end_ms = max(0, int(start_ms)), int(end_ms)
+    tr = track(d, VIDEO)
+    if not tr or end_ms - start_ms < MIN_SEGMENT_MS:
+        return d
+    before = total_ms(d)
+    new: list[Segment] = []
+    for seg, (a, b) in zip(tr["sg"], _flat_positions(tr["sg"])):
+        if b <= start_ms or a >= end_ms or seg["m"].get("still") or seg["m"].get("card"):
+            new.append(seg)
+            continue
+        cuts = sorted({0, max(0, start_ms - a), min(b - a, end_ms - a), b - a})
+        for k, (t0, t1) in enumerate(itertools.pairwise(cuts)):
+            piece = _source_piece(seg, t0, t1)
+            if k == 0 and "tr" in seg["m"]:
+                piece["m"]["tr"] = seg["m"]["tr"]
+            if a + t0 >= start_ms and a + t1 <= end_ms:
+                piece["d"] = round(piece["d"] * speed_of(seg) / factor)
+                piece["m"]["speed"] = factor
+            new.append(piece)
+    tr["sg"] = [s for s in new if s["d"] >= MIN_SEGMENT_MS]
+    relayout(d)
+    grown = total_ms(d) - before
+    for seg in segments(d, TEXT):
+        if seg["st"] >= end_ms:
+            seg["st"] += grown
     return relayout(d)
 
 

@@ -6,6 +6,8 @@ Where they live in the NEMO-shaped draft:
   contrast, saturation), ``rot`` + ``mirror`` (orientation), ``zoom``, ``res`` (short side in pixels),
   ``fps``, ``afade_in``/``afade_out`` (ms), ``loudnorm``, ``denoise``, ``wm`` (watermark), next to the
   existing ``fade_in``/``fade_out``.
+- ``bars``: black bars as an edit of their own: the width/height of the picture left between them (2.39 =
+  cinema letterbox on a 16:9 canvas; below the canvas' own ratio = pillarbox bars at the sides).
 - ``out``: the format the next export renders (``gif``, ``mp3``, ``cover`` with ``at`` ms; absent = MP4).
 - Reverse and loop change the video track itself (segments reversed with ``m.rev``, or repeated), so the
   timeline and its length say what the video will be; subtitles are text-track segments of kind
@@ -15,6 +17,7 @@ Where they live in the NEMO-shaped draft:
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +35,7 @@ MAX_LOOP_MS = 10 * 60 * 1000
 ZOOM_RANGE = (1.05, 3.0)
 FPS_RANGE = (1.0, 60.0)
 RES_RANGE = (144, 2160)
+BARS_RANGE = (0.3, 3.5)  # the visible picture's width/height: wider than the canvas = letterbox, narrower = pillarbox
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,34 @@ def zoom(draft: dr.Draft, factor: float, mode: str) -> dr.Draft:
         return _with_fx(draft, zoom=None)
     factor = round(min(ZOOM_RANGE[1], max(ZOOM_RANGE[0], float(factor))), 3)
     return _with_fx(draft, zoom={"factor": factor, "mode": mode})
+
+
+BARS_MAX_SHARE = 0.4  # of the frame the two bars may cover together
+
+
+def bars_within(ratio: float, canvas: float) -> float:
+    """``ratio`` (the picture left between the bars) brought within what a frame of ``canvas`` (width/height)
+    can show with bars covering at most ``BARS_MAX_SHARE`` of it: a 2.39:1 film look on a 9:16 phone frame
+    keeps a picture of about 1:1, not a strip across the middle."""
+    keep = 1 - BARS_MAX_SHARE
+    return round(min(canvas / keep, max(canvas * keep, ratio)), 3)
+
+
+def refit_bars(draft: dr.Draft, canvas: float) -> dr.Draft:
+    """The bars kept within the frame's new shape (after the canvas changed)."""
+    fx = draft.get("fx") if isinstance(draft.get("fx"), dict) else {}
+    ratio = dr._num(fx.get("bars"), 0.0) if fx else 0.0
+    if ratio <= 0:
+        return draft
+    fitted = bars_within(ratio, canvas)
+    return draft if fitted == ratio else set_bars(draft, fitted)
+
+
+def set_bars(draft: dr.Draft, ratio: float | None) -> dr.Draft:
+    """Black bars leaving a picture of ``ratio`` (width/height) in the middle; None or 0 removes them."""
+    if not ratio:
+        return _with_fx(draft, bars=None)
+    return _with_fx(draft, bars=round(min(BARS_RANGE[1], max(BARS_RANGE[0], float(ratio))), 3))
 
 
 def set_resolution(draft: dr.Draft, height: int) -> dr.Draft:
@@ -235,6 +267,22 @@ def reverse(draft: dr.Draft) -> dr.Draft:
             else:
                 p["m"]["rev"] = True
     tr["sg"] = out
+    return dr.relayout(d)
+
+
+def boomerang(draft: dr.Draft) -> dr.Draft:
+    """The video plays forwards then backwards (twice as long); text stays where it is, music follows."""
+    d = dr.clone(draft)
+    tr = dr.track(d, dr.VIDEO)
+    if not tr or not tr["sg"]:
+        return d
+    one = dr.total_ms(d)
+    if 2 * one > MAX_LOOP_MS:
+        raise ValueError("too long to play twice")
+    back = dr.segments(reverse(d), dr.VIDEO)
+    for seg in back:
+        seg["m"].pop("tr", None)
+    tr["sg"] = [*tr["sg"], *back]
     return dr.relayout(d)
 
 

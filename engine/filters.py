@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import draft as dr
+from .effects import bars_within
 
 LOOK_FILTERS = {
     "bw": "hue=s=0",
@@ -14,6 +15,9 @@ LOOK_FILTERS = {
     "sepia": "colorchannelmixer=rr=.393:rg=.769:rb=.189:gr=.349:gg=.686:gb=.168:br=.272:bg=.534:bb=.131",
     "vintage": "curves=preset=vintage,eq=saturation=0.75:contrast=0.95,vignette=PI/5",
     "vivid": "eq=saturation=1.45:contrast=1.08",
+    "film": "colorbalance=rs=-0.06:gs=-0.02:bs=0.07:rh=0.08:gh=0.02:bh=-0.07,eq=contrast=1.1:saturation=0.85",
+    "dreamy": "gblur=sigma=1.6,eq=brightness=0.05:contrast=0.9:saturation=0.85,colortemperature=temperature=5600",
+    "moody": "eq=brightness=-0.06:contrast=1.15:saturation=0.7,colorbalance=bs=0.05:bm=0.03,vignette=PI/4",
 }
 WATERMARK_MARGIN = 0.03  # of the video width
 DENOISE = "afftdn=nr=12:nf=-40"
@@ -39,6 +43,24 @@ def look_filters(fx: dict[str, Any]) -> list[str]:
     if b or c or s:
         out.append(f"eq=brightness={b:.3f}:contrast={1 + c:.3f}:saturation={1 + s:.3f}")
     return out
+
+
+def bars_filters(fx: dict[str, Any], w: int, h: int) -> list[str]:
+    """Black bars over the picture leaving ``fx.bars`` (width/height) visible: top and bottom when that is
+    wider than the canvas (letterbox), left and right when narrower (pillarbox)."""
+    ratio = dr._num(fx.get("bars"), 0.0)
+    if ratio <= 0:
+        return []
+    ratio = bars_within(ratio, w / h)  # a vertical source never meets a 2.39:1 strip
+    if ratio > w / h:
+        bar = round((h - w / ratio) / 2)
+        box = [f"drawbox=x=0:y=0:w={w}:h={bar}", f"drawbox=x=0:y={h - bar}:w={w}:h={bar}"]
+    else:
+        bar = round((w - h * ratio) / 2)
+        box = [f"drawbox=x=0:y=0:w={bar}:h={h}", f"drawbox=x={w - bar}:y=0:w={bar}:h={h}"]
+    if bar < 2:
+        return []
+    return [f"{b}:color=black:t=fill" for b in box]
 
 
 def zoom_filters(fx: dict[str, Any], w: int, h: int, fps: float, seconds: float) -> list[str]:

@@ -366,7 +366,7 @@ def build_command(
     total = cur_len
 
     # zoom, look, watermark
-    picture = flt.zoom_filters(fx, w, h, rate, total) + flt.look_filters(fx)
+    picture = flt.zoom_filters(fx, w, h, rate, total) + flt.look_filters(fx) + flt.bars_filters(fx, w, h)
     if picture:
         graph.append(f"[{cur_v}]" + ",".join(picture) + "[looked]")
         cur_v = "looked"

@@ -174,6 +174,8 @@ class EditTools:
         try:
             if op.name == "undo":
                 return await self._undo(op, state, session_id, lang)
+            if op.name == "revise":
+                return await self._revise(state, session_id, previous, lang)
             if await expired_footage(self.store, state.get("draft")):
                 text = footage_expired_text(lang)
                 return Outcome(False, text, response={"ok": False, "error": "footage expired"})
@@ -206,6 +208,22 @@ class EditTools:
             "canvas_config": previous.get("cv", {}) if isinstance(previous, dict) else {},
         }
         return Outcome(True, _t(lang, "Undone.", "已撤销。"), delta, {"ok": True, "undone": steps})
+
+    async def _revise(
+        self, state: dict[str, Any], session_id: str, previous: str | None, lang: str
+    ) -> Outcome:
+        """A correction ("no wait, 6"): the last message's edits are taken back, so the revised edit that
+        follows starts from where they started and the two make one undo step. Only when that message's
+        step is the newest in the history; otherwise the revised edit applies to the draft as it is."""
+        said = _t(lang, "Instead:", "改为：")
+        if previous is None or self._history_marks.get(session_id) != previous:
+            return Outcome(True, said, {}, {"ok": True, "op": "revise", "undone": 0})
+        before = await self.store.pop_history(session_id, 1)
+        self._history_marks.pop(session_id, None)
+        if before is None:
+            return Outcome(True, said, {}, {"ok": True, "op": "revise", "undone": 0})
+        delta = {"draft": before, "canvas_config": before.get("cv", {}) if isinstance(before, dict) else {}}
+        return Outcome(True, said, delta, {"ok": True, "op": "revise", "undone": 1})
 
     async def _apply(self, op: Op, state: dict[str, Any], lang: str) -> Outcome:
         media = [m for m in state.get("video_infos") or [] if isinstance(m, dict)]

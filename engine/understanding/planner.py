@@ -24,7 +24,7 @@ from .edits.captions import typed_captions
 from .ops import Op, Plan
 
 MAX_TEXT = 4000
-NO_FOOTAGE_NEEDED = {"video_prompt", "undo"}
+NO_FOOTAGE_NEEDED = {"video_prompt", "undo", "revise"}
 
 _QUOTES = re.compile(
     r"\"([^\"]{1,200})\"|“([^”]{1,200})”|「([^」]{1,200})」|『([^』]{1,200})』|‘([^’]{1,200})’"
@@ -181,6 +181,10 @@ def _plan(
     d = dr.clone(draft)
     d_full = dr.ensure_footage(d, media)
     total = dr.total_ms(d_full) / 1000
+    if last:  # "no wait, 6": the last message's edit revised, not a new one stacked on it
+        revised = corrections.revise(raw, last, total, lambda rest: _plan(rest, draft, media, lang, last), lang)
+        if revised is not None:
+            return revised
     speed, volume = _current(d_full)
     has_music = bool(dr.segments(d, dr.AUDIO))
 
@@ -204,6 +208,8 @@ def _plan(
     found: list[tuple[int, Result]] = []
     if sub_op is not None:
         found.append((-1, sub_op))
+    if cap_op is not None:
+        found.append((len(held), cap_op))
     unknown: list[str] = []
     prev: tuple[int, str, int, bool, bool] | None = None  # the instruction before: where, what, read how
     pos = 0
@@ -252,7 +258,7 @@ def _plan(
         asked = bool(got) and all(isinstance(r, Question) for _, r in got)
         prev = (offset, piece, len(found), not got and _substance(piece), asked)
         found.extend(got)
-        if any(isinstance(r, Op) and r.name == "add_music" for _, r in got):
+        if any(isinstance(r, Op) and r.name in ("add_music", "change_music") for _, r in got):
             has_music = True
         if any(isinstance(r, Op) and r.name == "undo" for _, r in got):
             return Plan([r for _, r in got if isinstance(r, Op) and r.name == "undo"][:1], None, lang)

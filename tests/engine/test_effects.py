@@ -14,6 +14,7 @@ import pytest
 
 from engine import draft as dr
 from engine import effects as ef
+from engine import filters as flt
 from engine.ffmpeg import find_ffmpeg, run_sync
 from engine.planner import Op
 from engine.server import EngineServer
@@ -378,3 +379,15 @@ async def test_spoken_edits_through_the_planner_render_as_asked(
     assert [c["args"]["op"] for c in s.calls][:2] == ["reverse", "output"]
     data = await api.wait(await api.submit())
     assert urlsplit(data["output"]["url"]).path.endswith(".gif") and data["output"]["format"] == "gif"
+
+
+def test_film_bars_on_a_phone_frame_leave_a_picture_not_a_strip() -> None:
+    """A film look (2.39:1 bars) made on a 16:9 clip that then becomes 9:16 for Reels: the bars cover at most
+    40% of the frame, so the picture stays about square instead of a strip a sixth of the screen high."""
+    wide = ef.set_bars(dr.set_canvas(dr.empty_draft(), "16:9"), 2.39)
+    assert ef.refit_bars(wide, 16 / 9)["fx"]["bars"] == 2.39  # fine as it is on a wide frame
+    tall = ef.refit_bars(dr.set_canvas(wide, "9:16"), 9 / 16)
+    assert tall["fx"]["bars"] == pytest.approx(0.9375, abs=0.001)
+    bars = flt.bars_filters({"bars": 2.39}, 360, 640)  # rendered on a vertical source with no canvas change
+    assert bars == ["drawbox=x=0:y=0:w=360:h=128:color=black:t=fill",
+                    "drawbox=x=0:y=512:w=360:h=128:color=black:t=fill"]

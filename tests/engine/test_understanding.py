@@ -54,7 +54,8 @@ def _value(v: str) -> Any:
 # "ask" (one question with choices, no edit), "note" (a specific answer, no edit), "near" (not understood:
 # the closest edits are offered; a value null is None), "help" (the help list), "unknown" (no edit; near or help). The context column: len=SECONDS of the video
 # (default 20), speed=F and music (the draft has them), logo / srt (an image / .srt was uploaded),
-# nofootage, lang=zh|en (the session's language), last=OPS (the previous message's operations).
+# nofootage, lang=zh|en (the session's language), captions (the draft has captions), last=OPS (the previous
+# message's operations).
 def parse_ops(spec: str) -> list[tuple[str, dict[str, Any]]]:
     out = []
     for chunk in spec.split(";"):
@@ -83,6 +84,12 @@ def setting(context: str) -> dict[str, Any]:
             draft = dr.set_speed(draft, float(ctx["speed"]))
         if "music" in ctx:
             draft = dr.add_music(draft, media[1], 0.3)
+    if "captions" in ctx:  # the draft has captions ("teh pasta" spoken 1-3 s)
+        from engine import captions as cap
+        from engine import effects as ef
+
+        spoken = [cap.TimedWord(t, 1000 + 500 * i, 1450 + 500 * i) for i, t in enumerate(["I", "love", "teh", "pasta", "在"])]
+        draft = ef.set_captions(dr.join(dr.empty_draft(), media), [("f1", cap.cues(spoken))])
     last = [Op(n, a) for n, a in parse_ops(context.split("last=", 1)[1])] if "last=" in context else []
     return {"draft": draft, "media": media, "lang": ctx.get("lang"), "last": last}
 

@@ -2,9 +2,10 @@
 reads, the operation it builds, and an example phrasing to offer when a request comes close.
 
 One module a family, as ffmpeg keeps one file a filter family: ``base`` (the clause, what a builder returns,
-the declaration), ``history`` (undo, more), ``ranges`` (keep/cut/trim, highlights, pauses), ``sound``,
+the declaration), ``history`` (undo, more), ``ranges`` (keep/cut/trim, highlights, pauses), ``sound``, ``music`` (background music by mood),
 ``motion`` (speed, reverse, loop, fades, transitions), ``picture`` (shape, looks, colour, rotation, zoom),
-``text`` (titles, subtitles, watermarks), ``output``. ``EDITS`` below lists them in the order they read an
+``text`` (titles, subtitles, watermarks), ``output``, ``looks`` (composed looks: film, dreamy, moody),
+``recipes`` (platforms and recipes: a teaser for Reels). ``EDITS`` below lists them in the order they read an
 instruction.
 
 To add an edit: write its builder in its family's module and append one ``Edit`` to ``EDITS``. Builders get a
@@ -16,24 +17,40 @@ after all). They mark the characters they used (``clause.claim``) so later edits
 from __future__ import annotations
 
 from .base import Clause, Edit, Note, Question, Result, quote_mark, w
+from .captions import (
+    CAPTION_WORDS,
+    KARAOKE,
+    _caption_fix,
+    _caption_style,
+    _captions_from_speech,
+    _export_captions,
+    _remove_captions,
+)
 from .history import _more, _undo
-from .motion import _fades, _join, _loop, _reverse, _speed, _transitions
+from .looks import COMPOSED_WORDS, _composed
+from .motion import _boomerang, _fades, _join, _loop, _reverse, _speed, _transitions
+from .music import ANOTHER_ALONE, MOOD_ALONE, _another, _mood, _music
 from .output import _compress, _output
 from .picture import (
+    _PIXELS,
     ADJUST_WORDS,
     ASPECT_WORDS,
+    BARS_WORDS,
     LOOK_WORDS,
     _adjust,
     _aspect,
+    _bars,
     _flip,
     _fps,
     _look,
+    _pixels,
     _resolution,
     _rotate,
     _zoom,
 )
 from .ranges import _example, _highlights, _pauses, _trim
-from .sound import _audio_fade, _denoise, _loudnorm, _music, _mute, _unmute, _volume
+from .recipes import RECIPE_WORDS, _recipe
+from .sound import _audio_fade, _denoise, _loudnorm, _mute, _unmute, _volume
 from .text import _clear_text, _subtitles, _text, _watermark
 
 # -- the declarations ------------------------------------------------------------------------------------------------
@@ -49,6 +66,76 @@ EDITS: tuple[Edit, ...] = (
         "撤销",
         ("undo", "back", "revert", "撤销"),
         ("undo", "revert"),
+    ),
+    Edit(
+        "recipe",
+        RECIPE_WORDS,
+        _recipe,
+        "make a 15 s teaser for Reels",
+        "做一个15秒的Reels预告",
+        ("promo", "teaser", "trailer", "reels", "tiktok", "预告", "宣传片"),
+        ("promo", "teaser", "trailer"),
+    ),
+    Edit(
+        "composed_look",
+        COMPOSED_WORDS,
+        _composed,
+        "give it a film look",
+        "加电影感",
+        ("film", "cinematic", "movie", "dreamy", "moody", "电影", "梦幻"),
+        ("cinematic", "dreamy", "moody"),
+    ),
+    Edit(
+        "export_captions",
+        w(
+            r"\b(?:give|send|export|download|get|save)\b(?: me)?.{0,16}\b(?:subtitles?|captions?|srt|subs)\b|导出字幕|下载字幕|字幕导出|(?:给我|发我|发给我)(?:一下)?(?:the )?字幕(?:文件)?"
+        ),
+        _export_captions,
+        "give me the subtitles file",
+        "导出字幕",
+        ("srt", "subtitles", "字幕"),
+    ),
+    Edit(
+        "remove_captions",
+        w(
+            r"\b(?:no|remove|delete|drop|hide|clear|turn off|get rid of|take off|lose)\b.{0,12}\b(?:captions?|subtitles?|subs)\b|\bcaptions? off\b|(?:去掉|删除|删掉|移除|清除|不要|关掉|关闭|取消)(?:所有|全部)?的?字幕"
+        ),
+        _remove_captions,
+        "no captions",
+        "去掉字幕",
+        ("captions", "subtitles", "字幕"),
+    ),
+    Edit(
+        "caption_fix",
+        w(r"\b(?:change|replace|fix|correct|swap)\b.{1,80}\b(?:to|with|into|as)\b|字幕.{1,30}(?:改成|改为|换成|替换成|替换为)"),
+        _caption_fix,
+        "change 'teh' to 'the' in the captions",
+        "字幕里的“在”改成“再”",
+        ("captions", "字幕"),
+    ),
+    Edit(
+        "captions",
+        w(
+            r"\b(?:add|generate|create|burn in|turn on|want|need)\b.{0,24}\b(?:captions?|subtitles?|subs)\b|\bput (?:on |in |some )?(?:captions?|subtitles?|subs)\b|\bauto[- ]?(?:captions?|subtitles?|subs)\b|\bcaption (?:what|it|this|the video|my|me|everything)\b|\bsubtitle (?:it|this|the video|what)\b|\btranscribe\b|\bwhat i say\b|\bwhat (?:i'?m|i am|we'?re|we are|they'?re|people are) saying\b|\bwhat (?:i|we|they) said\b|(?:加|添加|生成|做|配|打)(?:个|一下|一些|上|点)?字幕|自动字幕|说的话.{0,6}字幕|语音.{0,4}字幕|字幕.{0,4}(?:识别|听写)"
+        ),
+        _captions_from_speech,
+        "caption what I say",
+        "把我说的话加成字幕",
+        ("caption", "captions", "subtitles", "字幕"),
+        ("captions", "subtitles", "transcribe"),
+    ),
+    Edit(
+        "caption_style",
+        w(
+            KARAOKE.pattern
+            + r"|(?:"
+            + CAPTION_WORDS
+            + r").{0,24}\b(?:bigger|larger|smaller|top|bottom|higher|lower|up|down|big|small)\b|\b(?:bigger|larger|smaller|move|put)\b.{0,20}\b(?:captions?|subtitles?|subs)\b|字幕.{0,8}(?:大|小|上|下|顶|底)|(?:放大|缩小|调大|调小).{0,3}字幕"
+        ),
+        _caption_style,
+        "make the captions bigger",
+        "字幕大一点",
+        ("captions", "字幕"),
     ),
     Edit(
         "highlights",
@@ -72,7 +159,7 @@ EDITS: tuple[Edit, ...] = (
     Edit(
         "cut_pauses",
         w(
-            r"没(?:有)?声音?的(?:地方|部分|片段)|\bpauses?\b|\bsilen(?:ce|ces|t parts?|t bits?|t gaps?)\b|\bdead air\b|\bgaps\b|\bjump ?cuts?\b|\bquiet parts\b|\bawkward (?:pauses|silences|gaps)\b|\bums?\b|停顿|空白|无声|沉默|冷场|气口|(?:去掉|剪掉|删除|去除|删掉|切掉)静音|静音(?:部分|片段|段)"
+            r"没(?:有)?声音?的(?:地方|部分|片段)|静音的(?:地方|部分|片段)|没人说话的(?:地方|部分)|安静的(?:地方|部分|片段)|\bpauses?\b|\bsilen(?:ces|t parts?|t bits?|t gaps?|t sections?|t stretches)\b|\bsilence\b(?!\s+(?:the\s+)?(?:video|clip|audio|it|sound|everything|this|whole)\b)|\bdead (?:air|space|time)\b|\bquiet (?:bits|sections|moments|stretches)\b|\bgaps\b|\bjump ?cuts?\b|\bquiet parts\b|\b(?:parts?|bits?|sections?|moments?|places?)\b.{0,24}\b(?:no (?:sound|audio|talking|speech|one (?:talks|speaks|is talking))|nobody (?:talks|speaks|is talking)|nothing (?:is |gets )?(?:said|heard)|nothing (?:is )?happening sound-?wise)\b|\bawkward (?:pauses|silences|gaps)\b|\bums?\b|停顿|空白|无声|沉默|冷场|气口|(?:去掉|剪掉|删除|去除|删掉|切掉)静音|静音(?:部分|片段|段)"
         ),
         _pauses,
         "cut the pauses",
@@ -136,7 +223,7 @@ EDITS: tuple[Edit, ...] = (
     ),
     Edit(
         "music",
-        w(r"\bmusic\b|\bbgm\b|\bsoundtrack\b|\bsong\b|背景音乐|配乐|音乐|背景乐|bgm|歌"),
+        w(r"\bmusic\b|\bbgm\b|\bsoundtrack\b|\bsong\b|(?<!-)\btunes\b|背景音乐|配乐|音乐|背景乐|bgm|歌"),
         _music,
         "add background music at 30%",
         "加背景音乐 音量30%",
@@ -144,9 +231,26 @@ EDITS: tuple[Edit, ...] = (
         ("music", "soundtrack"),
     ),
     Edit(
+        "music_mood",
+        MOOD_ALONE,
+        _mood,
+        "add some upbeat music",
+        "加一段欢快的音乐",
+        ("upbeat", "relaxed", "epic", "lofi", "chill", "欢快", "轻松", "史诗"),
+        ("upbeat", "relaxed", "epic"),
+    ),
+    Edit(
+        "another_track",
+        ANOTHER_ALONE,
+        _another,
+        "change the music",
+        "换一首",
+        ("another", "change", "换一首"),
+    ),
+    Edit(
         "mute",
         w(
-            r"\bmute\b|\bsilence (?:the )?(?:video|clip|audio|it)\b|\bremove (?:the )?(?:original )?(?:audio|sound)\b|\bno (?:sound|audio)\b|\bwithout (?:sound|audio)\b|\bturn off (?:the )?(?:sound|audio)\b|\bkill the (?:sound|audio)\b|\bsilent\b|静音|消音|去掉声音|关闭声音|去掉原声|关掉声音|不要声音|没有声音|无声"
+            r"\bmute\b|\bsilence (?:the )?(?:video|clip|audio|it)\b|\bremove (?:the )?(?:original )?(?:audio|sound)\b|\bno (?:sound|audio)\b|\bwithout (?:sound|audio)\b|\bturn off (?:the )?(?:sound|audio|volume)\b|\bturn (?:the )?(?:sound|audio|volume) (?:off|all the way down)\b|\b(?:sound|audio|volume) off\b|\bkill the (?:sound|audio)\b|\bsilent\b|\b(?:remove|lose|strip|get rid of|ditch|drop|cut|kill|take out|switch off|shut off)\b.{0,12}\b(?:sound|audio)\b|\bsilence the whole\b|静音|消音|去掉声音|关闭声音|去掉原声|关掉声音|不要声音|没有声音|无声|声音不要|声音去掉|声音关掉|把声音关|声音关了|不要原声|去掉音频|原声.{0,2}(?:去掉|删掉|去除|拿掉|关掉|关了|不要)"
         ),
         _mute,
         "mute",
@@ -178,6 +282,17 @@ EDITS: tuple[Edit, ...] = (
         ("zoom", "closer"),
     ),
     Edit(
+        "boomerang",
+        w(
+            r"\bboomerang\b|\bping[- ]?pong\b|\bforwards? (?:and|then) (?:backwards?|in reverse|reversed?)\b|\b(?:loop(?:ed|ing)?|play(?:ed|ing)?|run) (?:it |this |the (?:video|clip) )?back and forth\b|\bback and forth\b|回旋|来回播放?|来回放|正放.{0,4}倒放|先正放"
+        ),
+        _boomerang,
+        "make it a boomerang",
+        "来回播放（回旋）",
+        ("boomerang", "pingpong", "回旋"),
+        ("boomerang",),
+    ),
+    Edit(
         "loop",
         w(
             r"\bloop(?:ed|ing)?\b|\brepeat\b|\bplay (?:it )?(?:twice|\d+ times)\b|\bplay it again\b|循环|重复|播放两遍|播两遍|放两遍"
@@ -191,7 +306,7 @@ EDITS: tuple[Edit, ...] = (
     Edit(
         "speed",
         w(
-            r"\bspeed\b|\bfaster\b|\bslower\b|\bfast\b|慢速|快速|放慢|变慢|调慢|放快|变快|调快|\bslow[- ]?mo(?:tion)?\b|\btime-?lapse\b|\bspeed (?:it )?up\b|\bslow (?:it |this |the video )?down\b|\bfast[- ]?forward\b|\bquicker\b|\bspeedup\b|\bslow\b|\d\s?x\b|\bx\s?\d|加速|减速|慢放|快放|慢动作|倍速|快进|快一点|慢一点|快点|慢点|再快|再慢|速度|延时|\d\s?倍(?!.{0,3}(?:大|放大|音量))|慢镜头"
+            r"\bspeed\b|\bfaster\b|\bslower\b|\bfast\b|慢速|快速|放慢|变慢|调慢|放快|变快|调快|\bslow[- ]?mo(?:tion)?\b|\btime-?lapse\b|\bspeed (?:it )?up\b|\bslow (?:it |this |the video )?down\b|\bfast[- ]?forward\b|\bquicker\b|\bspeedup\b|\bslow\b|\d\s?x\b|\bx\s?\d|加速|减速|慢放|快放|慢动作|倍速|加快|提速|减慢|半速|\bhalf[- ]speed\b|快进|快一点|慢一点|快点|慢点|再快|再慢|速度|延时|\d\s?倍(?!.{0,3}(?:大|放大|音量))|慢镜头"
         ),
         _speed,
         "2x speed",
@@ -242,6 +357,23 @@ EDITS: tuple[Edit, ...] = (
         "合并视频",
         ("join", "merge", "combine", "合并"),
         ("merge", "combine", "join"),
+    ),
+    Edit(
+        "pixels",
+        _PIXELS,
+        _pixels,
+        "make it 1080x1920",
+        "改成1080乘1920",
+        ("pixels", "px", "像素"),
+    ),
+    Edit(
+        "bars",
+        BARS_WORDS,
+        _bars,
+        "add black bars (letterbox)",
+        "加黑边",
+        ("bars", "letterbox", "pillarbox", "黑边"),
+        ("letterbox", "pillarbox", "bars"),
     ),
     Edit(
         "set_aspect",
@@ -346,7 +478,7 @@ EDITS: tuple[Edit, ...] = (
     Edit(
         "add_text",
         w(
-            r"\b(?:put|add|write|slap|stick|throw)\b(?=[^\ue000]{0,16}\ue000)|(?:加|写|放|打)(?=[^\ue000]{0,6}\ue000)|\btitles?\b|\bheadings?\b|\bcaptions?\b|\btext\b|\bsubtitles?\b|\bheadline\b|\blabel\b|\bwrite\b|\boverlay\b|标题|字幕|文字|文本|大字|写上|写着"
+            r"\b(?:put|add|write|slap|stick|throw)\b(?=[^\ue000]{0,16}\ue000)|(?:加|写|放|打)(?=[^\ue000]{0,6}\ue000)|\b(?:titled|called|named)\b(?=[^\ue000]{0,3}\ue000)|(?:名为|题为|名叫|叫做)(?=[^\ue000]{0,3}\ue000)|\btitles?\b|\bheadings?\b|\bcaptions?\b|\btext\b|\bsubtitles?\b|\bheadline\b|\blabel\b|\bwrite\b|\boverlay\b|标题|字幕|文字|文本|大字|写上|写着"
         ),
         _text,
         "add the title 'Summer'",

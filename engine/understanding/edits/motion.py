@@ -7,13 +7,61 @@ import re
 from .. import slots
 from ..ops import Op
 from .base import Clause, Result, _clamp, _r, w
-from .ranges import _duration
-
+from .ranges import _duration, _range
 
 # -- time and motion ----------------------------------------------------------------------------------------------
+# "the first 2 seconds", "the last 4 s", "前2秒", "最后4秒": a part at one end of the video
+_EDGE = w(
+    r"\b(?P<en>first|opening|last|final)\s+(?P<n>\d{1,3}(?:\.\d{1,3})?)\s*(?:s|secs?|seconds?)\b"
+    r"|(?P<zh>最后|末尾|结尾|前|头|后)\s*(?P<zn>\d{1,3}(?:\.\d{1,3})?)\s*秒"
+)
+
+
+def _edge(c: Clause) -> tuple[float, float] | None:
+    """The part of the video at one end a speed is meant for ("slow-mo the first 2 seconds"), claimed."""
+    m = _EDGE.search(c.low)
+    if not m or c.total <= 0:
+        return None
+    n = min(float(m.group("n") or m.group("zn")), c.total)
+    if n >= c.total:
+        return None  # the whole video: a plain speed
+    c.claim(m.start(), m.end())
+    c.used_time = True
+    first = (m.group("en") or m.group("zh")).lower() in ("first", "opening", "前", "头")
+    return (0.0, n) if first else (c.total - n, c.total)
+
 def _speed(c: Clause, m: re.Match[str]) -> Result:
+    ts = c.times()
+    rng = _range(c, ts)
+    if rng is not None:  # "slow-mo 2-4 s", "2到4秒慢放": the speed of that part only
+        a, b = rng
+        first = next(t for t in ts if t.seconds == a)
+        last = next(t for t in ts if t.seconds == b and t.start > first.start)
+        c.claim(first.start, last.end)
+        c.claim_all(w(r"\b(?:from|between|during)\b|从|在"))
+        c.used_time = True
+        said = slots.factor(c.low) or slots.percent(c.low) or re.search(r"\d", c.low)
+        whole = _speed(c, m)
+        if not isinstance(whole, Op):
+            return whole
+        factor = float(whole.args["factor"])
+        if not said:  # "2到4秒慢放": slow motion is half speed, a fast part twice the speed
+            factor = 0.5 if factor < 1 else 2.0 if factor > 1 else factor
+        return Op("speed_range", {"start": _r(a), "end": _r(b), "factor": factor})
+    if rng is None and (edge := _edge(c)) is not None:  # "slow-mo the first 2 seconds", "最后4秒两倍速"
+        said = slots.factor(c.low) or slots.percent(c.low)
+        whole = _speed(c, m)
+        if not isinstance(whole, Op):
+            return whole
+        factor = float(whole.args["factor"])
+        if not said:
+            factor = 0.5 if factor < 1 else 2.0 if factor > 1 else factor
+        return Op("speed_range", {"start": _r(edge[0]), "end": _r(edge[1]), "factor": factor})
     low = c.low
-    slow = bool(re.search(r"\bslow|慢|减速", low))
+    slow = bool(re.search(r"\bslow|慢|减速|降低|减少|下降|调低", low))
+    if half := re.search(r"半速|\bhalf[- ]speed\b|\bhalf the speed\b", low):
+        c.claim(half.start(), half.end())
+        return Op("speed", {"factor": 0.5})
     double = re.search(r"(快|慢)\s*1\s*倍", low)  # "快一倍": twice as fast, "慢一倍": half
     if double:
         return Op("speed", {"factor": 0.5 if double.group(1) == "慢" else 2.0})
@@ -28,7 +76,11 @@ def _speed(c: Clause, m: re.Match[str]) -> Result:
         return Op("speed", {"factor": _r(_clamp(v, 0.25, 4.0))})
     if p := slots.percent(low):
         c.claim_all(w(r"\d{1,4}(?:\.\d{1,3})?\s?%"))
-        if re.search(r"\bby\s*\d", low):  # "speed it up by 25%": a step from the current speed
+        if re.search(r"\bby\s*\d", low) or (
+            re.search(r"faster|slower|quicker|加快|提速|减慢|放慢|快|慢|提高|提升|增加|降低|减少|下降|调低", low)
+            and not re.search(r"\bto\s*\d|(?:到|为|成)\s*\d", low)
+        ):
+            # "speed it up by 25%", "50% faster", "加快50%": a step from the current speed
             p = c.speed * (1 - p if slow else 1 + p)
         return Op("speed", {"factor": _r(_clamp(p, 0.25, 4.0))})
     times = re.search(
@@ -60,6 +112,11 @@ def _speed(c: Clause, m: re.Match[str]) -> Result:
     if n:
         return Op("speed", {"factor": _r(_clamp(float(n.group(1)), 0.25, 4.0))})
     return None
+
+
+def _boomerang(c: Clause, m: re.Match[str]) -> Result:
+    c.claim_all(m.re)
+    return Op("boomerang")
 
 
 def _reverse(c: Clause, m: re.Match[str]) -> Result:

@@ -2,41 +2,102 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 from .. import slots
 from ..ops import Op
 from .base import Clause, Note, Result, _amount, _clamp, _r, w
+from .recipes import PLATFORM_WORDS, platform_in
 
 # -- picture ---------------------------------------------------------------------------------------------------
 _FIT_BLUR = w(
     r"\bblur|\bpad(?:ded|ding)?\b|\bletterbox|\bfit\b|\bno crop|\bdon'?t crop|\bwithout crop|\bwhole (?:frame|picture|video)|"
     r"模糊|留边|黑边|不裁|不要裁|填充|完整"
 )
+_FIT_PAD = w(r"\bblack (?:bars|borders|edges)\b|\bletterbox|\bpillarbox|黑边|黑条")
 ASPECT_WORDS = w(
     r"\bvertical\b|\bportrait\b|\btik ?tok\b|\b(?:instagram|ig|insta) reels?\b|\b(?:for|as) (?:an? )?(?:ig |insta |instagram )?reels?\b|\bshorts\b|\bstory\b|\bstories\b|"
     r"竖屏|竖版|竖的|竖向|抖音|快手|小红书|视频号"
     r"|\bsquare\b|正方形|方形|方的|\bfor (?:instagram|insta|ig) (?:feed|post)\b"
     r"|\blandscape\b|\bhorizontal\b|\bwide ?screen\b|\byoutube\b|横屏|横版|宽屏|横向|b站"
+    r"|(?<=\dp )wide\b|" + PLATFORM_WORDS.pattern
 )
 
 
 def _aspect(c: Clause, m: re.Match[str]) -> Result:
     a = slots.aspect(c.low)
+    platform = platform_in(c.low)
     if a is not None:
         aspect, s, e = a
         c.claim(s, e)
-    elif re.search(
-        r"\bshorts\b|\breels?\b|\bstor(?:y|ies)\b|\btik ?tok\b|\bvertical\b|\bportrait\b|竖|抖音|快手|小红书|视频号",
-        c.low,
-    ):
-        aspect = "9:16"  # before "youtube": YouTube Shorts are vertical
-    elif re.search(r"square|方|feed|post", c.low):
+    elif re.search(r"\bvertical\b|\bportrait\b|竖", c.low):
+        aspect = "9:16"
+    elif re.search(r"\bsquare\b|方", c.low):
+        aspect = "1:1"
+    elif re.search(r"\blandscape\b|\bhorizontal\b|\bwide|横|宽屏", c.low):
+        aspect = "16:9"
+    elif platform is not None:
+        aspect = platform[0].aspect  # "make it for TikTok", "Instagram size", "抖音尺寸"
+    elif re.search(r"feed|post", c.low):
         aspect = "1:1"
     else:
         aspect = "16:9"
-    fit = "blur" if _FIT_BLUR.search(c.whole) else "crop"
-    return Op("set_aspect", {"aspect": aspect, "fit": fit})
+    fit = "pad" if _FIT_PAD.search(c.whole) else "blur" if _FIT_BLUR.search(c.whole) else "crop"
+    args = {"aspect": aspect, "fit": fit}
+    if platform is not None:
+        args["platform"] = platform[0].name  # its length limit and caption safe area come with it
+        c.claim(platform[1], platform[2])
+    return Op("set_aspect", args)
+
+
+_PIXELS = w(r"(?<![\d.])(\d{3,4})\s?(?:x|×|\*|乘以?|by)\s?(\d{3,4})(?![\d.])(?:\s?(?:px|pixels?|像素))?")
+_SHAPES = {"9:16": 9 / 16, "1:1": 1.0, "16:9": 16 / 9}
+
+
+def _pixels(c: Clause, m: re.Match[str]) -> Result:
+    """ "1080x1920", "1080乘1920": the nearest shape, and the short side as the resolution."""
+    pw, ph = int(m.group(1)), int(m.group(2))
+    if not (pw and ph):
+        return None
+    c.claim(m.start(), m.end())
+    ratio = pw / ph
+    aspect = min(_SHAPES, key=lambda k: abs(math.log(_SHAPES[k] / ratio)))
+    short = min(pw, ph)
+    fit = "pad" if _FIT_PAD.search(c.whole) else "blur" if _FIT_BLUR.search(c.whole) else "crop"
+    ops = [Op("set_aspect", {"aspect": aspect, "fit": fit})]
+    if 144 <= short <= 2160:
+        ops.append(Op("resolution", {"height": short}))
+    return ops
+
+
+BARS_WORDS = w(
+    r"\bletter-?box(?:ed|ing)?\b|\bpillar-?box(?:ed|ing)?\b|\bblack (?:bars?|borders|strips)\b|\bcinema(?:tic)? bars\b"
+    r"|\bbars\b|黑边|黑条|遮幅|电影宽屏"
+)
+_NO_BARS = w(r"\b(?:remove|no|without|get rid of|drop|lose|take off)\b.{0,16}\b(?:bars?|letterbox|borders)\b|(?:去掉|不要|取消|删掉|删除|去除)\S{0,3}(?:黑边|黑条)")
+_BARS_RATIO = w(r"(?<![\d.])(\d(?:\.\d{1,2})?|\d{2})\s?[:：/x×比]\s?(\d{1,2})(?![\d.])|(?<![\d.:])([12]\.\d{1,2})(?![\d.:])")
+
+
+def _bars(c: Clause, m: re.Match[str]) -> Result:
+    """Black bars as an edit of their own ("add black bars", "letterbox", "加黑边"); with a new shape they
+    are how it is fitted instead ("9:16 with black bars")."""
+    if _NO_BARS.search(c.low):
+        c.claim(m.start(), m.end())
+        return Op("bars", {"ratio": 0})
+    named = re.search(r"letter-?box|pillar-?box", c.low)
+    shape = slots.aspect(c.low)
+    if (shape is not None and not named) or re.search(r"\bvertical\b|\bportrait\b|\bsquare\b|竖屏|横屏|方形", c.low):
+        return None  # "9:16 with black bars": the new shape, padded
+    c.claim(m.start(), m.end())
+    r = _BARS_RATIO.search(c.low)
+    if r:
+        c.claim(r.start(), r.end())
+        ratio = float(r.group(3)) if r.group(3) else float(r.group(1)) / max(1.0, float(r.group(2)))
+        return Op("bars", {"ratio": _r(ratio)})
+    if re.search(r"pillar|左右|两边|两侧", c.low):
+        return Op("bars", {"ratio": 1.333})
+    return Op("bars", {})
 
 
 LOOKS = (

@@ -7,14 +7,16 @@ from typing import Any
 
 from .. import slots
 from ..ops import Op
-from .base import Clause, Note, Result, _clamp, _r, w
+from .base import Clause, Result, _clamp, _r, w
 from .picture import ADJUST_WORDS, LOOK_WORDS
 from .ranges import _duration
 
 # -- sound ---------------------------------------------------------------------------------------------------
 _MUSIC_REMOVE = w(
-    r"\b(?:remove|delete|drop|no|without|stop|kill|lose|take out|get rid of)\b.{0,20}\b(?:music|bgm|soundtrack|song)\b|"
-    r"(?:去掉|删除|删掉|不要|移除|关掉|取消).{0,6}(?:背景音乐|配乐|音乐|背景乐|bgm)"
+    # not across an added music: "remove the audio and add music", "把声音去掉加个音乐"
+    r"\b(?:remove|delete|drop|no|without|stop|kill|lose|take out|get rid of)\b(?:(?!\b(?:add|put|use|play|with)\b).){0,20}"
+    r"\b(?:music|bgm|soundtrack|song)\b|"
+    r"(?:去掉|删除|删掉|不要|移除|关掉|取消)[^加添配来放换]{0,6}(?:背景音乐|配乐|音乐|背景乐|bgm)"
 )
 
 
@@ -29,39 +31,10 @@ _VOLUME_WORDS = w(
 )
 
 
-def _music(c: Clause, m: re.Match[str]) -> Result:
-    if _MUSIC_REMOVE.search(c.low):
-        return Op("remove_music")
-    vol = _level(c)
-    louder = re.search(r"\blouder\b|\bup\b|大一点|大点|调大|大声", c.low)
-    quieter = re.search(r"\bquieter\b|\bsofter\b|\blower\b|\bdown\b|小一点|小点|调小|小声|轻一点", c.low)
-    c.claim_all(_VOLUME_WORDS)
-    if (
-        not c.has_music
-        and (louder or quieter)
-        and not re.search(r"\badd\b|\bput\b|加|添加|配上|换|\bwith\b", c.low)
-    ):
-        return Note(
-            "There is no background music yet: say “add background music” to add the audio file you uploaded.",
-            "还没有背景音乐：说“加背景音乐”即可加入你上传的音频。",
-        )
-    if c.has_music and not re.search(r"\badd\b|\bput\b|加|添加|配上|换|\bwith\b", c.low):
-        if vol is None and (louder or quieter):
-            cur = next(
-                (
-                    float(op.args.get("volume", 0.3))
-                    for op in reversed(c.last)
-                    if "music" in op.name and "volume" in op.args
-                ),
-                0.3,
-            )
-            vol = cur * (1.5 if louder else 0.5)
-        if vol is not None:
-            return Op("music_volume", {"volume": _r(_clamp(vol, 0.0, 4.0))})
-    return Op("add_music", {"volume": _r(vol if vol is not None else 0.3)})
-
-
 def _mute(c: Clause, m: re.Match[str]) -> Result:
+    if re.search(r"\bnoise|\bhiss|\bhum\b|\bfade|噪|杂音|淡", c.low) and not re.search(r"\bmute\b|静音", c.low):
+        return None  # "remove the noise from the audio": denoise, not mute
+    c.claim(m.start(), m.end())  # "turn the volume off": no volume step beside it
     return Op("mute")
 
 

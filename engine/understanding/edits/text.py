@@ -55,7 +55,7 @@ def _text(c: Clause, m: re.Match[str]) -> Result:
     content = _text_content(c, m.end())
     if not content:
         return None
-    kind = "title" if re.search(r"(?<!sub)title|heading|headline|标题|大字", c.low) else "text"
+    kind = "title" if re.search(r"(?<!sub)title|heading|headline|\bcalled\b|\bnamed\b|标题|大字|名为|题为|名叫|叫做", c.low) else "text"
     pos = "center" if kind == "title" else "bottom"
     low = c.low
     if re.search(r"\btop\b|顶部|上方|上面|顶上", low):
