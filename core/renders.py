@@ -11,7 +11,15 @@ from collections.abc import Awaitable, Callable
 
 from core.i18n import say
 from core.nemo.client import NemoClient
-from core.nemo.errors import AuthError, NemoError, RateLimited, RenderFailed, RenderTimeout, Unavailable
+from core.nemo.errors import (
+    AuthError,
+    NemoError,
+    RateLimited,
+    RenderFailed,
+    RenderTimeout,
+    Unavailable,
+    error_for,
+)
 from core.nemo.models import RENDER_CANCELLED, RENDER_DONE, RenderStatus
 from core.nemo.session import Tokens
 from core.ports import Button, MessageRef, Target, Video
@@ -186,6 +194,8 @@ class RenderWatcher:
                 if status.final:
                     if status.status == RENDER_DONE or status.status == RENDER_CANCELLED:
                         return status, None
+                    if status.error_code is not None:  # e.g. the built-in engine's footage expired while queued
+                        return status, error_for(code=status.error_code, message=status.error)
                     return status, RenderFailed(status.error or "unknown error")
                 if status.progress != job.progress or status.status != job.status:
                     job.status, job.progress = status.status, status.progress

@@ -28,11 +28,13 @@ async def run(
     on_stdout_line: Callable[[str], None] | None = None,
     timeout: float | None = None,
     cancel_event: asyncio.Event | None = None,
+    on_start: Callable[[int], None] | None = None,
 ) -> str:
     """Run a command (ffmpeg) as an asyncio subprocess; return stderr; raise FfmpegError on failure.
 
     Stdout is read line by line (``-progress pipe:1``); the process is killed when the
-    task is cancelled, ``cancel_event`` is set, or ``timeout`` passes.
+    task is cancelled, ``cancel_event`` is set, or ``timeout`` passes. ``on_start`` is told the
+    process id (render-ahead renices it).
     """
     proc = await asyncio.create_subprocess_exec(
         *args,
@@ -41,6 +43,8 @@ async def run(
         stderr=asyncio.subprocess.PIPE,
         start_new_session=True,
     )
+    if on_start is not None:
+        on_start(proc.pid)
     tail: deque[str] = deque(maxlen=400)
 
     async def read_stderr() -> None:

@@ -25,10 +25,12 @@ from typing import Any
 
 from core.nemo.models import FROM_RENDER
 
+from . import smart_cut
 from .errors import Code, EngineError, FfmpegError, FontNotFoundError
 from .probe import probe
 from .render import (
     EXTENSIONS,
+    RenderCommand,
     RenderError,
     SourceFile,
     build_command,
@@ -76,6 +78,7 @@ class RenderQueue:
         self._progress: dict[str, float] = {}
         self._changed: dict[str, asyncio.Event] = {}
         self._renders_here = renders_here
+        self.before_real_render: Callable[[], None] | None = None  # render-ahead yields (engine/ahead.py)
         self._shared: SharedRenders | None = None
         if database_url:
             self._shared = SharedRenders(
@@ -128,6 +131,8 @@ class RenderQueue:
         if await expired_footage(self.store, rec.draft):
             task = await self.store.get_task(rec.session_id)
             raise EngineError(Code.FOOTAGE_EXPIRED, footage_expired_text(task.language if task else "en"))
+        if self.before_real_render is not None:
+            self.before_real_render()
         await self.store.add_render(rec)
         priority = await self.priority(rec)
         if self._shared is not None:
@@ -142,6 +147,52 @@ class RenderQueue:
         if self.settings.render_order != "fair":
             return 0
         return -await self.store.renders_waiting_of(rec.user_id, rec.id)
+
+    async def requeue(self, rec: RenderRecord) -> None:
+        """Queue again a render whose record is stored (one that joined a render-ahead that did not finish)."""
+        priority = await self.priority(rec)
+        if self._shared is not None:
+            await self._shared.defer(rec.id, priority)
+        else:
+            self._put(rec.id, priority)
+
+    def busy(self) -> bool:
+        """A real render is queued or running in this process."""
+        return not self._queue.empty() or bool(self._progress)
+
+    def report_progress(self, render_id: str, p: float) -> None:
+        """The live progress of a render made outside the queue (one joined to a render-ahead)."""
+        if int(p) != int(self._progress.get(render_id, -1.0)):
+            self._notify(render_id)
+        self._progress[render_id] = p
+
+    def forget_progress(self, render_id: str) -> None:
+        self._progress.pop(render_id, None)
+
+    async def settle(self, render_id: str, **fields: Any) -> None:
+        """Store a render's new fields and wake the requests waiting on it."""
+        await self._update(render_id, **fields)
+
+    async def sources_of(self, draft: dict[str, Any]) -> dict[str, SourceFile]:
+        return await self._sources(draft)
+
+    def draft_command(self, draft: dict[str, Any], sources: dict[str, SourceFile], out: Path, work: Path, *,
+                      quality: str = "high", max_bytes: int | None = None, fmt: str = "mp4") -> RenderCommand:
+        """The full render's command for ``draft`` with this engine's encoder settings."""
+        return build_command(
+            draft,
+            sources,
+            out,
+            work,
+            ffmpeg=self.settings.ffmpeg,
+            preset=self.settings.preset,
+            crf=self.settings.crf,
+            quality=quality,
+            font_latin=self.settings.font_latin,
+            font_cjk=self.settings.font_cjk,
+            max_bytes=max_bytes,
+            output_format=fmt,
+        )
 
     def _put(self, render_id: str, priority: int) -> None:
         self._queue.put_nowait((-priority, next(self._arrival), render_id))
@@ -239,6 +290,7 @@ class RenderQueue:
             max_bytes = output.get("maxBytes")
             cap = int(max_bytes) if isinstance(max_bytes, (int, float)) and max_bytes > 0 else None
             earlier = await self._finished_mp4(rec, output.get(FROM_RENDER)) if cap and fmt == "mp4" else None
+            sources: dict[str, SourceFile] = {}
             if cap and earlier is not None:  # a smaller version of that render: its file re-encoded
                 cmd = reencode_command(earlier, out, cap, ffmpeg=self.settings.ffmpeg, preset=self.settings.preset,
                                        crf=self.settings.crf)
@@ -246,27 +298,24 @@ class RenderQueue:
                 sources = await self._sources(rec.draft)
                 # off the loop: font lookup may ask fontconfig
                 cmd = await asyncio.to_thread(
-                    build_command,
-                    rec.draft,
-                    sources,
-                    out,
-                    work,
-                    ffmpeg=self.settings.ffmpeg,
-                    preset=self.settings.preset,
-                    crf=self.settings.crf,
-                    quality=quality,
-                    font_latin=self.settings.font_latin,
-                    font_cjk=self.settings.font_cjk,
-                    max_bytes=cap,
-                    output_format=fmt,
+                    self.draft_command, rec.draft, sources, out, work, quality=quality, max_bytes=cap, fmt=fmt
                 )
-            await render(cmd, on_progress=on_progress, cancel_event=cancel)
+            copied = not cap and earlier is None and await smart_cut.render_copying(
+                rec.draft, sources, cmd, out, work, self.settings, on_progress=on_progress, cancel_event=cancel
+            )  # the untouched GOPs copied, when the draft allows it
+            if not copied:
+                await render(cmd, on_progress=on_progress, cancel_event=cancel)
         except (RenderError, FontNotFoundError, FfmpegError) as exc:
             current = await self.store.get_render(render_id)
             if current is not None and current.status == "cancelled":
                 out.unlink(missing_ok=True)
             elif cancel.is_set():
                 return False  # engine stopping: left "processing", rerun on the next start
+            elif await expired_footage(self.store, rec.draft):  # the pruner took it after the render was queued
+                task = await self.store.get_task(rec.session_id)
+                log.info("render %s: its footage expired while it waited", render_id)
+                await self._update(render_id, status="failed",
+                                   error=footage_expired_text(task.language if task else "en"))
             else:
                 log.warning("render %s failed: %s", render_id, exc)
                 await self._update(render_id, status="failed", error=str(exc)[-500:])
@@ -339,6 +388,8 @@ class RenderQueue:
             }
         if rec.error:
             data["error"] = rec.error
+            if rec.error in (footage_expired_text("en"), footage_expired_text("zh")):
+                data["errorCode"] = int(Code.FOOTAGE_EXPIRED)  # the bot answers as for an expired draft
         return {"success": True, "data": data}
 
 

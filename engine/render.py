@@ -530,6 +530,7 @@ async def render(
     cmd: RenderCommand,
     on_progress: Callable[[float], None] | None = None,
     cancel_event: asyncio.Event | None = None,
+    on_start: Callable[[int], None] | None = None,
 ) -> None:
     """Run a render command, reporting 0-100 from ffmpeg's ``-progress`` out_time."""
     for path, text in cmd.text_files:
@@ -551,5 +552,6 @@ async def render(
             on_progress(100.0)
 
     await run(
-        cmd.args, on_stdout_line=on_line, cancel_event=cancel_event, timeout=max(3600.0, cmd.duration * 20)
+        cmd.args, on_stdout_line=on_line, cancel_event=cancel_event, timeout=max(3600.0, cmd.duration * 20),
+        on_start=on_start,
     )

@@ -249,17 +249,19 @@ class Pruner:
             items.append(_Item(rec.path, size, rec.created, "upload", rec.id, needed))
         renders_dir = self.data_dir / "renders"
         recorded: set[str] = set()
+        named: set[Path] = set()  # files of completed renders (render-ahead files, engine/ahead.py, too)
         for r in await self.store.renders_with_status("completed", *ACTIVE):
             recorded.add(r.id)
             if r.status != "completed" or not r.out_path:
                 continue
             path = Path(r.out_path)
             size = _size(path)
-            if size is not None:
+            if size is not None and path not in named:
+                named.add(path)
                 items.append(_Item(path, size, r.updated, "render", r.id, r.id in needed_renders))
         for path in _files(renders_dir):  # outputs of cancelled or vanished renders, work dirs left by a crash
             rid = path.name.split(".", 1)[0]
-            if rid in recorded:
+            if rid in recorded or path in named:  # named: a render-ahead file an export was answered with
                 continue
             items.append(self._leftover(path, now))
         valid_uploads = {n.split(".", 1)[0] for n in uploads}

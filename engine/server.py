@@ -99,8 +99,10 @@ class EngineServer:
         self.store = Store(data / "engine.db", self.settings.shared_database())
         self.sessions: Any = None
         self._runner: web.AppRunner | None = None
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._locks = KeyedLocks()  # one per session, while in use
         self._background: set[asyncio.Task] = set()
+        self.ahead: RenderAhead | None = None
+        self.on_page_event: PageHook | None = None  # the chat of the bot's process (bots/app.py), if any
 
     # lifecycle --------------------------------------------------------------------------------
     async def __aenter__(self) -> Self:
@@ -163,12 +165,14 @@ class EngineServer:
         self.url = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
         self.public_base = (self.settings.public_base_url or self.url).rstrip("/")
         await self.renders.start()
-        self.pruner = Pruner(self.store, self.settings, self.data_dir, self._session_draft)
+        self.ahead = RenderAhead(self.store, self.settings, self.data_dir / "renders", self.renders)
         pruning = asyncio.create_task(self.pruner.run_forever())  # now, then every prune_interval_minutes
         self._background.add(pruning)
         pruning.add_done_callback(self._background.discard)
 
     async def stop(self) -> None:
+        if self.ahead is not None:
+            await self.ahead.stop_all()
         with contextlib.suppress(Exception):
             await self.renders.stop()
         for t in list(self._background):
@@ -542,6 +546,16 @@ class EngineServer:
                 actions=EventActions(state_delta=delta),
             )
             await self.sessions.append_event(session, event)
+        if self.ahead is not None:
+            await self.ahead.draft_changed(sid, draft)
+
+    async def _draft_changed(self, user_id: str, sid: str) -> None:
+        """After a message: the session's draft rendered ahead when it changed (engine/ahead.py)."""
+        if self.ahead is None or not self.ahead.enabled:
+            return
+        session = await self._session(user_id, sid)
+        if session is not None:
+            await self.ahead.draft_changed(sid, session.state.get("draft"))
 
     # renders ----------------------------------------------------------------------------------
     async def render_submit(self, request: web.Request) -> web.Response:
@@ -580,8 +594,32 @@ class EngineServer:
         rec = RenderRecord(
             rid, task.user_id, sid, "pending", 0.0, draft, output, None, None, None, None, 0, now, now
         )
-        await self.renders.submit(rec)
+        if self.ahead is None or not await self.ahead.serve(rec):  # rendered ahead: at once, or joined
+            await self.renders.submit(rec)
         return envelope(self.renders.status_body(rec)["data"])
+
+    async def preview(self, request: web.Request) -> web.Response:
+        """A small, quick look at the session's current draft (``engine/preview.py``): its signed link,
+        size, length and picture size. ``{"audio": false}`` leaves the sound out (a Telegram animation)."""
+        task = await self._task(request, request.match_info["sid"])
+        body: Any = {}
+        if request.can_read_body:
+            with contextlib.suppress(ValueError):
+                body = await request.json()
+        audio = not (isinstance(body, dict) and body.get("audio") is False)
+        session = await self._session(task.user_id, task.session_id)
+        draft = (session.state.get("draft") if session else None) or dr.empty_draft()
+        if not dr.segments(dr.clone(draft), dr.VIDEO):
+            raise EngineError(Code.BAD_REQUEST, "the draft has no video to preview: upload a clip first")
+        if await expired_footage(self.store, draft):
+            raise EngineError(Code.FOOTAGE_EXPIRED, footage_expired_text(task.language))
+        try:
+            made = await self.previews.make(draft, audio=audio)
+        except RenderError as exc:
+            raise EngineError(Code.BAD_REQUEST, str(exc)) from None
+        return envelope({"url": self.public_url(f"/files/renders/{made.path.name}"), "size": made.size,
+                         "duration": made.duration, "width": made.width, "height": made.height,
+                         "audio": made.audio, "cached": made.cached})
 
     async def _render_of(self, request: web.Request) -> RenderRecord | None:
         rec = await self.store.get_render(request.match_info["rid"])

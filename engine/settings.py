@@ -81,6 +81,28 @@ class EngineSettings(Section):
         description="fair: users' renders take turns (round-robin by user, arrival order within one "
         "user); arrival: first come, first served",
     )
+    preview_proxies: bool = Field(
+        default=True,
+        description="Right after an upload, make its small copy for previews (niced to 19; the size of a "
+        "preview, a few MB a minute), so the first preview takes a second instead of a decode of the footage",
+    )
+    render_ahead: bool = Field(
+        default=True,
+        description="Render a session's draft in the background after an edit while the engine is idle (lowest "
+        "CPU priority, stopped by a newer edit or a real render), so an export of it answers at once",
+    )
+    render_ahead_idle_share: float = Field(
+        default=0.25,
+        ge=0,
+        le=1,
+        description="Render-ahead starts only while at least this share of the cores is idle (and no real "
+        "render is queued or running)",
+    )
+    smart_cut: bool = Field(
+        default=True,
+        description="Render a draft that keeps the source's picture (cuts, titles) by copying its untouched "
+        "groups of pictures and re-encoding only around cut points and titles",
+    )
     concurrent_analyses: int = Field(default=1, ge=1, le=8)
     agent: Literal["planner", "llm"] = Field(
         default="planner",

@@ -60,8 +60,20 @@ RENDER_FINAL = frozenset({RENDER_DONE, RENDER_FAILED, RENDER_CANCELLED})
 # A server that can hold a render-status request until the render moves says so in this header (the
 # seconds it can wait); the cloud does not, and is polled at its documented cadence instead.
 RENDER_WAIT_HEADER = "X-Render-Wait"
+PREVIEW_HEADER = "X-Preview"  # on the built-in engine's answers: it makes previews (POST /api/preview/...)
 FROM_RENDER = "fromRender"  # in a render request's output: re-encode that earlier render's file (the local
 # engine does, with ``maxBytes``: a smaller version of exactly that render; NEMO's cloud ignores it)
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewFile:
+    """A small, quick look at the session's draft (the built-in engine's ``POST /api/preview/...``)."""
+
+    url: str
+    size: int
+    duration: float
+    width: int
+    height: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +87,7 @@ class RenderStatus:
     duration: float | None = None
     raw: Any = None
     wait_max: float = 0.0  # seconds the server can hold the next status request (0: poll instead)
+    error_code: int | None = None  # a failed render's error table code, where the backend gives one
 
     @property
     def final(self) -> bool:

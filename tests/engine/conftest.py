@@ -42,7 +42,8 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def engine_settings(tmp_path: Path, **kw: Any) -> EngineSettings:
-    base = {"port": 0, "data_dir": tmp_path / "engine-data", "allow_private_urls": True}
+    # render-ahead off unless a test asks for it: background renders would compete with every test's own
+    base = {"port": 0, "data_dir": tmp_path / "engine-data", "allow_private_urls": True, "render_ahead": False}
     base.update(kw)
     return EngineSettings(**base)
 

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from core.i18n import say
+from core.nemo.client import NemoClient
 from core.nemo.errors import FootageExpired, error_for
 from engine import draft as dr
 from engine.retention import Pruner, footage_expired_text, one_pruner
@@ -54,7 +55,7 @@ class Data:
         return self.drafts.get(sid)
 
     def pruner(self, **settings: Any) -> Pruner:
-        s = EngineSettings(data_dir=self.root, link_ttl_hours=24, disk_budget_gb=100, **settings)
+        s = EngineSettings(data_dir=self.root, link_ttl_hours=24, disk_budget_gb=100, **settings)  # timing is the point: retention ages
         return Pruner(self.store, s, self.root, self.session_draft)
 
 
@@ -144,7 +145,7 @@ async def test_a_draft_whose_footage_expired_says_so_and_takes_the_file_again(
     tmp_path: Path, clips: dict[str, Path], language: str, words: str
 ) -> None:
     async with (
-        EngineServer(engine_settings(tmp_path, link_ttl_hours=1)) as eng,
+        EngineServer(engine_settings(tmp_path, link_ttl_hours=1)) as eng,  # timing is the point: expiry
         httpx.AsyncClient(base_url=eng.url, timeout=60) as http,
     ):
         api = await Api(http).login(language)
@@ -172,3 +173,31 @@ async def test_a_draft_whose_footage_expired_says_so_and_takes_the_file_again(
         said = (await api.chat("cut 1-2s" if language == "en" else "剪掉1到2秒")).texts
         assert words not in said[0]
 
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+async def test_footage_pruned_while_its_render_waited_fails_as_expired_not_as_a_render_error(
+    tmp_path: Path, clips: dict[str, Path], language: str
+) -> None:
+    """The pruner may take footage between an export's check and its render (a render queued for long behind
+    others): the render then fails with the expired-footage code and words, which the bot answers as such."""
+    async with (
+        EngineServer(engine_settings(tmp_path)) as eng,
+        httpx.AsyncClient(base_url=eng.url, timeout=60) as http,
+    ):
+        api = await Api(http).login(language)
+        [uploaded] = await api.upload(clips["portrait"])
+        draft = (await api.state())["draft"]
+        rec = await eng.store.get_file(uploaded["id"])
+        assert rec is not None
+        now = time.time()
+        await eng.store.add_render(RenderRecord("r_waited", rec.user_id, api.sid, "pending", 0.0, draft, {"format": "mp4"}, None, None, None,
+                                                None, 0, now, now))
+        rec.path.unlink()  # the pruner, meanwhile
+        await eng.store.mark_removed("upload", rec.id, rec.path)
+        await eng.renders._run("r_waited")
+        async with NemoClient(eng.url) as client:
+            status = await client.render_status(api.token, "r_waited", skill="nemo-video")
+    assert status.status == "failed" and status.error == footage_expired_text(language)
+    err = error_for(code=status.error_code, message=status.error)  # as the bot's render watcher reads it
+    assert isinstance(err, FootageExpired)  # the bot's words: the footage expired, send the file again

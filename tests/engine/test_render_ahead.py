@@ -1,0 +1,113 @@
+"""Render-ahead: an export of a draft rendered in the background answers at once with that file; a newer
+edit or a real render stops a render-ahead (its ffmpeg is gone)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from engine.server import EngineServer
+from tests.clips import phone_clip
+
+from .conftest import Api, engine_settings
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return phone_clip(tmp_path_factory.mktemp("ahead") / "phone.mp4", 20, (640, 480))
+
+
+@pytest.fixture
+async def eng(tmp_path: Path) -> AsyncIterator[EngineServer]:
+    # smart_cut off: the full re-encode lasts long enough to be caught running; idle share 0: a busy
+    # test machine must not keep render-ahead from starting
+    settings = engine_settings(tmp_path, render_ahead=True, render_ahead_idle_share=0.0, smart_cut=False)
+    async with EngineServer(settings) as server:
+        yield server
+
+
+async def _api(eng: EngineServer) -> Api:
+    return await Api(httpx.AsyncClient(base_url=eng.url, timeout=60)).login()
+
+
+async def _until(cond: object, timeout: float = 60) -> None:
+    end = asyncio.get_running_loop().time() + timeout
+    while not cond():  # type: ignore[operator]
+        assert asyncio.get_running_loop().time() < end, "timed out"
+        await asyncio.sleep(0.05)
+
+
+def _running_pid(eng: EngineServer, sid: str) -> int | None:
+    assert eng.ahead is not None
+    run = eng.ahead._runs.get(sid)
+    return next(iter(run.pids), None) if run is not None and run.running else None
+
+
+def _gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(")")[-1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+async def test_an_export_after_the_render_ahead_is_completed_at_once_with_that_file(
+    eng: EngineServer, clip: Path
+) -> None:
+    api = await _api(eng)
+    await api.upload(clip)
+    await api.chat("cut the first 3 seconds")
+    assert eng.ahead is not None
+    await _until(lambda: eng.ahead.finished >= 1)
+    ahead_files = list((eng.data_dir / "renders").glob("ahead-*.mp4"))
+    assert len(ahead_files) == 1
+    rid = await api.submit()
+    data = (await api.status(rid))["data"]
+    assert data["status"] == "completed"  # no wait at all
+    body = (await api.http.get(data["output"]["url"])).content
+    assert body == ahead_files[0].read_bytes()
+    again = (await api.status(await api.submit()))["data"]  # the same draft twice is one file
+    assert again["status"] == "completed" and len(list((eng.data_dir / "renders").glob("ahead-*.mp4"))) == 1
+
+
+async def test_an_edit_during_a_render_ahead_stops_it(eng: EngineServer, clip: Path) -> None:
+    api = await _api(eng)
+    await api.upload(clip)
+    await api.chat("cut the first 3 seconds")
+    await _until(lambda: _running_pid(eng, api.sid) is not None)
+    pid = _running_pid(eng, api.sid)
+    assert pid is not None
+    await api.chat("cut the first 2 seconds")
+    await _until(lambda: _gone(pid), 5)
+    assert eng.ahead is not None and eng.ahead.finished == 0
+
+
+async def test_a_real_render_stops_the_render_ahead_and_an_export_joins_the_running_one(
+    eng: EngineServer, clip: Path
+) -> None:
+    first, second = await _api(eng), await _api(eng)
+    await first.upload(clip)
+    await second.upload(clip)
+    await first.chat("cut the first 3 seconds")
+    await _until(lambda: _running_pid(eng, first.sid) is not None)
+    pid = _running_pid(eng, first.sid)
+    assert pid is not None
+    real = await second.submit(draft={"t": []} | (await second.state())["draft"] | {"mute": True})
+    await _until(lambda: _gone(pid), 5)
+    assert eng.ahead is not None and eng.ahead.stopped >= 1
+    assert (await second.wait(real, 120))["status"] == "completed"
+    # idle again: the render-ahead starts over; an export of that draft joins it instead of queueing
+    await _until(lambda: _running_pid(eng, first.sid) is not None)
+    joined = await first.submit()
+    status = (await first.status(joined))["data"]
+    assert status["status"] == "processing"
+    done = await first.wait(joined, 120)
+    assert done["status"] == "completed" and Path(done["output"]["url"].split("?")[0]).name.startswith("ahead-")
+    assert os.path.exists(next((eng.data_dir / "renders").glob("ahead-*.mp4")))
