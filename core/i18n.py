@@ -40,6 +40,7 @@ TEXTS: dict[str, dict[str, str]] = {
               "/cancel: stop the running job\nAnything else is an editing instruction. "
               "Supported files: {formats}, up to {limit} MB.",
         "zh": "命令：\n/new：新的时间线\n/mode [名称]：编辑模式（{modes}）\n/lang en|zh：语言\n/status：时间线\n/pictures on|off：每次修改后发时间线图\n"
+              "/preview [on|off]：快速预览草稿（on：每次修改后发送）\n"
               "/credits：积分余额\n/export：导出MP4\n/cancel：停止当前任务\n其它内容都会作为编辑指令。"
               "支持的文件：{formats}，最大{limit} MB。",
     },

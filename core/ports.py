@@ -135,6 +135,16 @@ class Video:
     size: int | None = None
     duration: float | None = None
     poster: Picture | None = None
+    inside_url: str = ""
+    """Where the bot itself reads the file (``core.inside_links``); ``url`` is what people are shown."""
+    preview: bool = False
+    """A small look at the draft (``preview``), not the export: shown as an animation where the surface
+    has them (Telegram), else attached (Discord) or saved to a file (the console)."""
+
+    @property
+    def fetch_url(self) -> str:
+        """The address the bot downloads the file from (to attach it)."""
+        return self.inside_url or self.url
 
     @property
     def extension(self) -> str:
@@ -145,14 +155,14 @@ class Video:
     @property
     def kind(self) -> str:
         """How a chat shows it: ``video``, ``animation``, ``audio`` or ``photo``."""
-        return RESULT_KINDS.get(self.extension, "video")
+        return "animation" if self.preview else RESULT_KINDS.get(self.extension, "video")
 
 
 RESULT_KINDS = {"gif": "animation", "mp3": "audio", "jpg": "photo", "jpeg": "photo"}
 
 
 SMALLER = "smaller"  # that render again, re-encoded under the surface's send limit
-BUTTON_ACTIONS = frozenset({"export", "status", "credits", "cancel", "new", "help", "start", SMALLER})
+BUTTON_ACTIONS = frozenset({"export", "status", "credits", "cancel", "new", "help", "start", "preview", SMALLER})
 """The actions a button may carry; every surface accepts these, ``smaller:<render id>`` and no others."""
 SMALLER_OF = rf"{SMALLER}:[A-Za-z0-9_-]{{1,40}}"
 """A "smaller version" button's action, ``smaller:<render id>``: the press re-encodes that render (the

@@ -22,6 +22,7 @@ class Route(Enum):
     CREDITS = "credits"
     STATUS = "status"
     UPLOAD = "upload"
+    PREVIEW = "preview"
     CHAT = "chat"
 
 
@@ -32,6 +33,9 @@ _EXPORT = re.compile(r"^(please\s+)?(export|download|render)(\s+(it|the video|no
 _CREDITS = re.compile(r"^(my\s+)?(credits?|balance)\b|how many credits|积分|余额", re.IGNORECASE)
 _STATUS = re.compile(r"^(status|show (me )?(the )?(tracks|timeline)|timeline)[?.!]*$|^状态|查看(时间线|轨道)", re.IGNORECASE)
 _UPLOAD = re.compile(r"^(upload|上传)\b", re.IGNORECASE)
+_PREVIEW_ASK = re.compile(r"^(please\s+)?((show\s+me\s+)?(a\s+|the\s+)?preview(\s+(it|the video|the draft|please))*"
+                          r"|let me see( it)?)[.!?]*$|^(请)?(给我)?(看看|看一下)?预览(一下)?(视频|草稿)?[。！？!?.]*$",
+                          re.IGNORECASE)
 _LINKS_ONLY = re.compile(r"^(https?://\S+\s*)+$", re.IGNORECASE)  # a message of links alone: upload what they point to
 _URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 
@@ -50,6 +54,8 @@ def route(text: str, has_attachments: bool = False) -> Route:
             return Route.CREDITS
         if _STATUS.search(stripped):
             return Route.STATUS
+        if _PREVIEW_ASK.search(stripped):
+            return Route.PREVIEW
     return Route.CHAT
 
 

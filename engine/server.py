@@ -140,6 +140,8 @@ class EngineServer:
             await prepare_database(shared)
             await self.renders.start()
             return
+        self.previews = Previews(self.data_dir / "renders", self._sources, ffmpeg=self.settings.ffmpeg,
+                                 font_latin=self.settings.font_latin, font_cjk=self.settings.font_cjk)
         self.sessions = session_service(self.data_dir / "adk_sessions.db", shared)
         if shared:
             await prepare_database(shared, lambda: self._session("-", "-"))
@@ -209,8 +211,11 @@ class EngineServer:
         r.add_get("/api/render/proxy/lambda/{rid}", self.render_status)
         r.add_post("/api/render/proxy/lambda/{rid}/cancel", self.render_cancel)
         r.add_get("/api/render/proxy/{rid}/download", self.render_download)
+        r.add_post("/api/preview/{app}/{user}/{sid}", self.preview)
+        app.on_response_prepare.append(announce_previews)  # the bot offers previews where it sees this
         r.add_get("/files/media/{name}", self.serve_media)
         r.add_get("/files/renders/{name}", self.serve_render)
+        EditorPages(self).add_routes(r)  # the hand-editing page (engine/editor/)
         return app
 
     @web.middleware
@@ -517,6 +522,8 @@ class EngineServer:
         for rec in records:
             await self.store.add_file(rec)
         await self._apply_uploads(task.user_id, sid, infos)
+        if self.settings.preview_proxies:  # the first preview of this footage is then quick
+            self._in_background(self._prepare_previews(task.user_id, sid))
         files = [
             {
                 k: i[k]
@@ -526,6 +533,19 @@ class EngineServer:
             for i in infos
         ]
         return envelope({"files": files, "session_state_applied": True})
+
+    def _in_background(self, work: Any) -> None:
+        job = asyncio.create_task(work)
+        self._background.add(job)
+        job.add_done_callback(self._background.discard)
+
+    async def _prepare_previews(self, user_id: str, sid: str) -> None:
+        try:
+            session = await self._session(user_id, sid)
+            if session is not None and session.state.get("draft"):
+                await self.previews.prepare(session.state["draft"])
+        except (OSError, EngineError, FfmpegError) as exc:  # only a later preview's speed depends on it
+            log.info("no preview proxies for %s: %s", sid, exc)
 
     async def _apply_uploads(self, user_id: str, sid: str, infos: list[dict[str, Any]]) -> None:
         from google.adk.events import Event, EventActions
@@ -683,6 +703,12 @@ class EngineServer:
 
     async def serve_render(self, request: web.Request) -> web.StreamResponse:
         return await self._serve(self.data_dir / "renders", request.match_info["name"], request)
+
+
+async def announce_previews(request: web.Request, response: web.StreamResponse) -> None:
+    """Every API answer says this server makes previews (``POST /api/preview/...``); NEMO's cloud does not."""
+    if request.path.startswith("/api/"):
+        response.headers[PREVIEW_HEADER] = "1"
 
 
 async def serve_forever(settings: EngineSettings) -> None:

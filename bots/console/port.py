@@ -82,7 +82,10 @@ class ConsolePort:
 
     async def deliver(self, target: Target, text: str, video: Video | None, buttons: Sequence[Button] = (),
                       status: MessageRef | None = None) -> None:
-        """The result in place of the status line (the file stays where the link points)."""
+        """The result in place of the status line (the file stays where the link points); a preview is
+        saved to a file whose path is printed under it (a terminal plays no animation)."""
+        if video is not None and video.preview:
+            text = f"{text}\n🎞 {await self._save(video)}"
         if status is not None:
             await self.edit(status, text, buttons)
             return
@@ -97,6 +100,16 @@ class ConsolePort:
         text = f"{caption}\n🖼 {path}" if caption else f"🖼 {path}"
         self._above_status(self._render(text, buttons))
         return message
+
+    async def _save(self, video: Video) -> Path:
+        """A preview downloaded (the inside way) next to the pictures."""
+        async with httpx.AsyncClient(timeout=60.0, follow_redirects=False) as http:
+            response = await http.get(video.fetch_url)
+            response.raise_for_status()
+        name = PurePosixPath(urlsplit(video.url).path).name or "preview.mp4"
+        path = self.pictures / f"{next(self._ids)}-{name}"
+        await asyncio.to_thread(_write, path, response.content)
+        return path
 
     def reattach(self, attachment: Attachment) -> Attachment:
         """A file of a job an earlier run left unfinished: read again from its path (``ref``)."""

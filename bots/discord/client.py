@@ -36,7 +36,7 @@ from core.settings import Settings
 log = logging.getLogger(__name__)
 DEFAULT_GATEWAY = "wss://gateway.discord.gg/"
 TEXT_COMMANDS = frozenset({"start", "help", "export", "status", "credits", "new", "mode", "lang", "language",
-                           "cancel", "upload"})
+                           "cancel", "upload", "preview"})
 _MENTION = re.compile(r"<@!?(\d+)>")
 
 

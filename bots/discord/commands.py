@@ -7,6 +7,7 @@ defers it at once and turns it into an ``Incoming`` for the core.
     /mode [name]           (choices: the five modes)
     /lang language         (en / zh)
     /pictures [choice]     (on / off: the timeline drawn after each edit)
+    /preview [choice]      (a quick look at the draft now; on / off: one after each edit)
 """
 
 from __future__ import annotations
@@ -108,6 +109,15 @@ async def pictures_command(interaction: discord.Interaction[Any], choice: str | 
     await _bot(interaction).run_command(interaction, command="pictures", args=choice or "")
 
 
+@app_commands.command(name="preview", description=_text("discord_cmd_preview"))
+@app_commands.describe(choice=_text("discord_cmd_preview_choice"))
+@app_commands.choices(choice=[app_commands.Choice(name="on", value="on"), app_commands.Choice(name="off", value="off")])
+@_contexts
+@_installs
+async def preview_command(interaction: discord.Interaction[Any], choice: str | None = None) -> None:
+    await _bot(interaction).run_command(interaction, command="preview", args=choice or "")
+
+
 def all_commands() -> list[app_commands.Command[Any, ..., None]]:
     simple = [_simple(name, f"discord_cmd_{name}") for name in ("export", "status", "credits", "new", "cancel", "help")]
-    return [edit_command, upload_command, *simple, mode_command, lang_command, pictures_command]
+    return [edit_command, upload_command, *simple, mode_command, lang_command, pictures_command, preview_command]

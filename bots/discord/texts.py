@@ -36,6 +36,9 @@ TEXTS: dict[str, dict[str, str]] = {
     "discord_cmd_pictures": {"en": "The timeline drawn after each edit: on or off",
                              "zh": "每次修改后发时间线图：开或关"},
     "discord_cmd_pictures_choice": {"en": "On or off (empty: show the setting)", "zh": "开或关（不填：查看当前设置）"},
+    "discord_cmd_preview": {"en": "A quick look at the draft; on / off: one after each edit",
+                            "zh": "快速预览草稿；开/关：每次修改后发送"},
+    "discord_cmd_preview_choice": {"en": "On or off (empty: a preview now)", "zh": "开或关（不填：立即预览）"},
     "discord_cmd_cancel": {"en": "Stop the running job and drop the waiting ones", "zh": "停止当前任务并清空排队任务"},
     "discord_cmd_help": {"en": "What the bot can do", "zh": "机器人能做什么"},
 }

@@ -49,13 +49,15 @@ TEXTS: dict[str, dict[str, str]] = {
     "tg_cmd_lang": {"en": "Language: /lang en or /lang zh", "zh": "语言：/lang en 或 /lang zh"},
     "tg_cmd_status": {"en": "Show the timeline", "zh": "查看时间线"},
     "tg_cmd_pictures": {"en": "Timeline pictures after edits: on or off", "zh": "修改后发时间线图：开或关"},
+    "tg_cmd_preview": {"en": "A quick look at the draft (/preview on: after each edit)",
+                       "zh": "快速预览草稿（/preview on：每次修改后发送）"},
     "tg_cmd_credits": {"en": "Show your credits", "zh": "查看积分"},
     "tg_cmd_export": {"en": "Render the MP4", "zh": "导出MP4"},
     "tg_cmd_cancel": {"en": "Stop the running job", "zh": "停止当前任务"},
 }
 
 # The command menu, in the order Telegram shows it.
-COMMANDS: tuple[str, ...] = ("start", "help", "new", "mode", "lang", "status", "pictures", "credits", "export",
-                             "cancel")
+COMMANDS: tuple[str, ...] = ("start", "help", "new", "mode", "lang", "status", "pictures", "preview", "credits",
+                             "export", "cancel")
 
 add_texts(TEXTS)

@@ -22,6 +22,7 @@ from core.status import StatusMessage
 
 from .context import Context, restarted
 from .jobs import SENT
+from .previews import changes_picture
 from .state import Conversation
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,8 @@ class Chat:
             picture = await ctx.pictures.timeline(conv, latest, lang)
             pictures = [picture] if picture is not None else []
         await ctx.pictures.finish(status, restarted(nemo, lang, text_out), buttons, pictures)
+        if latest is not None and ctx.previews.after_edits(conv) and changes_picture(before, latest):
+            await ctx.previews.show(conv, status.target, lang)  # /preview on: a look at what the edit did
 
     async def _after_error(self, conv: Conversation, nemo: NemoSession, before: Draft, exc: NemoError,
                            status: StatusMessage, lang: str) -> None:

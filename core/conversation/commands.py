@@ -68,6 +68,11 @@ class Commands:
             await self._own_token(conv, args, target, lang)
         elif command == "pictures":
             await ctx.pictures.command(conv, args, target, lang)
+        elif command == "preview" and args:
+            await ctx.previews.command(conv, args, target, lang)
+        elif command == "preview":  # one now, in turn after the edits before it
+            await self.queue.enqueue(conv, Operation(Route.PREVIEW, Incoming(
+                target, "", locale=incoming.locale, order=incoming.order)))
         elif command == "stats":
             await self._stats(conv, target, lang)
         elif command == "credits":

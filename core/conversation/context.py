@@ -27,6 +27,7 @@ from core.store.base import ConversationRecord, Store, UpdateRecord
 
 from .jobs import payload_of
 from .pictures import ConversationPictures
+from .previews import ConversationPreviews
 from .state import Conversation, Operation
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ class Context:
         self.metrics = Metrics()
         self.quotas = Quotas(store, settings.bot)
         self.pictures = ConversationPictures(self)
+        self.previews = ConversationPreviews(self)
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         """This process, among the bot processes that may share the store."""
 
@@ -161,7 +163,8 @@ class Context:
     def main_buttons(self, lang: str, owner: str) -> list[Button]:
         return [Button(say(lang, "button_export"), action="export", owner=owner),
                 Button(say(lang, "button_status"), action="status", owner=owner),
-                Button(say(lang, "button_credits"), action="credits", owner=owner)]
+                Button(say(lang, "button_credits"), action="credits", owner=owner),
+                *self.previews.button(lang, owner)]
 
     def error_text(self, exc: NemoError, lang: str, nemo: NemoSession | None = None) -> str:
         self.metrics.nemo_errors.labels(error_label(exc)).inc()

@@ -243,6 +243,8 @@ class OperationQueue:
                 await self.uploads.run(conv, nemo, incoming, status, lang)
             elif op.kind is Route.EXPORT:
                 await self.exports.run(conv, nemo, incoming, status, lang, op.render_id)
+            elif op.kind is Route.PREVIEW:  # in turn: a look at the draft the edits before it made
+                await ctx.previews.show(conv, incoming.target, lang, status)
             else:
                 await self.chat.run(conv, nemo, incoming.text, status, lang)
         except asyncio.CancelledError:

@@ -36,9 +36,11 @@ from core.nemo.lanes import Lanes
 from core.nemo.limits import MAX_UPLOAD_BYTES, SUPPORTED_FORMATS, is_supported
 from core.nemo.models import (
     FROM_RENDER,
+    PREVIEW_HEADER,
     RENDER_WAIT_HEADER,
     AnonymousToken,
     Credits,
+    PreviewFile,
     RenderStatus,
     SessionInfo,
     SessionState,
@@ -67,6 +69,8 @@ class NemoClient:
         self.skill_version = skill_version
         self.skill_platform = skill_platform
         self.stream_timeout = stream_timeout
+        self.previews: bool | None = None
+        """Whether the backend makes previews: its answers say so (``X-Preview``); None before any answer."""
         # Short calls wait for a ticket of one of several small pools (``Lanes``), never in httpcore's
         # pool queue, whose bookkeeping grows with connections x waiting requests and stalls the loop at
         # a thousand chats. Streams get a client of their own with no connection cap: each needs its socket.
@@ -141,9 +145,11 @@ class NemoClient:
                     method, path, headers=headers, json=json_body, content=content, params=params, **extra
                 )
             async with self._http.lane() as http:
-                return await http.request(
+                response = await http.request(
                     method, path, headers=headers, json=json_body, content=content, params=params, **extra
                 )
+            self.previews = response.headers.get(PREVIEW_HEADER) == "1"
+            return response
         except httpx.TimeoutException as exc:
             raise Unavailable(f"{method} {path}: timed out") from exc
         except httpx.TransportError as exc:
@@ -263,6 +269,30 @@ class NemoClient:
         state = state if isinstance(state, dict) else {}
         infos = state.get("video_infos")
         return SessionState(Draft.parse(state.get("draft")), raw=data, video_infos=infos if isinstance(infos, list) else [])
+
+    async def editor_url(self, token: str, session_id: str, *, skill: str, platform: str, user: str,
+                         chat: str = "", group: bool = False) -> str | None:
+        """The signed link of the conversation's hand-editing page (the built-in engine's; NEMO's cloud has
+        none: None, as for any refusal). ``chat``/``group`` name the conversation, signed into the link:
+        what the page applies or exports is told there."""
+        try:
+            data = await self._call("POST", f"/api/editor/{APP}/me/{session_id}", token=token, skill=skill,
+                                    json_body={"platform": platform, "user": user, "chat": chat, "group": group})
+        except NemoError:
+            return None
+        url = data.get("url") if isinstance(data, dict) else None
+        return url if isinstance(url, str) and url.startswith(("https://", "http://")) else None
+
+    async def preview(self, token: str, session_id: str, *, skill: str, audio: bool) -> PreviewFile:
+        """A small, quick look at the session's current draft, made by the backend (only one that announces
+        it: ``previews``); ``audio=False`` leaves the sound out (a Telegram animation)."""
+        data = await self._call("POST", f"/api/preview/{APP}/me/{session_id}", token=token, skill=skill,
+                                json_body={"audio": audio})
+        url = data.get("url") if isinstance(data, dict) else None
+        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+            raise BadResponse("preview: no link in the answer")
+        return PreviewFile(url, _int(data.get("size")) or 0, _float(data.get("duration")) or 0.0,
+                           _int(data.get("width")) or 0, _int(data.get("height")) or 0)
 
     async def submit_render(self, token: str, session_id: str, draft: Any, *, skill: str, render_id: str | None = None,
                             max_bytes: int | None = None, from_render: str | None = None) -> str:

@@ -28,9 +28,10 @@ class ConversationRecord:
     draft: Any = None
     pictures: bool | None = None  # the timeline drawn after each edit (/pictures on|off); None: the default
     written_language: str | None = None  # the language the user last wrote in (used without /lang or a locale)
+    previews: bool | None = None  # a preview after each edit that changes the picture (/preview on|off)
 
 
-SAVED_FIELDS = ("language", "mode", "session_id", "task_id", "draft", "pictures", "written_language")
+SAVED_FIELDS = ("language", "mode", "session_id", "task_id", "draft", "pictures", "written_language", "previews")
 """A conversation's fields a save may change (``key`` and where it lives stay as first saved)."""
 
 

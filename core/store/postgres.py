@@ -106,6 +106,8 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX uploads_by_age ON uploads (created_at);
     """,
+    # 10: a conversation may ask for a preview after each edit that changes the picture (/preview on|off)
+    "ALTER TABLE conversations ADD COLUMN previews BOOLEAN",
 )
 
 _RENDER_COLUMNS = (
@@ -160,7 +162,7 @@ class PostgresStore:
     async def get_conversation(self, key: str) -> ConversationRecord | None:
         row = await self.pool.fetchrow(
             "SELECT key, platform, chat_id, user_id, language, mode, session_id, task_id, draft, pictures, "
-            "written_language FROM conversations WHERE key = $1", key,
+            "written_language, previews FROM conversations WHERE key = $1", key,
         )
         return None if row is None else ConversationRecord(*row)
 
@@ -168,11 +170,13 @@ class PostgresStore:
         columns = updated_columns(only)
         await self.pool.execute(
             "INSERT INTO conversations (key, platform, chat_id, user_id, language, mode, session_id, task_id, "
-            "draft, pictures, written_language, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) "
+            "draft, pictures, written_language, previews, updated_at) "
+            "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13) "
             f"ON CONFLICT (key) DO UPDATE SET {', '.join(f'{c}=excluded.{c}' for c in columns)}, "
             "updated_at=excluded.updated_at",
             record.key, record.platform, record.chat_id, record.user_id, record.language, record.mode,
-            record.session_id, record.task_id, record.draft, record.pictures, record.written_language, time.time(),
+            record.session_id, record.task_id, record.draft, record.pictures, record.written_language,
+            record.previews, time.time(),
         )
 
     @asynccontextmanager

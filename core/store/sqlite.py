@@ -98,6 +98,8 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX uploads_by_age ON uploads (created_at);
     """,
+    # 10: a conversation may ask for a preview after each edit that changes the picture (/preview on|off)
+    "ALTER TABLE conversations ADD COLUMN previews INTEGER",
 )
 
 
@@ -184,24 +186,26 @@ class SqliteStore:
     async def get_conversation(self, key: str) -> ConversationRecord | None:
         async with self.db.execute(
             "SELECT key, platform, chat_id, user_id, language, mode, session_id, task_id, draft, pictures, "
-            "written_language FROM conversations WHERE key = ?", (key,)
+            "written_language, previews FROM conversations WHERE key = ?", (key,)
         ) as cur:
             row = await cur.fetchone()
         if row is None:
             return None
         return ConversationRecord(key=row[0], platform=row[1], chat_id=row[2], user_id=row[3], language=row[4],
                                   mode=row[5], session_id=row[6], task_id=row[7], draft=_loads(row[8]),
-                                  pictures=None if row[9] is None else bool(row[9]), written_language=row[10])
+                                  pictures=None if row[9] is None else bool(row[9]), written_language=row[10],
+                                  previews=None if row[11] is None else bool(row[11]))
 
     async def save_conversation(self, record: ConversationRecord, only: Collection[str] = ()) -> None:
         columns = updated_columns(only)
         await self._write(
             "INSERT INTO conversations (key, platform, chat_id, user_id, language, mode, session_id, task_id, "
-            "draft, pictures, written_language, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(key) "
+            "draft, pictures, written_language, previews, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) "
+            "ON CONFLICT(key) "
             f"DO UPDATE SET {', '.join(f'{c}=excluded.{c}' for c in columns)}, updated_at=excluded.updated_at",
             (record.key, record.platform, record.chat_id, record.user_id, record.language, record.mode,
              record.session_id, record.task_id, _dumps(record.draft), record.pictures, record.written_language,
-             time.time()),
+             record.previews, time.time()),
         )
 
     @asynccontextmanager

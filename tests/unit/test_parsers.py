@@ -297,6 +297,17 @@ def test_an_export_in_another_format_is_an_edit(text: str) -> None:
     assert route(text) is Route.CHAT
 
 
+@pytest.mark.parametrize("text", ["preview", "Preview please", "show me a preview", "preview it", "预览", "预览一下",
+                                  "给我看看预览"])
+def test_a_bare_preview_asks_for_a_preview(text: str) -> None:
+    assert route(text) is Route.PREVIEW
+
+
+@pytest.mark.parametrize("text", ["preview the intro with a title", "add a preview card", "preview in the timeline"])
+def test_a_preview_with_more_words_is_an_edit(text: str) -> None:
+    assert route(text) is Route.CHAT
+
+
 @pytest.mark.parametrize("text", ["https://example.com/a.mp4", " https://a.example/x.mp4  http://b.example/y.mov "])
 def test_a_message_of_links_alone_is_an_upload(text: str) -> None:
     assert route(text) is Route.UPLOAD
