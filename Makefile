@@ -15,10 +15,10 @@ system-packages:  ## fonts for titles (DejaVu for Latin, WenQuanYi for Chinese);
 	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(APT_PACKAGES); \
 	else echo "note: install $(APT_PACKAGES) as root for Chinese titles"; fi
 
-test-packages:  ## PostgreSQL for the store tests; needs root (otherwise those tests are skipped, saying why)
+test-packages:  ## PostgreSQL for the store tests, chromium for the editing page; needs root (otherwise those tests are skipped, saying why)
 	@if dpkg -s $(TEST_APT_PACKAGES) >/dev/null 2>&1; then :; \
 	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(TEST_APT_PACKAGES); \
-	else echo "note: install $(TEST_APT_PACKAGES) as root to run the PostgreSQL store tests"; fi
+	else echo "note: install $(TEST_APT_PACKAGES) as root to run the PostgreSQL store and browser tests"; fi
 
 demo: setup  ## offline: generate a clip, start the local engine, make a highlight reel, print the MP4
 	$(PYTHON) -m bots.cli demo

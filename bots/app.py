@@ -16,7 +16,23 @@ from core.nemo.client import NemoClient
 from core.settings import Settings, load_section
 from core.store import make_store
 
+if TYPE_CHECKING:
+    from engine.editor.events import PageEvent, PageHook
+    from engine.server import EngineServer
+
 log = logging.getLogger(__name__)
+
+
+def page_hook(core: Core) -> PageHook:
+    """The built-in engine's hook for its hand-editing page: each event to the conversation it names."""
+
+    async def tell(event: PageEvent) -> bool:
+        target = Target(event.platform, event.chat_id, event.user_id, event.group)
+        if event.kind == "export":
+            return await core.page.export(target, event.session_id)
+        return await core.page.applied(target, event.session_id, event.en, event.zh)
+
+    return tell
 
 
 @asynccontextmanager
@@ -35,6 +51,8 @@ async def running_core(
             engine_settings = load_section(EngineSettings, settings.config, host="127.0.0.1")
             if engine_dir is not None:
                 engine_settings.data_dir = engine_dir
+            if engine_settings.telegram_bot_token is None and settings.telegram.token is not None:
+                engine_settings.telegram_bot_token = settings.telegram.token  # checks the editor's Mini App
             redact_more(engine_settings.secrets())
             if engine_port is not None:
                 engine_settings.port = engine_port
@@ -56,7 +74,9 @@ async def running_core(
             timeout=settings.nemo.request_timeout, stream_timeout=settings.nemo.stream_timeout,
         )
         stack.push_async_callback(client.aclose)
-        core = Core(settings, store, client)
+        core = Core(settings, store, client, inside)
+        if engine is not None:
+            engine.on_page_event = page_hook(core)  # the hand-editing page tells this process's chats
         await core.start()
         stack.push_async_callback(core.stop)
         if settings.bot.metrics_port is not None:

@@ -175,6 +175,8 @@ TEXTS: dict[str, dict[str, str]] = {
                        "zh": "NEMO拒绝了你的令牌。请用 /token 发送有效令牌，或 /token clear。"},
     "button_export": {"en": "Export", "zh": "导出"},
     "button_status": {"en": "Status", "zh": "状态"},
+    "button_edit_by_hand": {"en": "✋ Edit by hand", "zh": "✋ 手动编辑"},
+    "page_applied": {"en": "✋ Edited by hand: {changes}", "zh": "✋ 已手动编辑：{changes}"},
     "button_credits": {"en": "Credits", "zh": "积分"},
     "button_cancel": {"en": "Cancel", "zh": "取消"},
     "button_open": {"en": "Open video", "zh": "打开视频"},

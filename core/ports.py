@@ -89,7 +89,8 @@ class Incoming:
 @dataclass(frozen=True, slots=True)
 class Button:
     """A button: an ``action`` the core understands (``export``, ``status``, ``credits``,
-    ``cancel``), or a ``url`` to open. ``owner`` is the user id who may press it."""
+    ``cancel``), or a ``url`` to open. ``owner`` is the user id who may press it. ``app``: the url is a
+    page to use inside the chat (the hand editor): a Telegram Mini App, a link elsewhere."""
 
     label: str
     action: str | None = None

@@ -28,9 +28,10 @@ class LinkSigner:
         digest = hmac.new(self._secret, f"{path}\n{expires}".encode(), hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
-    def sign(self, path: str, *, now: float | None = None) -> str:
-        """``path`` with its expiry and signature as a query string."""
-        expires = int((time.time() if now is None else now) + self.ttl)
+    def sign(self, path: str, *, now: float | None = None, ttl: float | None = None) -> str:
+        """``path`` with its expiry (``ttl`` seconds from now, default this signer's) and signature as a
+        query string."""
+        expires = int((time.time() if now is None else now) + (self.ttl if ttl is None else ttl))
         return f"{path}?exp={expires}&sig={self._mac(path, expires)}"
 
     def valid(self, path: str, expires: str | None, signature: str | None, *, now: float | None = None) -> bool:

@@ -179,8 +179,10 @@ def _fit(label_in: str, label_out: str, w: int, h: int, fit: str, idx: int) -> s
             f"[{label_in}]scale={w}:{h}:force_original_aspect_ratio=decrease,"
             f"pad={w}:{h}:(ow-iw)/2:(oh-ih)/2:black,setsar=1,format=yuv420p[{label_out}]"
         )
+    # ``at``: where the crop frame sits (0-1 across the room left, 0.5 centred: cv.cx/cv.cy, the editing page's)
+    pos = "" if at == (0.5, 0.5) else f":(iw-ow)*{at[0]:.3f}:(ih-oh)*{at[1]:.3f}"
     return (
-        f"[{label_in}]scale={w}:{h}:force_original_aspect_ratio=increase,crop={w}:{h},"
+        f"[{label_in}]scale={w}:{h}:force_original_aspect_ratio=increase,crop={w}:{h}{pos},"
         f"setsar=1,format=yuv420p[{label_out}]"
     )
 

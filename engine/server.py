@@ -51,7 +51,7 @@ APP_NAME = "nemo_agent"
 UNLIMITED = 999_999_999
 ATTRIBUTION = ("X-Skill-Source", "X-Skill-Version", "X-Skill-Platform")
 RENDER_WAIT_MAX = 25.0  # seconds a status request may be held: under every client's read timeout
-PUBLIC_PREFIXES = ("/files/", "/health", "/api/auth/anonymous-token", "/metrics")  # /metrics: for Prometheus
+PUBLIC_PREFIXES = ("/files/", "/health", "/api/auth/anonymous-token", "/metrics", "/edit/")  # /metrics: for Prometheus; /edit/: signed page links
 RENDER_ID = re.compile(r"[A-Za-z0-9_.-]{1,100}")
 MAX_URLS = 10
 # where the auth middleware leaves the caller's user id (a typed key where aiohttp has them)

@@ -35,6 +35,17 @@ class EngineSettings(Section):
         default=None, description="Key that signs file links; default: generated once, kept in the data dir"
     )
     link_ttl_hours: float = Field(default=168.0, gt=0, description="Hours a handed-out file link stays valid")
+    editor_link_hours: float = Field(
+        default=24.0, gt=0, description="Hours a link to the hand-editing page (engine/editor/) stays valid"
+    )
+    telegram_bot_token: SecretStr | None = Field(
+        default=None,
+        description="The Telegram bot's token, to check the editing page's Mini App initData (HMAC-SHA256 as "
+        "Telegram specifies); the built-in engine takes the bot's own. Unset: no Mini App button",
+    )
+    telegram_init_max_age: float = Field(
+        default=86400.0, gt=0, description="Seconds a Telegram Mini App's initData (its auth_date) stays valid"
+    )
     retention_hours: float | None = Field(
         default=None,
         gt=0,
@@ -163,6 +174,7 @@ class EngineSettings(Section):
             self.llm_api_key.get_secret_value() if self.llm_api_key else None,
             self.static_token,
             self.database_url.get_secret_value() if self.database_url else None,
+            self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else None,
         )
         return [v for v in values if v]
 

@@ -52,7 +52,8 @@ class ConsolePort:
     def _render(self, text: str, buttons: Sequence[Button]) -> str:
         actions = [b.label for b in buttons if b.action]
         suffix = f"  [{' | '.join(actions)}]" if actions and self.tty else ""
-        return text + suffix
+        pages = "".join(f"\n{b.label}: {b.url}" for b in buttons if b.app and b.url)  # the hand editor
+        return text + suffix + pages
 
     async def send(self, target: Target, text: str, buttons: Sequence[Button] = ()) -> MessageRef:
         message = MessageRef(target, str(next(self._ids)))

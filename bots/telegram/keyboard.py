@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from core.ports import BUTTON_ACTIONS, Button, is_button_action
 from core.routing import SAY, is_public_url
@@ -58,6 +58,11 @@ def mode_buttons(owner: str) -> list[InlineKeyboardButton]:
 
 
 def _button(button: Button) -> InlineKeyboardButton | None:
+    if button.app:
+        # a page used inside the chat (the hand editor) opens as a Mini App: Telegram needs an HTTPS
+        # address it can reach, and takes such buttons in private chats only (the port drops them elsewhere)
+        ok = bool(button.url) and str(button.url).startswith("https://") and is_public_url(str(button.url))
+        return InlineKeyboardButton(button.label, web_app=WebAppInfo(str(button.url))) if ok else None
     if button.url:
         # Telegram opens button links itself and refuses any it cannot reach (a loopback or private
         # host: "Wrong HTTP URL"); such a link stays in the message text only.
@@ -85,6 +90,11 @@ def keyboard(buttons: Sequence[Button], *, modes_for: str | None = None,
     if modes_for is not None:
         rows += _rows(mode_buttons(modes_for))
     return InlineKeyboardMarkup(rows) if rows else None
+
+
+def for_chat(buttons: Sequence[Button], group: bool) -> Sequence[Button]:
+    """The buttons a chat can take: Mini App buttons only in private chats (Telegram refuses them in groups)."""
+    return [b for b in buttons if not b.app] if group else buttons
 
 
 def has_url_buttons(buttons: Sequence[Button]) -> bool:

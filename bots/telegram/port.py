@@ -24,7 +24,7 @@ from core.ports import Attachment, Button, MessageRef, Picture, Target, Video, t
 from core.settings import TelegramSettings
 
 from .files import CLOUD_DOWNLOAD_LIMIT, MB, Files
-from .keyboard import has_url_buttons, keyboard
+from .keyboard import for_chat, has_url_buttons, keyboard
 from .pacing import Priority
 from .sender import Sender, not_modified, split_text
 
@@ -88,6 +88,7 @@ class TelegramPort:
     async def _edit(self, message: MessageRef, text: str, buttons: Sequence[Button], priority: Priority) -> MessageRef:
         parts = split_text(text)
         target = message.target
+        buttons = for_chat(buttons, target.group)
         markup = keyboard(buttons) if len(parts) == 1 else None
         try:
             await self.sender.call(int(target.chat_id), lambda chat: self.bot.edit_message_text(
@@ -185,6 +186,7 @@ class TelegramPort:
                            send: Callable[[InlineKeyboardMarkup | None], Callable[[int], Awaitable[Message]]],
                            ) -> Message:
         """Send with the buttons' keyboard; without the URL buttons if Telegram refuses them."""
+        buttons = for_chat(buttons, target.group)
         try:
             return await self.sender.call(int(target.chat_id), send(keyboard(buttons, modes_for=modes_for)))
         except BadRequest as exc:

@@ -12,6 +12,7 @@ Where things are:
   queue.py     one operation at a time per conversation, queue positions, ``/cancel``
   commands.py  slash commands and buttons
   quick.py     quick answers: credits, timeline status
+  page_events.py  what the hand-editing page did (applied, exported), told in its chat
   upload.py    uploads (files, links) and the caption that follows them
   chat.py      the chat stream, and the state diff after a silent close or a dropped stream
   export.py    submitting a render and following it

@@ -22,6 +22,7 @@ from .commands import Commands
 from .context import Context, UpdateReceipts, words_language
 from .delivery import Delivery
 from .export import Exports
+from .page_events import PageEvents
 from .queue import JOB_LEASE, OperationQueue
 from .quick import QuickAnswers
 from .state import Conversation, Operation
@@ -45,6 +46,7 @@ class Core(Context):
         chat = Chat(self)
         self.queue = OperationQueue(self, chat, Uploads(self, chat), Exports(self, self.renders, self.delivery))
         self.quick = QuickAnswers(self)
+        self.page = PageEvents(self, self.handle)  # what the hand-editing page did, told in its chat
         self.commands = Commands(self, self.queue, self.quick)
         self.rate = RateLimiter(settings.bot.rate_per_minute)
         self.metrics.watch(self)

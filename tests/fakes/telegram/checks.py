@@ -165,6 +165,10 @@ def _check_button(button: Any) -> None:
             raise bad_request("BUTTON_DATA_INVALID")
     if "url" in button:
         _check_button_url(str(button["url"]))
+    if "web_app" in button:
+        url = str((button["web_app"] or {}).get("url", "")) if isinstance(button["web_app"], dict) else ""
+        if not url.startswith("https://"):
+            raise bad_request(f"inline keyboard button Web App URL '{url}' is invalid: Only HTTPS links are allowed")
 
 
 def _check_button_url(url: str) -> None:
