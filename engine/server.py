@@ -252,7 +252,7 @@ class EngineServer:
 
     # helpers ----------------------------------------------------------------------------------
     def _lock(self, sid: str) -> asyncio.Lock:
-        return self._locks.setdefault(sid, asyncio.Lock())
+        return self._locks(sid)
 
     async def _task(self, request: web.Request, sid: str) -> Task:
         task = await self.store.get_task(str(sid))

@@ -9,7 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.locks import KeyedLocks
+
 from . import draft as dr
+from . import effects as fx
 from . import promptgen
 from .analysis import Analysis, analyze, pick_highlights, silences
 from .effect_ops import EFFECT_OPS, Refused, apply_effect
@@ -89,7 +92,7 @@ class EditTools:
                     return Analysis.from_json(await asyncio.to_thread(p.read_text))
                 except (ValueError, TypeError):
                     p.unlink(missing_ok=True)
-        lock = self._locks.setdefault(file_id + str(video), asyncio.Lock())
+        lock = self._locks(file_id + str(video))
         async with lock:
             target = full if video else audio_only
             if target.exists():

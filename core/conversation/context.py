@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from core.i18n import LANGUAGES, detect_language, pick_language, say
+from core.inside_links import InsideLinks
+from core.locks import KeyedLocks
 from core.metrics import Metrics, error_label
 from core.nemo.client import NemoClient
 from core.nemo.errors import NemoError, NoCredits, StreamDropped
@@ -64,7 +66,7 @@ class Context:
         self.port_ready: dict[str, asyncio.Event] = {}
         self.update_receipts: dict[str, UpdateReceipts] = {}
         self.conversations: dict[str, Conversation] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._locks = KeyedLocks()
         self.metrics = Metrics()
         self.quotas = Quotas(store, settings.bot)
         self.pictures = ConversationPictures(self)
@@ -74,14 +76,29 @@ class Context:
 
     async def conversation(self, target: Target) -> Conversation:
         key = target.conversation
-        async with self._locks.setdefault(key, asyncio.Lock()):
+        async with self._locks(key):
             conv = self.conversations.get(key)
             if conv is None:
                 record = await self.store.get_conversation(key) or ConversationRecord(
                     key=key, platform=target.platform, chat_id=target.chat_id, user_id=target.user_id
                 )
                 conv = self.conversations[key] = Conversation(record)
+            conv.touched = time.monotonic()
             return conv
+
+    def forget_idle(self, idle: float) -> int:
+        """Drop from memory the conversations nothing has looked up for ``idle`` seconds and that have no
+        work here (their record is in the store, read again when the user comes back); how many. An open
+        bot meets thousands of users: without this its memory grows with every one."""
+        now = time.monotonic()
+        gone = 0
+        for key, conv in list(self.conversations.items()):
+            lock = self._locks.get(key)
+            if conv.busy or now - conv.touched < idle or (lock is not None and lock.locked()):
+                continue
+            del self.conversations[key]
+            gone += 1
+        return gone
 
     def updates_of(self, incoming: Incoming) -> list[tuple[str, int]]:
         """The updates ``incoming`` came in, as ``(platform, update_id)``, for its job row to be noted with."""

@@ -30,6 +30,7 @@ from .text import MAX_TEXT, clean_text
 from .upload import Uploads
 
 log = logging.getLogger(__name__)
+CONVERSATION_KEPT = 900.0  # seconds an idle conversation stays in memory (its record is in the store)
 PRUNE_EVERY = 3600.0  # seconds between two prunings of the handled updates (kept 24 h, for redeliveries)
 
 
@@ -121,6 +122,7 @@ class Core(Context):
                 log.warning("could not renew this process's jobs", exc_info=True)
             if self.store.several_processes:
                 await self._take_over_jobs()
+            self.forget_idle(CONVERSATION_KEPT)
             try:
                 self.metrics.users_over_quota.set(await self.quotas.users_over())
             except Exception:

@@ -35,3 +35,24 @@ class Conversation:
     running: Operation | None = None
     worker: asyncio.Task[None] | None = None
     render_id: str | None = None
+    news: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set (and replaced) each time work is lined up in ``queue``."""
+    touched: float = field(default_factory=time.monotonic)
+    """When it was last looked up (``Context.conversation``): idle long enough, it leaves memory."""
+
+    @property
+    def busy(self) -> bool:
+        """Work of it is running, waiting or rendering here: it must stay in memory."""
+        return (self.running is not None or bool(self.queue) or self.render_id is not None
+                or (self.worker is not None and not self.worker.done()))
+
+    def lined_up(self) -> None:
+        """Newer work is in ``queue``: wake whoever waits to learn that the user moved on."""
+        self.news.set()
+        self.news = asyncio.Event()
+
+    async def moved_on(self) -> None:
+        """Returns once the user has moved on: newer work of theirs (a message, an edit) waits behind the
+        running operation, so what that operation still has to show answers what is no longer asked."""
+        while not self.queue:
+            await self.news.wait()

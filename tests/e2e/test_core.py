@@ -319,3 +319,29 @@ async def test_a_shutdown_interrupts_edits_but_leaves_renders_to_the_next_start(
         core.register(second)
         await core.idle()
     assert len(second.deliveries) == 1 and render.id in second.deliveries[0][2].url
+
+
+async def test_an_idle_conversation_leaves_memory_and_comes_back_as_it_was(
+    core: Core, port: RecordingPort, nemo: FakeNemo
+) -> None:
+    """An open bot meets thousands of users: the idle ones leave memory (their record is in the store) and a
+    user coming back finds their language, session and timeline as they left them; one at work stays."""
+    await uploaded(core)
+    await core.handle(Incoming(ANN, command="lang", args="zh"))
+    await core.idle()
+    busy = Target("test", "chat-2", "bo")
+    await uploaded(core, busy)
+    nemo.script_chat(Sleep(30), Text("never"))
+    await core.handle(text("slow edit", busy))
+    await nemo.wait_for(lambda: len(nemo.chat_messages) == 1)
+    assert core.forget_idle(0) == 1
+    assert ANN.conversation not in core.conversations and busy.conversation in core.conversations
+    session = (await core.store.get_conversation(ANN.conversation)).session_id  # type: ignore[union-attr]
+    nemo.script_chat(Text("好的，已加音乐。"))
+    await core.handle(text("加音乐"))
+    async with asyncio.timeout(5):
+        while not port.last().startswith("好的，已加音乐。"):  # still Chinese: the record came back from the store
+            await asyncio.sleep(0.02)
+    assert core.conversations[ANN.conversation].record.session_id == session  # the same NEMO session
+    await core.handle(Incoming(busy, command="cancel"))
+    await core.idle(timeout=5)

@@ -1,0 +1,34 @@
+"""Locks per key that leave memory when nobody uses them (an open server meets a new key per user)."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+
+from core.locks import KeyedLocks
+
+
+async def test_a_key_s_lock_serialises_while_held_and_is_forgotten_after() -> None:
+    locks = KeyedLocks()
+    order: list[str] = []
+
+    async def work(name: str, key: str) -> None:
+        async with locks(key):
+            order.append(f"{name} in")
+            await asyncio.sleep(0.01)
+            order.append(f"{name} out")
+
+    await asyncio.gather(work("a", "s1"), work("b", "s1"), work("c", "s2"))
+    assert order.index("a out") < order.index("b in")  # one at a time for the same key
+    assert order.index("c in") < order.index("a out")  # another key does not wait
+    gc.collect()
+    assert len(locks) == 0  # nothing holds them: an open server's table does not grow with every key
+
+
+async def test_many_keys_used_once_leave_no_locks_behind() -> None:
+    locks = KeyedLocks()
+    for n in range(10_000):
+        async with locks(f"session-{n}"):
+            pass
+    gc.collect()
+    assert len(locks) == 0
