@@ -23,7 +23,7 @@ test-packages:  ## PostgreSQL for the store tests, chromium for the editing page
 demo: setup  ## offline: generate a clip, start the local engine, make a highlight reel, print the MP4
 	$(PYTHON) -m bots.cli demo
 
-test: setup test-packages  ## the whole test-suite
+test: setup test-packages lint  ## the lint, then the whole test-suite (CI runs this)
 	$(PYTHON) -m pytest -q
 
 test-fast: ## the suite without real renders, on an installed project
@@ -41,7 +41,7 @@ engine:  ## run the local engine server
 run:  ## every surface that has a token configured
 	$(PYTHON) -m bots.cli run
 
-lint:
+lint:  ## ruff and mypy (both in the dev extra)
 	$(PYTHON) -m ruff check core bots engine tests bench
 	$(PYTHON) -m mypy bots core engine
 

@@ -8,11 +8,14 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.conversation import Core
+from core.inside_links import InsideLinks
 from core.logs import redact_more
 from core.metrics import serve_metrics
 from core.nemo.client import NemoClient
+from core.ports import Target
 from core.settings import Settings, load_section
 from core.store import make_store
 
@@ -44,6 +47,8 @@ async def running_core(
     ``engine`` (its data in ``engine_dir`` and its port ``engine_port`` when given, else its settings)."""
     async with AsyncExitStack() as stack:
         base_url = settings.nemo.base_url
+        inside: InsideLinks | None = None  # the engine's links read at NEMO_BASE_URL (settings.nemo)
+        engine: EngineServer | None = None
         if settings.bot.backend == "engine":
             from engine.server import EngineServer
             from engine.settings import EngineSettings
@@ -64,6 +69,7 @@ async def running_core(
                     "nemobot may be running; set NEMOBOT_ENGINE_PORT (0 picks any free port)"
                 ) from None
             base_url = engine.url
+            inside = InsideLinks(engine.public_base, engine.url)  # its files on loopback, not via the proxy
             log.info("local engine running at %s", base_url)
         url = settings.bot.database_url
         store = make_store(url.get_secret_value() if url else None, settings.bot.db_path)

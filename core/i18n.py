@@ -18,6 +18,7 @@ from core.nemo.draft import (
     Segment,
     effects_summary,
     percent,
+    text_track_kind,
 )
 from core.nemo.limits import SUPPORTED_FORMATS
 
@@ -406,6 +407,8 @@ def timeline_summary(draft: Draft, lang: str) -> str:
         if more > 0:
             shown.append(words["more"].format(count=more))
         names = TRACK_NAMES.get(track.kind) if track.kind is not None else None
+        if track.kind == TEXT:
+            names = TEXT_TRACK_NAMES[text_track_kind(track)]
         name = names[lang] if names else " ".join(w for w in (words["track"], _kind(track.kind)) if w)
         parts.append(f"{number}. {words['named'].format(name=name)}{words['comma'].join(shown)}")
     effects = [(SETTING_WORDS.get(f"{EFFECTS}.{key}") or SETTING_WORDS.get(key) or {}).get(lang, key)

@@ -96,6 +96,7 @@ class Button:
     action: str | None = None
     url: str | None = None
     owner: str = ""
+    app: bool = False
 
 
 @dataclass(frozen=True, slots=True)

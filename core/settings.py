@@ -68,6 +68,9 @@ class NemoSettings(Section):
     toml_table: ClassVar[str] = "nemo"
 
     base_url: str = "https://mega-api-prod.nemovideo.ai"
+    # a self-hosted engine in a process of its own: its public_base_url (NEMOBOT_ENGINE_PUBLIC_BASE_URL); the
+    # bot reads the file links under it at base_url, the inside way. Unset (NEMO's cloud): links as they are
+    public_base_url: str | None = None
     token: SecretStr | None = None
     skill_version: str = "1.0.0"
     skill_platform: str = "unknown"

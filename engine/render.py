@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -164,7 +165,8 @@ def _atempo(speed: float) -> str:
     return ",".join(parts)
 
 
-def _fit(label_in: str, label_out: str, w: int, h: int, fit: str, idx: int) -> str:
+def _fit(label_in: str, label_out: str, w: int, h: int, fit: str, idx: int,
+         at: tuple[float, float] = (0.5, 0.5)) -> str:
     if fit == "blur":
         bw, bh = _even(w / 4), _even(h / 4)
         return (
@@ -185,6 +187,11 @@ def _fit(label_in: str, label_out: str, w: int, h: int, fit: str, idx: int) -> s
         f"[{label_in}]scale={w}:{h}:force_original_aspect_ratio=increase,crop={w}:{h}{pos},"
         f"setsar=1,format=yuv420p[{label_out}]"
     )
+
+
+def _crop_at(cv: dict[str, Any] | None) -> tuple[float, float]:
+    cv = cv or {}
+    return tuple(min(1.0, max(0.0, dr._num(cv.get(k), 0.5))) for k in ("cx", "cy"))  # type: ignore[return-value]
 
 
 def _color(c: Any) -> str:
@@ -322,7 +329,7 @@ def build_command(
                     audio_from += "," + _atempo(speed)
                 if audio_from and m.get("rev"):
                     audio_from += ",areverse"
-            graph.append(_fit(f"raw{i}", v_lab, w, h, fit, i))
+            graph.append(_fit(f"raw{i}", v_lab, w, h, fit, i, _crop_at(cv)))
         if audio_from and vol > 0:
             vol_f = f",volume={vol:.3f}" if abs(vol - 1) > 1e-3 else ""
             graph.append(
@@ -385,7 +392,7 @@ def build_command(
     post: list[str] = []
     for j, s in enumerate(dr.segments(d, dr.TEXT)):
         text = str(s["m"].get("text", "")).strip()
-        if not text:
+        if not text or cap.burned(s):
             continue
         a = s["st"] / 1000.0
         b = min(total, a + s["d"] / 1000.0)
@@ -451,11 +458,11 @@ def build_command(
         loop = ["-stream_loop", "-1"] if s["m"].get("loop", True) else []
         k = add_input([*loop, "-i", str(srcf.path)])
         m_in = max(0.0, dr._num(s["m"].get("in"), 0) / 1000.0)
-        mfade = min(1.0, length / 4)
+        fin, fout = min(MUSIC_FADE_IN, length / 4), min(MUSIC_FADE_OUT, length / 4)
         graph.append(
             f"[{k}:a]atrim=start={m_in:.3f}:duration={length:.3f},asetpts=PTS-STARTPTS,volume={vol:.3f},"
-            f"aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,"
-            f"afade=t=out:st={max(0.0, length - mfade):.3f}:d={mfade:.3f},"
+            f"aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,afade=t=in:st=0:d={fin:.3f},"
+            f"afade=t=out:st={max(0.0, length - fout):.3f}:d={fout:.3f},"
             f"adelay=delays={int(a * 1000)}:all=1[m{j}]"
         )
         mix_labels.append(f"m{j}")

@@ -427,6 +427,7 @@ class EngineServer:
                         state_delta=state_delta,
                     ):
                         await queue.put(("event", event))
+                    await self._draft_changed(task.user_id, sid)
             except Exception as exc:
                 log.exception("agent run failed in session %s", sid)
                 await queue.put(("error", exc))

@@ -5,6 +5,7 @@ file lookup and the undo history."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,7 +83,7 @@ class EditTools:
     # analysis ---------------------------------------------------------------------------------
     async def analysis_of(self, file_id: str, *, video: bool) -> Analysis | None:
         rec = await self.store.get_file(file_id)
-        if rec is None or rec.file_type != "video":
+        if rec is None or rec.file_type != "video" or not rec.path.exists():
             return None
         full = self.analysis_dir / f"{file_id}.av.json"
         audio_only = self.analysis_dir / f"{file_id}.a.json"
@@ -174,6 +175,8 @@ class EditTools:
     async def execute(
         self, op: Op, state: dict[str, Any], session_id: str, invocation_id: str, lang: str = "en"
     ) -> Outcome:
+        previous = self._last_invocation.get(session_id)
+        self._last_invocation[session_id] = invocation_id
         try:
             if op.name == "undo":
                 return await self._undo(op, state, session_id, lang)

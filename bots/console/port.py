@@ -7,8 +7,11 @@ import itertools
 import tempfile
 from collections.abc import Sequence
 from dataclasses import replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TextIO
+from urllib.parse import urlsplit
+
+import httpx
 
 from core.nemo.upload import read_file_chunks
 from core.ports import Attachment, Button, MessageRef, Picture, Target, Video, text_then_pictures

@@ -243,7 +243,7 @@ class DiscordPort:
                 too_big = True
             else:
                 try:
-                    path = await download(self._session(), video.url, limit)
+                    path = await download(self._session(), video.fetch_url, limit)
                     too_big = path is None
                 except (DownloadError, aiohttp.ClientError, TimeoutError) as exc:
                     log.warning("could not fetch the render to attach it: %s", type(exc).__name__)

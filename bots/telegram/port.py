@@ -207,7 +207,7 @@ class TelegramPort:
         async with self._attach_slots:
             with tempfile.TemporaryDirectory(prefix="nemobot-tg-") as folder:
                 path = Path(folder) / f"{video.kind}.{video.extension}"
-                size = await self.files.fetch(video.url, path, limit)
+                size = await self.files.fetch(video.fetch_url, path, limit)
                 if not size:
                     return
                 await self.working(target, "upload_video")

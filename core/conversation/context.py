@@ -8,6 +8,7 @@ import logging
 import os
 import secrets
 import socket
+import time
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -55,10 +56,13 @@ class UpdateReceipts(Protocol):
 class Context:
     """The shared services; ``Core`` is one, and each part of the work takes the one it runs in."""
 
-    def __init__(self, settings: Settings, store: Store, client: NemoClient) -> None:
+    def __init__(self, settings: Settings, store: Store, client: NemoClient,
+                 inside: InsideLinks | None = None) -> None:
         self.settings = settings
         self.store = store
         self.client = client
+        self.inside = inside or InsideLinks(settings.nemo.public_base_url, settings.nemo.base_url)
+        """The engine's file links as the bot itself fetches them (renders, uploads, pictures)."""
         token = settings.nemo.token.get_secret_value() if settings.nemo.token else None
         self.tokens = Tokens(client, store, token, renew_margin=settings.nemo.token_renew_margin)
         self.redactor = Redactor(settings_secrets(settings))

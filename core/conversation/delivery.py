@@ -53,7 +53,8 @@ class Delivery:
         ctx.metrics.renders.observe(max(time.time() - job.created_at, 0.0))
         text, video, buttons = result_message(port, target, lang, result)
         if video is not None:
-            video = replace(video, poster=await ctx.pictures.poster(video.url, video.duration))
+            video = replace(video, inside_url=ctx.inside(video.url),
+                            poster=await ctx.pictures.poster(video.url, video.duration))
         await port.deliver(target, text, video, buttons, message)
 
 

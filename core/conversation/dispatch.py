@@ -8,6 +8,7 @@ import contextlib
 import logging
 
 from core.i18n import pick_language, say
+from core.inside_links import InsideLinks
 from core.nemo.client import NemoClient
 from core.ports import BUTTON_ACTIONS, SMALLER, ChatPort, Incoming, Target, smaller_render
 from core.renders import RenderWatcher
@@ -37,8 +38,9 @@ PRUNE_EVERY = 3600.0  # seconds between two prunings of the handled updates (kep
 class Core(Context):
     """One per process; every surface registers its ``ChatPort`` and hands in ``Incoming``."""
 
-    def __init__(self, settings: Settings, store: Store, client: NemoClient) -> None:
-        super().__init__(settings, store, client)
+    def __init__(self, settings: Settings, store: Store, client: NemoClient,
+                 inside: InsideLinks | None = None) -> None:
+        super().__init__(settings, store, client, inside)
         self.delivery = Delivery(self)
         self.renders = RenderWatcher(
             client, self.tokens, store, poll_interval=settings.nemo.render_poll_interval,

@@ -39,7 +39,7 @@ class ConversationPictures:
     def __init__(self, ctx: Context, maker: PictureMaker | None = None, slots: PictureSlots | None = None) -> None:
         self.ctx = ctx
         self.maker = maker or PictureMaker(timeout=PICTURE_TIMEOUT)
-        self.slots = slots or PictureSlots()  # one picture per core; skipped when too many wait
+        self.slots = slots or PictureSlots()  # a picture per core; the rest wait (until the user moves on)
 
     # -- which pictures -----------------------------------------------------------------------------
 
@@ -51,34 +51,43 @@ class ConversationPictures:
     async def sources(self, conv: Conversation) -> dict[str, str]:
         """The user's own uploads by file name (the latest of a name wins), links only."""
         uploads = await self.ctx.store.uploads(conv.record.key)
-        return {name: url for name, url in uploads if _fetchable(url)}
+        return {name: self.ctx.inside(url) for name, url in uploads if _fetchable(url)}
 
-    async def timeline(self, conv: Conversation, draft: Draft, lang: str) -> Picture | None:
+    async def timeline(self, conv: Conversation, draft: Draft, lang: str, *,
+                       of_work: bool = True) -> Picture | None:
+        """The timeline drawn; ``of_work``: for the running operation, so none once the user moved on (a
+        quick answer, /status, is not one: it waits its turn whatever is queued)."""
         if not draft.ready:
             return None
         sources = await self.sources(conv)
-        return await self.slots.make("timeline picture", lambda: self.maker.timeline(draft, lang, sources))
+        return await self.slots.make("timeline picture", lambda: self.maker.timeline(draft, lang, sources),
+                                     conv.moved_on if of_work else None)
 
     async def highlights(self, conv: Conversation, draft: Draft, lang: str, skill: str) -> Picture | None:
         """A reel's picked moments: the local engine marks them in the draft; NEMO's cloud does not, so
         there every segment of a draft its highlights skill made is one."""
         reel = self.ctx.settings.bot.backend == "cloud" and skill == HIGHLIGHTS_SKILL
         sources = await self.sources(conv)
-        return await self.slots.make("highlights picture", lambda: self.maker.highlights(draft, lang, sources, reel))
+        return await self.slots.make("highlights picture",
+                                     lambda: self.maker.highlights(draft, lang, sources, reel), conv.moved_on)
 
-    async def sheets(self, uploaded: Sequence[tuple[str, str]], lang: str) -> list[Picture]:
-        """Contact sheets of uploaded files (name, link), those that could be made."""
+    async def sheets(self, conv: Conversation, uploaded: Sequence[tuple[str, str]], lang: str) -> list[Picture]:
+        """Contact sheets of uploaded files (name, link): those made before the user moved on."""
         made = []
         for name, url in [u for u in uploaded if _fetchable(u[1])][:SHEETS_PER_UPLOAD]:
-            sheet = await self.slots.make("contact sheet", partial(self.maker.contact_sheet, url, name, lang))
+            source = self.ctx.inside(url)
+            sheet = await self.slots.make("contact sheet", partial(self.maker.contact_sheet, source, name, lang),
+                                          conv.moved_on)
             if sheet is not None:
                 made.append(sheet)
         return made
 
     async def poster(self, url: str, duration: float | None) -> Picture | None:
+        """A finished render's poster frame: it goes with the render whatever the user did meanwhile."""
         if not _fetchable(url):
             return None
-        return await self.slots.make("poster frame", lambda: self.maker.poster(url, duration))
+        source = self.ctx.inside(url)
+        return await self.slots.make("poster frame", lambda: self.maker.poster(source, duration))
 
     # -- sending them -------------------------------------------------------------------------------
 

@@ -96,6 +96,7 @@ class OperationQueue:
             conv.queue.append(op)
         else:  # (a worker waiting to start the job now second sees it is no longer first)
             conv.queue.insert(later, op)
+        conv.lined_up()
         if conv.worker is None or conv.worker.done():
             conv.worker = asyncio.create_task(self._work(conv), name=f"conversation:{conv.record.key}")
 

@@ -60,7 +60,7 @@ class Uploads:
             uploaded.extend((f.filename, f.cdn_url) for f in files)
         instruction = instruction_after_upload(incoming.text, bool(incoming.attachments))
         status.set_step(say(lang, "step_pictures"))
-        sheets = await self.ctx.pictures.sheets(uploaded, lang)
+        sheets = await self.ctx.pictures.sheets(conv, uploaded, lang)
         if instruction:  # the footage first, then the edit the caption asked for
             for sheet in sheets:
                 await self.ctx.pictures.show(incoming.target, sheet)

@@ -426,9 +426,11 @@ def parse_render_status(render_id: str, data: Any) -> RenderStatus:
         # a ``{"code": 0, "message": "ok", ...}`` envelope's message is not the render's error
         message = ("message",) if "code" not in outer else ("data", "message")
         error = str(pick(("error",), ("errorMessage",), message, ("data", "error")) or "")
+    code = _int(pick(("errorCode",), ("data", "errorCode")))
     return RenderStatus(
         id=str(pick(("id",), ("taskId",)) or render_id), status=status, progress=max(0.0, min(progress, 100.0)),
         url=str(url) if url else None, error=error[:300] if status == "failed" else "",
+        error_code=code if status == "failed" else None,
         size=_int(pick(("output", "size"), ("size",))), duration=_float(pick(("output", "duration"), ("duration",))),
         raw=data,
     )

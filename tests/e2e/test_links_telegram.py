@@ -18,6 +18,7 @@ from tests.e2e.telegram_engine import Bot, bot
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")]
 USER = 7
 PUBLIC = "https://media.example.org"
+UNREACHABLE = "https://nemobot-public.invalid"  # a name no resolver answers (RFC 6761)
 
 
 @pytest.fixture(scope="module")
@@ -92,3 +93,25 @@ async def test_a_file_over_the_limit_gets_a_smaller_version_of_that_render_that_
         got = tmp_path / "smaller.mp4"
         got.write_bytes(b.tg.files[video.file_id or ""].data or b"")
         assert abs((await probe(got)).duration - 12.0) < 0.5  # the render that was too big, not the 4 s timeline
+
+
+async def test_the_bot_reads_the_files_the_inside_way_when_it_cannot_reach_the_public_address(
+        sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The public address is for people: a bot whose host cannot resolve it (NAT, a firewall) still
+    draws the footage, attaches the render and its poster, reading them at the engine's own address."""
+    monkeypatch.setenv("NEMOBOT_ENGINE_PUBLIC_BASE_URL", UNREACHABLE)
+    async with bot(tmp_path) as b:
+        await export(b, sample)
+        await b.tg.wait_for(lambda: b.tg.calls_to("sendVideo"), timeout=30)
+        log = b.tg.chat_log(USER)
+        ready = next(i for i, m in enumerate(log) if "Your video is ready" in (m.text or ""))
+        assert any(m.kind == "photo" for m in log[:ready])  # the contact sheet after the upload
+        text = log[ready].text or ""
+        link = next(w for w in text.split() if w.startswith(UNREACHABLE + "/files/renders/"))
+        assert any(btn.get("url") == link for btn in log[ready].buttons)  # people are shown the public link
+        assert b.engine_url not in text
+        video = b.tg.last_message(USER)
+        assert video is not None and video.kind == "video"
+        (render,) = (tmp_path / "engine" / "renders").glob("*.mp4")
+        assert video.file_size == render.stat().st_size
+        assert video.raw["video"].get("thumbnail")  # its poster frame, read the inside way too
