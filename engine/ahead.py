@@ -30,7 +30,7 @@ from . import draft as dr
 from . import smart_cut
 from .effects import referenced_files
 from .errors import FfmpegError, FontNotFoundError
-from .render import RenderError, render
+from .render import RenderError, output_format, render
 from .store import RenderRecord, Store
 
 if TYPE_CHECKING:
@@ -118,8 +118,8 @@ class RenderAhead:
     async def key_of(self, draft: Any, output: Any) -> str | None:
         """The content hash of rendering ``draft`` with ``output``; None when no render-ahead stands for it."""
         out = canonical_output(output)
-        if out is None or not isinstance(draft, dict):
-            return None
+        if out is None or not isinstance(draft, dict) or output_format(draft, out["format"]) != "mp4":
+            return None  # a GIF, an MP3 or a cover asked for on the draft itself: rendered when exported
         hashes: dict[str, str] = {}
         for fid in referenced_files(draft):
             rec = await self.store.get_file(fid)

@@ -11,7 +11,9 @@ from core.skills import mode_names
 _LINK = re.compile(r"https?://\S+")
 _PATH = re.compile(r"\S*/\S*")  # commands and file paths (the console shows a picture as its file)
 # what a user types or a file is called: arguments of commands, mode and format names, units
-NAMES = {*mode_names().replace(",", " ").split(), *SUPPORTED_FORMATS, "MP4", "GIF", "KB", "MB", "en", "zh", "on", "off"}
+NAMES = {*mode_names().replace(",", " ").split(), *SUPPORTED_FORMATS, "MP4", "GIF", "KB", "MB", "en", "zh", "on", "off",
+         # platforms go by their own names in Chinese too ("适合Instagram Reels")
+         "TikTok", "Instagram", "Reels", "YouTube", "Shorts", "WeChat"}
 
 
 def english_words(printed: str, *file_names: str) -> list[str]:

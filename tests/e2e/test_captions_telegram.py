@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.renders import exported
 from tests.speech_clips import ENGLISH, has_festival, speech_clip
 
 from .telegram_engine import bot
@@ -38,7 +39,7 @@ async def test_telegram_typed_captions_are_on_the_timeline_and_in_the_export(tmp
         await tg.wait_for(lambda: any(("from your speech" in (m.text or "") or "won't burn guessed words" in (m.text or ""))
                                       for m in tg.chat_log(7)), timeout=90)
     assert 'Captions: "Hello everyone and welcome' in str(status[-1])  # named as captions, by their first words
-    (render,) = (tmp_path / "engine" / "renders").glob("*.mp4")
+    render = exported(tmp_path / "engine")
     assert render.stat().st_size > 10_000
 
 

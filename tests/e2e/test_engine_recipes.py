@@ -10,6 +10,7 @@ import pytest
 from engine.probe import probe
 from engine.sample import make_sample_clip
 from tests.e2e.telegram_engine import bot
+from tests.renders import exported
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")]
 
@@ -20,7 +21,7 @@ async def _export(b, tmp_path: Path, name: str) -> Path:  # type: ignore[no-unty
     tg.user_sends(7, 7, "export")
     await tg.wait_for(lambda: len(tg.calls_to("sendVideo")) > before, timeout=120)
     await core.idle(timeout=60)
-    newest = max((tmp_path / "engine" / "renders").glob("*.mp4"), key=lambda p: p.stat().st_mtime)
+    newest = exported(tmp_path / "engine")
     return newest.rename(tmp_path / name)
 
 

@@ -20,6 +20,7 @@ from engine.probe import probe
 from engine.sample import make_sample_clip
 from tests.fakes.openai import FakeOpenAI, call, garbage, text
 from tests.fakes.telegram import FakeTelegram
+from tests.renders import exported
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")]
 
@@ -73,7 +74,7 @@ async def test_telegram_cuts_the_pauses_with_the_engine_and_sends_the_video(samp
             ready = next(m.text or "" for m in tg.chat_log(7) if "Your video is ready" in (m.text or ""))
             assert "http" not in ready  # the engine's loopback address opens nowhere on a phone: the file alone
         sent = tg.last_message(7)
-    (render,) = (tmp_path / "engine" / "renders").glob("*.mp4")
+    render = exported(tmp_path / "engine")
     render.rename(tmp_path / "cut.mp4")
     assert sent is not None and sent.kind == "video" and sent.file_size == (tmp_path / "cut.mp4").stat().st_size
     # the sample is silent 2 s in every 10 s: without its pauses the 20 s clip is about 4 s shorter

@@ -29,6 +29,7 @@ from tests.e2e.test_discord import (
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.nemo import ErrorEvent, FakeNemo, Partial, SetDraft, Text, ToolCall, ToolResult
 from tests.language import english_words
+from tests.renders import exported
 
 JSON = dict[str, Any]
 
@@ -151,7 +152,7 @@ async def test_a_render_over_the_upload_limit_offers_a_smaller_version_that_fits
         export = dc.invoke_slash("export")
         await answered(dc, export, "Smaller version", timeout=60)
         await core.idle(timeout=60)
-        (render,) = (tmp_path / "engine" / "renders").glob("*.mp4")
+        render = exported(tmp_path / "engine")
         assert render.stat().st_size > limit, "the sample must render over the limit for this test"
         result = dc.interaction(export).original
         assert result is not None and "NEMOBOT_ENGINE_PUBLIC_BASE_URL" in content(result)

@@ -24,6 +24,7 @@ from tests.e2e.test_discord import (
     with_discord,
 )
 from tests.fakes.discord import FakeDiscord
+from tests.renders import exported
 
 pytestmark = pytest.mark.slow
 PUBLIC = "https://media.example.org"
@@ -91,5 +92,5 @@ async def test_the_bot_reads_the_files_the_inside_way_when_it_cannot_reach_the_p
         assert core.client.base_url not in content(result)
         video = delivered([result or {}, *dc.interaction(export).followups])
         assert video is not None, "the render was not attached"
-        (render,) = (tmp_path / "engine" / "renders").glob("*.mp4")
+        render = exported(tmp_path / "engine")
         assert [a["size"] for a in attached([video], ".mp4")] == [render.stat().st_size]

@@ -14,6 +14,7 @@ import pytest
 from engine.probe import probe
 from engine.sample import make_sample_clip
 from tests.e2e.telegram_engine import Bot, bot
+from tests.renders import exported
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")]
 USER = 7
@@ -43,6 +44,7 @@ async def test_with_a_public_base_url_the_link_is_shown_and_opens(
     sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("NEMOBOT_ENGINE_PUBLIC_BASE_URL", PUBLIC)
+    monkeypatch.setenv("NEMOBOT_ENGINE_RENDER_AHEAD", "false")  # the render's own percentages are shown here
     async with bot(tmp_path) as b:
         await export(b, sample)
         result = result_of(b)
@@ -57,7 +59,10 @@ async def test_with_a_public_base_url_the_link_is_shown_and_opens(
         assert tampered.status_code == 403 and b"ftyp" not in tampered.content
 
 
-async def test_without_one_the_file_alone_arrives_and_the_percentages_move(sample: Path, tmp_path: Path) -> None:
+async def test_without_one_the_file_alone_arrives_and_the_percentages_move(
+        sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the subject is the render's progress: a draft rendered ahead (the default, while idle) has none to show
+    monkeypatch.setenv("NEMOBOT_ENGINE_RENDER_AHEAD", "false")
     async with bot(tmp_path) as b:
         await export(b, sample)
         await b.tg.wait_for(lambda: b.tg.calls_to("sendVideo"), timeout=30)
@@ -68,7 +73,7 @@ async def test_without_one_the_file_alone_arrives_and_the_percentages_move(sampl
         assert any("rendering 0%" not in t for t in shown), shown  # a real percentage, pushed by the engine
         video = b.tg.last_message(USER)
         assert video is not None and video.kind == "video"
-        (render,) = (tmp_path / "engine" / "renders").glob("*.mp4")
+        render = exported(tmp_path / "engine")
         assert video.file_size == render.stat().st_size
 
 
@@ -78,7 +83,7 @@ async def test_a_file_over_the_limit_gets_a_smaller_version_of_that_render_that_
     async with bot(tmp_path, upload_limit_mb=0.4) as b:
         await export(b, sample)
         result = result_of(b)
-        (render,) = (tmp_path / "engine" / "renders").glob("*.mp4")
+        render = exported(tmp_path / "engine")
         assert render.stat().st_size > limit, "the sample must render over the limit for this test"
         assert "NEMOBOT_ENGINE_PUBLIC_BASE_URL" in (result.text or "")  # type: ignore[attr-defined]
         assert not b.tg.calls_to("sendVideo")
@@ -112,6 +117,6 @@ async def test_the_bot_reads_the_files_the_inside_way_when_it_cannot_reach_the_p
         assert b.engine_url not in text
         video = b.tg.last_message(USER)
         assert video is not None and video.kind == "video"
-        (render,) = (tmp_path / "engine" / "renders").glob("*.mp4")
+        render = exported(tmp_path / "engine")
         assert video.file_size == render.stat().st_size
         assert video.raw["video"].get("thumbnail")  # its poster frame, read the inside way too

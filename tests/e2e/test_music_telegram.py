@@ -12,6 +12,7 @@ import pytest
 from engine.ffmpeg import find_ffmpeg
 from engine.probe import probe
 from tests.e2e.telegram_engine import bot
+from tests.renders import exported
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")]
 
@@ -49,7 +50,7 @@ async def test_telegram_user_gets_library_music_under_a_silent_clip(
         await tg.wait_for(lambda: tg.calls_to("sendVideo"), timeout=120)
         await b.core.idle(timeout=60)
         sent = tg.last_message(7)
-    (render,) = (tmp_path / "engine" / "renders").glob("*.mp4")
+    render = exported(tmp_path / "engine")
     assert sent is not None and sent.kind == "video" and sent.file_size == render.stat().st_size
     info = await probe(render)
     assert info.has_audio and abs(info.duration - 4) < 0.3

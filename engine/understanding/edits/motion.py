@@ -30,6 +30,9 @@ def _edge(c: Clause) -> tuple[float, float] | None:
     first = (m.group("en") or m.group("zh")).lower() in ("first", "opening", "前", "头")
     return (0.0, n) if first else (c.total - n, c.total)
 
+_BARE_RANGE = w(r"(?<![\d.:x×])(\d{1,4}(?:\.\d)?)\s*(?:to|-|–|~|到|至)\s*(\d{1,4}(?:\.\d)?)(?![\d.:%x×])")
+
+
 def _speed(c: Clause, m: re.Match[str]) -> Result:
     ts = c.times()
     rng = _range(c, ts)
@@ -48,6 +51,18 @@ def _speed(c: Clause, m: re.Match[str]) -> Result:
         if not said:  # "2到4秒慢放": slow motion is half speed, a fast part twice the speed
             factor = 0.5 if factor < 1 else 2.0 if factor > 1 else factor
         return Op("speed_range", {"start": _r(a), "end": _r(b), "factor": factor})
+    bare = _BARE_RANGE.search(c.low) if rng is None else None
+    if bare and c.total and float(bare.group(1)) < float(bare.group(2)) <= c.total + 0.05:
+        c.claim(bare.start(), bare.end())  # "slow motion 3 to 5": seconds of this video, said without the unit
+        c.used_time = True
+        whole = _speed(c, m)
+        if not isinstance(whole, Op):
+            return whole
+        factor = float(whole.args["factor"])
+        if not (slots.factor(c.low) or slots.percent(c.low)):
+            factor = 0.5 if factor < 1 else 2.0 if factor > 1 else factor
+        return Op("speed_range", {"start": _r(float(bare.group(1))), "end": _r(float(bare.group(2))),
+                                  "factor": factor})
     if rng is None and (edge := _edge(c)) is not None:  # "slow-mo the first 2 seconds", "最后4秒两倍速"
         said = slots.factor(c.low) or slots.percent(c.low)
         whole = _speed(c, m)

@@ -9,6 +9,8 @@ from dataclasses import replace
 from .. import slots
 from ..ops import Op
 from .base import Clause, Question, Result, _clamp, _r, w
+from .picture import ASPECT_WORDS
+from .recipes import PLATFORM_WORDS
 
 # -- time ranges ------------------------------------------------------------------------------------------
 _CUT = w(
@@ -274,7 +276,26 @@ def _trim(c: Clause, m: re.Match[str]) -> Result:
         r"\b(?:trim|cut)\b|剪", c.low
     ):
         return _ask_keep_or_cut(0.0, secs, True)
+    if total > secs and (PLATFORM_WORDS.search(c.whole) or ASPECT_WORDS.search(c.whole)):
+        return Op("keep_range", {"start": 0.0, "end": _r(secs)})  # "tiktok, 15 seconds": its length
+    rest = c.low[: t.start] + c.low[t.end :]
+    if total > secs and _BARE_LENGTH.fullmatch(rest):  # "15 seconds" on its own
+        return Op("keep_range", {"start": 0.0, "end": _r(secs)}) if _JUST.search(rest) else _ask_length(secs)
     return None
+
+
+_JUST = w(r"\bjust\b|\bonly\b|就|只要|只留")
+_BARE_LENGTH = w(r"(?:[\W\s]|\b(?:make it|just|only|about|around|like|maybe|say|now|long|please|total)\b|只要|只留|就好|就行|就可以|就|左右|吧)*")
+
+
+def _ask_length(secs: float) -> Question:
+    s = slots_fmt(secs)
+    return Question(
+        f"Keep the first {s} s, or make a {s}-second highlight reel?",
+        f"保留前{s}秒，还是做一个{s}秒的精彩集锦？",
+        (f"keep the first {s} seconds", f"make a {s}-second highlight reel"),
+        (f"保留前{s}秒", f"做一个{s}秒的精彩集锦"),
+    )
 
 
 def _ask_how_much(c: Clause) -> Question | None:
