@@ -20,7 +20,6 @@ import dataclasses
 import hashlib
 import json
 import logging
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +29,7 @@ from . import draft as dr
 from . import smart_cut
 from .effects import referenced_files
 from .errors import FfmpegError, FontNotFoundError
+from .ffmpeg import remove_work_dir, renice
 from .render import RenderError, output_format, render
 from .store import RenderRecord, Store
 
@@ -192,7 +192,7 @@ class RenderAhead:
         run.joined.append(rec.id)
         self.queue.report_progress(rec.id, run.progress)
         for pid in run.pids:  # now a real render: back to normal priority where the system allows it
-            _renice(pid, 0)
+            renice(pid, 0)
         log.info("render %s joined render-ahead %s", rec.id, key)
         return True
 
@@ -242,7 +242,7 @@ class RenderAhead:
         def on_start(pid: int) -> None:
             run.pids.add(pid)
             if run.joined:
-                _renice(pid, 0)
+                renice(pid, 0)
 
         def on_progress(p: float) -> None:
             run.progress = p
@@ -271,7 +271,7 @@ class RenderAhead:
             run.running = False
             run.pids.clear()
             watcher.cancel()
-            _rmtree(work)
+            remove_work_dir(work)
 
     async def _watch(self, run: _Run) -> None:
         """Stop the render-ahead (not joined) when a real render is queued or running."""
@@ -295,22 +295,3 @@ class RenderAhead:
                 await self.store.update_render(rid, status="pending", progress=0.0)
                 await self.queue.requeue(rec)
 
-
-def _renice(pid: int, niceness: int) -> None:
-    """Set every thread of ``pid`` to ``niceness`` (lowering it needs the privilege; else it stays)."""
-    try:
-        tids = [int(t) for t in os.listdir(f"/proc/{pid}/task")]
-    except OSError:
-        tids = [pid]
-    for tid in tids:
-        with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, tid, niceness)
-
-
-def _rmtree(path: Path) -> None:
-    if not path.exists():
-        return
-    for p in path.iterdir():
-        p.unlink(missing_ok=True)
-    with contextlib.suppress(OSError):
-        path.rmdir()

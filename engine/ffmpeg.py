@@ -102,3 +102,25 @@ def filter_path(path: Path | str) -> str:
     for ch in ("\\", ":", "'", ",", ";", "[", "]", "="):
         s = s.replace(ch, "\\" + ch)
     return s
+
+
+def renice(pid: int, nice: int) -> None:
+    """Every thread of a running ffmpeg to ``nice`` (Linux keeps a nice value per thread; lowering it needs
+    the privilege, else it stays as it was)."""
+    try:
+        threads = [int(t) for t in os.listdir(f"/proc/{pid}/task")]
+    except OSError:
+        threads = [pid]
+    for tid in threads:
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, tid, nice)
+
+
+def remove_work_dir(path: Path) -> None:
+    """A render's work directory (its flat scratch files) and the directory itself."""
+    if not path.exists():
+        return
+    for p in path.iterdir():
+        p.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        path.rmdir()

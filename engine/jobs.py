@@ -27,6 +27,7 @@ from core.nemo.models import FROM_RENDER
 
 from . import smart_cut
 from .errors import Code, EngineError, FfmpegError, FontNotFoundError
+from .ffmpeg import remove_work_dir
 from .probe import probe
 from .render import (
     EXTENSIONS,
@@ -325,7 +326,7 @@ class RenderQueue:
                 watcher.cancel()
             self._cancel.pop(render_id, None)
             self._progress.pop(render_id, None)
-            _rmtree(work)
+            remove_work_dir(work)
         current = await self.store.get_render(render_id)
         if current is not None and current.status == "cancelled":
             out.unlink(missing_ok=True)
@@ -391,12 +392,3 @@ class RenderQueue:
             if rec.error in (footage_expired_text("en"), footage_expired_text("zh")):
                 data["errorCode"] = int(Code.FOOTAGE_EXPIRED)  # the bot answers as for an expired draft
         return {"success": True, "data": data}
-
-
-def _rmtree(path: Path) -> None:
-    if not path.exists():
-        return
-    for p in path.iterdir():
-        p.unlink(missing_ok=True)
-    with contextlib.suppress(OSError):
-        path.rmdir()

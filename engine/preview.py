@@ -17,7 +17,6 @@ draft asked twice is one render, and the pruner removes it with the other leftov
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import json
 import os
@@ -30,7 +29,7 @@ from typing import Any
 
 from . import draft as dr
 from . import effects as ef
-from .ffmpeg import find_ffmpeg, run
+from .ffmpeg import find_ffmpeg, renice, run
 from .render import RenderCommand, SourceFile, build_command
 
 PREVIEW_BOX = (480, 854)  # the largest: 480x854 for 9:16, 854x480 for 16:9
@@ -136,16 +135,6 @@ def proxy_command(source: SourceFile, out: Path, ffmpeg: str | None = None, nice
         args += ["-map", "0:a:0", "-c:a", "aac", "-b:a", "96k"]
     return [*args, "-movflags", "+faststart", str(out)]
 
-
-def renice(pid: int, nice: int) -> None:
-    """Every thread of a running process to ``nice`` (Linux keeps a nice value per thread)."""
-    try:
-        threads = [int(t) for t in os.listdir(f"/proc/{pid}/task")]
-    except OSError:
-        threads = [pid]
-    for tid in threads:
-        with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, tid, nice)
 
 
 def _niced(nice: int = PREVIEW_NICE) -> list[str]:
