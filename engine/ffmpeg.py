@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import subprocess
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -117,10 +118,5 @@ def renice(pid: int, nice: int) -> None:
 
 
 def remove_work_dir(path: Path) -> None:
-    """A render's work directory (its flat scratch files) and the directory itself."""
-    if not path.exists():
-        return
-    for p in path.iterdir():
-        p.unlink(missing_ok=True)
-    with contextlib.suppress(OSError):
-        path.rmdir()
+    """A render's work directory: its scratch files (a copying render's pieces each have a folder)."""
+    shutil.rmtree(path, ignore_errors=True)

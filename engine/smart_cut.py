@@ -18,6 +18,7 @@ import dataclasses
 import itertools
 import logging
 import math
+import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -294,26 +295,42 @@ async def execute(
             on_progress(min(99.0, done / weight * 100))
 
     files: list[Path] = []
+    steps: list[tuple[list[str], float]] = []
     for n, piece in enumerate(plan_.pieces):
         part = work / f"part{n}.mp4"
         files.append(part)
         if piece.copy:
             # the keyframe's own time to the microsecond: the seek lands on it and nothing is shifted
             at = round(piece.start * plan_.facts.time_base / fps) / plan_.facts.time_base
-            await step([*head, "-ss", f"{at:.6f}", "-i", str(plan_.source.path), "-map", "0:v:0", "-c", "copy",
-                        "-frames:v", str(piece.count), "-an", str(part)], piece.count / 40)
+            steps.append(([*head, "-ss", f"{at:.6f}", "-i", str(plan_.source.path), "-map", "0:v:0", "-c", "copy",
+                           "-frames:v", str(piece.count), "-an", str(part)], piece.count / 40))
             continue
         sub = _sub_draft(plan_, piece, src_id)
-        cmd = await asyncio.to_thread(
-            build_command, sub, {src_id: plan_.source}, part, work, ffmpeg=ffmpeg, preset=preset,
+        cmd = await asyncio.to_thread(  # its own scratch files: the pieces run side by side
+            build_command, sub, {src_id: plan_.source}, part, work / f"piece{n}", ffmpeg=ffmpeg, preset=preset,
             crf=crf, font_latin=font_latin, font_cjk=font_cjk,
         )
         for path, text in cmd.text_files:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
         body = cmd.args[len(head) - len(prefix):-3]  # without its own head, progress and output
-        await step([*head, *body, *_encoder_args(plan_.facts), "-frames:v", str(piece.count), "-an", str(part)],
-                   piece.count)
+        steps.append(([*head, *body, *_encoder_args(plan_.facts), "-frames:v", str(piece.count), "-an", str(part)],
+                      piece.count))
+    # short pieces leave cores idle (a partial GOP gives x264 few frames to thread over): one per core at once
+    gate = asyncio.Semaphore(max(1, os.cpu_count() or 1))
+
+    async def gated(args: list[str], frames: float) -> None:
+        async with gate:
+            await step(args, frames)
+
+    tasks = [asyncio.ensure_future(gated(args, frames)) for args, frames in steps]
+    try:
+        await asyncio.gather(*tasks)
+    except BaseException:  # one failed or the render was stopped: the others' ffmpegs go too
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
     listing = work / "parts.txt"
     listing.write_text("".join(f"file '{p.name}'\n" for p in files), encoding="utf-8")
     await step([*head, "-f", "concat", "-safe", "0", "-i", str(listing), *_sound_inputs(plan_),
