@@ -300,7 +300,7 @@
   }
   function playhead() {
     $("ph").style.left = T0 * scale + "px";
-    $("time").textContent = sec(T0);
+    $("time").textContent = sec(T0) + L.s;
     const x = W.texts.find((x) => T0 >= x.st && T0 < x.st + x.d);
     $("ovl").textContent = x ? x.text : "";
   }
