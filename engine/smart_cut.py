@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 PROFILES = {66: "baseline", 77: "main", 100: "high"}
 MAX_SEGMENTS = 24  # one audio input per piece, as the full render
 _facts_cache: dict[tuple[str, float, int], StreamFacts | None] = {}
+FACTS_KEPT = 64  # sources whose facts stay known (a long clip's keyframes are thousands of numbers)
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,10 @@ async def stream_facts(path: Path, ffmpeg: str | None = None) -> StreamFacts | N
         return None
     key = (str(path), st.st_mtime, st.st_size)
     if key not in _facts_cache:
-        _facts_cache[key] = await _read_facts(path, find_ffmpeg(ffmpeg))
+        facts = await _read_facts(path, find_ffmpeg(ffmpeg))
+        while len(_facts_cache) >= FACTS_KEPT:  # the oldest first: an open engine meets a new source per upload
+            _facts_cache.pop(next(iter(_facts_cache)))
+        _facts_cache[key] = facts
     return _facts_cache[key]
 
 
