@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.measure import current_rss_mb
 from bots.app import running_core
-from core.conversation import Core
+from core.conversation import Core, dispatch
 from core.ports import Attachment, Incoming, Target
 from core.settings import BotSettings, Settings
 from engine.sample import make_sample_clip
@@ -49,6 +49,7 @@ class Tally:
     outcomes: Counter[str] = field(default_factory=Counter)
     lost: list[str] = field(default_factory=list)
     samples: list[tuple[float, float, int, int]] = field(default_factory=list)  # t, rss MB, open files, disk B
+    in_memory: list[int] = field(default_factory=list)  # conversations the core holds, at each sample
 
 
 def open_files() -> int:
@@ -135,10 +136,11 @@ class Users:
             self.tally.lost.append(f"#{n} {step}: {type(exc).__name__}: {exc}"[:300])
 
 
-async def sample(tally: Tally, engine_dir: Path, started: float, stop: asyncio.Event) -> None:
+async def sample(tally: Tally, core: Core, engine_dir: Path, started: float, stop: asyncio.Event) -> None:
     while not stop.is_set():
         disk = await asyncio.to_thread(tree_size, engine_dir)
         tally.samples.append((time.monotonic() - started, current_rss_mb(), open_files(), disk))
+        tally.in_memory.append(len(core.conversations))
         try:
             await asyncio.wait_for(stop.wait(), 10)
         except TimeoutError:
@@ -155,6 +157,8 @@ async def run(args: argparse.Namespace, tmp: Path) -> None:
     clip_path = make_sample_clip(tmp / "clip.mp4", args.clip_seconds, (320, 180))
     settings = Settings(bot=BotSettings(backend="engine", db_path=tmp / "bot.db",
                                         keep_records_days=7 * day / 86400))
+    # the core keeps an idle conversation 15 minutes: in a day compressed to a minute, under a second
+    dispatch.CONVERSATION_KEPT = 900 * day / 86400  # timing is the point: 15 min of a compressed day
     engine_dir = tmp / "engine"
     tally = Tally()
     random.seed(7)
@@ -164,7 +168,7 @@ async def run(args: argparse.Namespace, tmp: Path) -> None:
         users = Users(core, port, clip_path.read_bytes(), tally)
         started = time.monotonic()
         stop = asyncio.Event()
-        sampler = asyncio.create_task(sample(tally, engine_dir, started, stop))
+        sampler = asyncio.create_task(sample(tally, core, engine_dir, started, stop))
         span = args.minutes * 60
         flows: set[asyncio.Task[None]] = set()
         for n in range(args.users):
@@ -205,6 +209,8 @@ def report(args: argparse.Namespace, tally: Tally, wall: float, disk_end: int) -
           f"{slope_per_10min(rss):+.1f} MB / 10 min")
     print(f"  open files: first {fds[0][1]:.0f}, last {fds[-1][1]:.0f}, slope over the second half "
           f"{slope_per_10min(fds):+.1f} / 10 min")
+    print(f"  conversations in the core's memory: max {max(tally.in_memory, default=0)}, "
+          f"last {tally.in_memory[-1] if tally.in_memory else 0} (the rest are in the store)")
 
 
 def main() -> None:

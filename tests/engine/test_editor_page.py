@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -166,7 +167,8 @@ def tap_timeline(driver: Any, ms: float, scale: float) -> float:
     actions = ActionBuilder(driver)
     actions.pointer_action.move_to_location(int(x), int(y)).click()
     actions.perform()
-    return float(driver.execute_script("return document.getElementById('time').textContent"))
+    shown = str(driver.execute_script("return document.getElementById('time').textContent"))
+    return float(re.match(r"[\d.]+", shown).group())  # type: ignore[union-attr]  # "1.7 s", "1.7秒"
 
 
 async def test_split_at_the_playhead_delete_a_segment_and_move_a_title_by_hand(api: Api) -> None:

@@ -24,6 +24,12 @@ def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return phone_clip(tmp_path_factory.mktemp("ahead") / "phone.mp4", 20, (640, 480))
 
 
+@pytest.fixture(scope="module")
+def long_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Long enough that a render-ahead of it is still running when a real render arrives, on a busy machine."""
+    return phone_clip(tmp_path_factory.mktemp("ahead") / "long.mp4", 60, (640, 480))
+
+
 @pytest.fixture
 async def eng(tmp_path: Path) -> AsyncIterator[EngineServer]:
     # smart_cut off: the full re-encode lasts long enough to be caught running; idle share 0: a busy
@@ -92,18 +98,18 @@ async def test_an_edit_during_a_render_ahead_stops_it(eng: EngineServer, clip: P
 
 
 async def test_a_real_render_stops_the_render_ahead_and_an_export_joins_the_running_one(
-    eng: EngineServer, clip: Path
+    eng: EngineServer, long_clip: Path
 ) -> None:
     first, second = await _api(eng), await _api(eng)
-    await first.upload(clip)
-    await second.upload(clip)
+    await first.upload(long_clip)
+    await second.upload(long_clip)
     await first.chat("cut the first 3 seconds")
     await _until(lambda: _running_pid(eng, first.sid) is not None)
     pid = _running_pid(eng, first.sid)
     assert pid is not None
     real = await second.submit(draft={"t": []} | (await second.state())["draft"] | {"mute": True})
     await _until(lambda: _gone(pid), 5)
-    assert eng.ahead is not None and eng.ahead.stopped >= 1
+    await _until(lambda: eng.ahead is not None and eng.ahead.stopped >= 1, 5)  # counted once its task sees it
     assert (await second.wait(real, 120))["status"] == "completed"
     # idle again: the render-ahead starts over; an export of that draft joins it instead of queueing
     await _until(lambda: _running_pid(eng, first.sid) is not None)
