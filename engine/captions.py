@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from core.media.fonts import has_cjk
+
 KIND = "caption"
 SUBTITLE = "subtitle"  # lines from an uploaded .srt/.vtt or typed with times: drawn with the caption look
 LINE_UNITS = 32  # a line holds 32 Latin characters or 16 CJK ones (a CJK character counts 2)
@@ -28,7 +30,6 @@ MIN_PLACED_MS = 300  # a cue cut shorter than this by a later edit leaves the ti
 SCALE_RANGE = (0.6, 1.8)
 POSITIONS = ("bottom", "top")
 HIGHLIGHT = "&H0000E5FF&"  # ASS colours are BGR: a warm yellow for the word being spoken
-_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
 _SENTENCE_END = re.compile(r"[.!?。！？…]['\"”’)]*$")
 
 
@@ -54,7 +55,7 @@ class CaptionCue:
 
 # -- text ----------------------------------------------------------------------------------------------------
 def _cjk_edge(ch: str) -> bool:
-    return bool(_CJK.match(ch))
+    return has_cjk(ch)
 
 
 def join(tokens: Sequence[str]) -> str:
@@ -369,7 +370,7 @@ def ass_script(
         text = str(seg["m"].get("text", "")).strip()
         if not text or seg["d"] <= 0:
             continue
-        style = "CJK" if _CJK.search(text) else "Latin"
+        style = "CJK" if has_cjk(text) else "Latin"
         a, b = seg["st"], seg["st"] + seg["d"]
         words = timeline_words(seg) if is_caption(seg) else []
         tokens = [x.text for x in words]

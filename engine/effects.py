@@ -22,6 +22,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from core.media.fonts import has_cjk
+
 from . import captions as cap
 from . import draft as dr
 
@@ -383,7 +385,7 @@ def fix_caption_words(draft: dr.Draft, old: str, new: str) -> tuple[dr.Draft, in
     from .speech.transcript import split_words
 
     d = dr.clone(draft)
-    latin = not cap._CJK.search(old)
+    latin = not has_cjk(old)
     pattern = re.compile(
         (r"(?<!\w)" + re.escape(old) + r"(?!\w)") if latin else re.escape(old), re.IGNORECASE if latin else 0
     )
@@ -400,7 +402,7 @@ def fix_caption_words(draft: dr.Draft, old: str, new: str) -> tuple[dr.Draft, in
         if not pattern.search(full):
             continue
         fixed = pattern.sub(new, full)
-        tokens = split_words(fixed, "zh" if cap._CJK.search(fixed) else "en")
+        tokens = split_words(fixed, "zh" if has_cjk(fixed) else "en")
         if len(tokens) == len(words):
             timed = [cap.TimedWord(t, w.start_ms, w.end_ms) for t, w in zip(tokens, words, strict=True)]
         elif tokens:

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from PIL import Image
 
+from core.media.fonts import has_cjk
 from engine import captions as cap
 from engine import draft as dr
 from engine import effects as ef
@@ -24,12 +25,12 @@ ZH = "大家好，欢迎来到我的频道。今天我们一起做一道非常�
 
 
 def words(text: str, start: int = 1000, step: int = 400) -> list[cap.TimedWord]:
-    toks = text.split() if not cap._CJK.search(text) else list(text)
+    toks = text.split() if not has_cjk(text) else list(text)
     return [cap.TimedWord(t, start + i * step, start + i * step + step - 50) for i, t in enumerate(toks)]
 
 
 def captioned(text: str = ENGLISH) -> dr.Draft:
-    step = 220 if cap._CJK.search(text) else 400
+    step = 220 if has_cjk(text) else 400
     return ef.set_captions(dr.join(dr.empty_draft(), MEDIA), [("f1", cap.cues(words(text, step=step)))])
 
 
