@@ -21,6 +21,7 @@ import hashlib
 import json
 import logging
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,6 +45,8 @@ DEFAULT_OUTPUT: dict[str, Any] = {"format": "mp4", "quality": "high"}
 KEY_VERSION = 1
 POLL_S = 0.25  # how often a waiting or running render-ahead looks at the engine's load
 NICE = ["nice", "-n", "19"]
+LATEST_KEPT = 4096  # sessions whose latest draft's key is remembered (for ``state_of``), newest kept
+READY, RENDERING, NONE = "ready", "rendering", "none"
 
 
 def canonical_output(output: Any) -> dict[str, Any] | None:
@@ -102,6 +105,7 @@ class RenderAhead:
         self.renders_dir = renders_dir
         self.queue = queue
         self._runs: dict[str, _Run] = {}  # per session: its draft's render-ahead, waiting or running
+        self._latest: OrderedDict[str, str] = OrderedDict()  # per session: its latest draft's key
         self._slot = asyncio.Lock()  # one render-ahead at a time
         self.started = 0  # counters, for tests and the bench
         self.stopped = 0
@@ -128,12 +132,31 @@ class RenderAhead:
             hashes[fid] = rec.hash
         return draft_key(draft, out, hashes, self.settings)
 
+    def state_of(self, session_id: str) -> str:
+        """Whether the session's current draft is rendered ahead (``ready``: an export answers at once),
+        being rendered or waiting for idle (``rendering``), or neither (``none``)."""
+        key = self._latest.get(session_id)
+        if key is None:
+            return NONE
+        if self.path_of(key).exists():
+            return READY
+        return RENDERING if any(r.key == key for r in self._runs.values()) else NONE
+
+    def _remember(self, session_id: str, key: str | None) -> None:
+        self._latest.pop(session_id, None)
+        if key is not None:
+            self._latest[session_id] = key
+            while len(self._latest) > LATEST_KEPT:
+                self._latest.popitem(last=False)
+
     # after an edit ------------------------------------------------------------------------------
     async def draft_changed(self, session_id: str, draft: Any) -> None:
         """The session's draft is now ``draft``: render it ahead unless it is rendered or being rendered."""
         if not self.enabled or not isinstance(draft, dict) or not dr.segments(dr.clone(draft), dr.VIDEO):
+            self._remember(session_id, None)
             return
         key = await self.key_of(draft, DEFAULT_OUTPUT)
+        self._remember(session_id, key)
         current = self._runs.get(session_id)
         if key is None or self.path_of(key).exists() or any(r.key == key for r in self._runs.values()):
             if current is not None and current.key != key and not current.joined:

@@ -23,7 +23,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from core.locks import KeyedLocks
 from core.nemo.limits import SUBTITLE_FORMATS
-from core.nemo.models import PREVIEW_HEADER, RENDER_WAIT_HEADER
+from core.nemo.models import PREVIEW_HEADER, RENDER_AHEAD_HEADER, RENDER_WAIT_HEADER
 
 from . import draft as dr
 from .ahead import RenderAhead
@@ -212,7 +212,8 @@ class EngineServer:
         r.add_post("/api/render/proxy/lambda/{rid}/cancel", self.render_cancel)
         r.add_get("/api/render/proxy/{rid}/download", self.render_download)
         r.add_post("/api/preview/{app}/{user}/{sid}", self.preview)
-        app.on_response_prepare.append(announce_previews)  # the bot offers previews where it sees this
+        r.add_get("/api/render-ahead/{app}/{user}/{sid}", self.render_ahead_state)
+        app.on_response_prepare.append(self.announce)  # the bot offers previews where it sees this
         r.add_get("/files/media/{name}", self.serve_media)
         r.add_get("/files/renders/{name}", self.serve_render)
         EditorPages(self).add_routes(r)  # the hand-editing page (engine/editor/)
@@ -642,6 +643,22 @@ class EngineServer:
                          "duration": made.duration, "width": made.width, "height": made.height,
                          "audio": made.audio, "cached": made.cached})
 
+    async def render_ahead_state(self, request: web.Request) -> web.Response:
+        """Whether the session's current draft is rendered ahead: ``{"state": "ready" | "rendering" |
+        "none"}`` (engine/ahead.py; from memory, cheap to ask every second or two)."""
+        task = await self._task(request, request.match_info["sid"])
+        ahead = self.ahead
+        state = ahead.state_of(task.session_id) if ahead is not None and ahead.enabled else "none"
+        return envelope({"state": state})
+
+    async def announce(self, request: web.Request, response: web.StreamResponse) -> None:
+        """Every API answer says this server makes previews (``POST /api/preview/...``) and, while it renders
+        drafts ahead, that ``GET /api/render-ahead/...`` tells when one is; NEMO's cloud says neither."""
+        if request.path.startswith("/api/"):
+            response.headers[PREVIEW_HEADER] = "1"
+            if self.ahead is not None and self.ahead.enabled:
+                response.headers[RENDER_AHEAD_HEADER] = "1"
+
     async def _render_of(self, request: web.Request) -> RenderRecord | None:
         rec = await self.store.get_render(request.match_info["rid"])
         if rec is None or rec.user_id != request[USER_ID]:
@@ -704,12 +721,6 @@ class EngineServer:
 
     async def serve_render(self, request: web.Request) -> web.StreamResponse:
         return await self._serve(self.data_dir / "renders", request.match_info["name"], request)
-
-
-async def announce_previews(request: web.Request, response: web.StreamResponse) -> None:
-    """Every API answer says this server makes previews (``POST /api/preview/...``); NEMO's cloud does not."""
-    if request.path.startswith("/api/"):
-        response.headers[PREVIEW_HEADER] = "1"
 
 
 async def serve_forever(settings: EngineSettings) -> None:

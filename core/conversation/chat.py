@@ -88,7 +88,10 @@ class Chat:
             status.set_step(say(lang, "step_pictures"))
             picture = await ctx.pictures.timeline(conv, latest, lang)
             pictures = [picture] if picture is not None else []
-        await ctx.pictures.finish(status, restarted(nemo, lang, text_out), buttons, pictures)
+        answer = restarted(nemo, lang, text_out)
+        await ctx.pictures.finish(status, answer, buttons, pictures)
+        if latest is not None and draft_changes(before, latest):  # rendered ahead, the answer will say so
+            ctx.ready.watch(conv, nemo, status.message, answer, buttons, lang)
         if latest is not None and ctx.previews.after_edits(conv) and changes_picture(before, latest):
             await ctx.previews.show(conv, status.target, lang)  # /preview on: a look at what the edit did
 

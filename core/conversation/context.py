@@ -31,6 +31,7 @@ from core.store.base import ConversationRecord, Store, UpdateRecord
 from .jobs import payload_of
 from .pictures import ConversationPictures
 from .previews import ConversationPreviews
+from .ready import ReadyNotices
 from .state import Conversation, Operation
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,7 @@ class Context:
         self.quotas = Quotas(store, settings.bot)
         self.pictures = ConversationPictures(self)
         self.previews = ConversationPreviews(self)
+        self.ready = ReadyNotices(self)
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         """This process, among the bot processes that may share the store."""
 

@@ -103,6 +103,7 @@ class Core(Context):
         for worker in workers:
             worker.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
+        await self.ready.stop()
         try:  # the jobs still waiting here are let go at once, for another process or the next start
             await self.store.keep_jobs_alive(self.owner, 0)
         except Exception:

@@ -37,6 +37,7 @@ from core.nemo.limits import MAX_UPLOAD_BYTES, SUPPORTED_FORMATS, is_supported
 from core.nemo.models import (
     FROM_RENDER,
     PREVIEW_HEADER,
+    RENDER_AHEAD_HEADER,
     RENDER_WAIT_HEADER,
     AnonymousToken,
     Credits,
@@ -71,6 +72,8 @@ class NemoClient:
         self.stream_timeout = stream_timeout
         self.previews: bool | None = None
         """Whether the backend makes previews: its answers say so (``X-Preview``); None before any answer."""
+        self.render_ahead: bool | None = None
+        """Whether the backend renders drafts ahead and tells when (``X-Render-Ahead``; ``ahead_state``)."""
         # Short calls wait for a ticket of one of several small pools (``Lanes``), never in httpcore's
         # pool queue, whose bookkeeping grows with connections x waiting requests and stalls the loop at
         # a thousand chats. Streams get a client of their own with no connection cap: each needs its socket.
@@ -149,6 +152,7 @@ class NemoClient:
                     method, path, headers=headers, json=json_body, content=content, params=params, **extra
                 )
             self.previews = response.headers.get(PREVIEW_HEADER) == "1"
+            self.render_ahead = response.headers.get(RENDER_AHEAD_HEADER) == "1"
             return response
         except httpx.TimeoutException as exc:
             raise Unavailable(f"{method} {path}: timed out") from exc
@@ -293,6 +297,13 @@ class NemoClient:
             raise BadResponse("preview: no link in the answer")
         return PreviewFile(url, _int(data.get("size")) or 0, _float(data.get("duration")) or 0.0,
                            _int(data.get("width")) or 0, _int(data.get("height")) or 0)
+
+    async def ahead_state(self, token: str, session_id: str, *, skill: str) -> str:
+        """Whether the session's current draft is rendered ahead (``ready``), being rendered (``rendering``)
+        or neither: only a backend that announces it (``render_ahead``) answers."""
+        data = await self._call("GET", f"/api/render-ahead/{APP}/me/{session_id}", token=token, skill=skill)
+        state = data.get("state") if isinstance(data, dict) else None
+        return state if isinstance(state, str) else "none"
 
     async def submit_render(self, token: str, session_id: str, draft: Any, *, skill: str, render_id: str | None = None,
                             max_bytes: int | None = None, from_render: str | None = None) -> str:

@@ -61,6 +61,10 @@ RENDER_FINAL = frozenset({RENDER_DONE, RENDER_FAILED, RENDER_CANCELLED})
 # seconds it can wait); the cloud does not, and is polled at its documented cadence instead.
 RENDER_WAIT_HEADER = "X-Render-Wait"
 PREVIEW_HEADER = "X-Preview"  # on the built-in engine's answers: it makes previews (POST /api/preview/...)
+# on the built-in engine's answers while it renders drafts ahead: GET /api/render-ahead/... says whether the
+# session's current draft is rendered (an export then answers at once)
+RENDER_AHEAD_HEADER = "X-Render-Ahead"
+AHEAD_READY, AHEAD_RENDERING = "ready", "rendering"
 FROM_RENDER = "fromRender"  # in a render request's output: re-encode that earlier render's file (the local
 # engine does, with ``maxBytes``: a smaller version of exactly that render; NEMO's cloud ignores it)
 

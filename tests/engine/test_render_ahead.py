@@ -119,3 +119,34 @@ async def test_a_real_render_stops_the_render_ahead_and_an_export_joins_the_runn
     done = await first.wait(joined, 120)
     assert done["status"] == "completed" and Path(done["output"]["url"].split("?")[0]).name.startswith("ahead-")
     assert os.path.exists(next((eng.data_dir / "renders").glob("ahead-*.mp4")))
+
+
+async def test_the_render_ahead_state_tells_rendering_then_ready_and_the_answers_announce_it(
+    eng: EngineServer, clip: Path
+) -> None:
+    api = await _api(eng)
+    await api.upload(clip)
+    await api.chat("cut the first 3 seconds")
+    path = f"/api/render-ahead/nemo_agent/me/{api.sid}"
+    first = await api.http.get(path, headers=api.auth)
+    assert first.headers["X-Render-Ahead"] == "1"
+    assert first.json()["data"]["state"] in ("rendering", "ready")
+    seen: list[str] = []
+
+    async def state() -> str:
+        seen.append((await api.http.get(path, headers=api.auth)).json()["data"]["state"])
+        return seen[-1]
+
+    end = asyncio.get_running_loop().time() + 90
+    while await state() != "ready":
+        assert asyncio.get_running_loop().time() < end and seen[-1] == "rendering", seen
+        await asyncio.sleep(0.2)
+    other = await _api(eng)  # another user's token reads nothing of this session
+    assert (await other.http.get(path, headers=other.auth)).status_code == 404
+
+
+async def test_without_render_ahead_the_answers_do_not_announce_it(tmp_path: Path) -> None:
+    async with EngineServer(engine_settings(tmp_path)) as server:  # the engine tests' settings: it is off
+        api = await _api(server)
+        r = await api.http.get(f"/api/render-ahead/nemo_agent/me/{api.sid}", headers=api.auth)
+    assert "X-Render-Ahead" not in r.headers and r.json()["data"]["state"] == "none"
