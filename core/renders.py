@@ -113,6 +113,11 @@ class RenderWatcher:
         await asyncio.shield(self.follow(job, progress))
 
     @property
+    def followed(self) -> int:
+        """How many renders this process holds: those being followed, and those it could not deliver."""
+        return len(self._tasks)
+
+    @property
     def busy(self) -> bool:
         return bool(self.active())
 
@@ -155,7 +160,7 @@ class RenderWatcher:
             job.status, job.error = "failed", error.message[:300]
         await self.store.update_render(job)
         if status is not None and status.status == RENDER_CANCELLED:
-            await self.store.claim_delivery(job.id)
+            await self._closed(job)
             return
         for attempt in range(DELIVERY_ATTEMPTS):
             try:
@@ -165,8 +170,14 @@ class RenderWatcher:
                 log.warning("render %s: delivery attempt %d failed", job.id, attempt + 1, exc_info=True)
                 await asyncio.sleep(min(2.0**attempt, 30.0))
         else:
-            return  # left open in the store: the next start delivers it
+            return  # left open in the store: the next start delivers it (its task stays: not taken again here)
+        await self._closed(job)
+
+    async def _closed(self, job: RenderJob) -> None:
+        """The job is done with: closed in the store, and no longer held here (an open bot follows thousands)."""
         await self.store.claim_delivery(job.id)
+        if self._tasks.get(job.id) is asyncio.current_task():
+            del self._tasks[job.id]
 
     async def _poll(self, job: RenderJob) -> tuple[RenderStatus | None, NemoError | None]:
         ends_at = (job.created_at or time.time()) + self.deadline

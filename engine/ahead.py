@@ -21,10 +21,11 @@ import hashlib
 import json
 import logging
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from core.recent import Recent
 
 from . import draft as dr
 from . import smart_cut
@@ -105,7 +106,7 @@ class RenderAhead:
         self.renders_dir = renders_dir
         self.queue = queue
         self._runs: dict[str, _Run] = {}  # per session: its draft's render-ahead, waiting or running
-        self._latest: OrderedDict[str, str] = OrderedDict()  # per session: its latest draft's key
+        self._latest: Recent[str, str] = Recent(LATEST_KEPT)  # per session: its latest draft's key
         self._slot = asyncio.Lock()  # one render-ahead at a time
         self.started = 0  # counters, for tests and the bench
         self.stopped = 0
@@ -143,11 +144,10 @@ class RenderAhead:
         return RENDERING if any(r.key == key for r in self._runs.values()) else NONE
 
     def _remember(self, session_id: str, key: str | None) -> None:
-        self._latest.pop(session_id, None)
-        if key is not None:
+        if key is None:
+            self._latest.pop(session_id, None)
+        else:
             self._latest[session_id] = key
-            while len(self._latest) > LATEST_KEPT:
-                self._latest.popitem(last=False)
 
     # after an edit ------------------------------------------------------------------------------
     async def draft_changed(self, session_id: str, draft: Any) -> None:

@@ -19,6 +19,7 @@ import itertools
 import logging
 import math
 import time
+import weakref
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -77,7 +78,8 @@ class RenderQueue:
         self._workers: list[asyncio.Task] = []
         self._cancel: dict[str, asyncio.Event] = {}
         self._progress: dict[str, float] = {}
-        self._changed: dict[str, asyncio.Event] = {}
+        # held weakly: an event nobody waits on (a finished render's last status read) leaves with its reader
+        self._changed: weakref.WeakValueDictionary[str, asyncio.Event] = weakref.WeakValueDictionary()
         self._renders_here = renders_here
         self.before_real_render: Callable[[], None] | None = None  # render-ahead yields (engine/ahead.py)
         self._shared: SharedRenders | None = None
@@ -204,7 +206,10 @@ class RenderQueue:
     def change_event(self, render_id: str) -> asyncio.Event:
         """Set at the render's next change of status or whole-percent progress (take it before reading
         the render, so that a change in between is not missed)."""
-        return self._changed.setdefault(render_id, asyncio.Event())
+        event = self._changed.get(render_id)
+        if event is None:
+            event = self._changed[render_id] = asyncio.Event()
+        return event
 
     def news_within(self, render_id: str) -> float:
         """Seconds a wait on ``change_event`` may last before the render's row must be read again: a

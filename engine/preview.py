@@ -27,6 +27,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from core.locks import KeyedLocks
+
 from . import draft as dr
 from . import effects as ef
 from .ffmpeg import find_ffmpeg, renice, run
@@ -153,7 +155,7 @@ class Previews:
         self._ffmpeg = ffmpeg
         self._fonts = (font_latin, font_cjk)
         self._one = asyncio.Lock()
-        self._proxy_locks: dict[Path, asyncio.Lock] = {}
+        self._proxy_locks = KeyedLocks()  # one per proxy being made or waited for
         self._proxy_pids: dict[Path, int] = {}  # proxies being made, by the ffmpeg making them
 
     async def make(self, draft: dr.Draft, *, audio: bool) -> Preview:
@@ -190,7 +192,7 @@ class Previews:
             proxy = self.renders_dir / f"{PREVIEW_PREFIX}src_{name}.mp4"
             if proxy in self._proxy_pids and nice < PROXY_AHEAD_NICE:
                 renice(self._proxy_pids[proxy], nice)  # made ahead and now waited for
-            async with self._proxy_locks.setdefault(proxy, asyncio.Lock()):
+            async with self._proxy_locks(str(proxy)):
                 if proxy.is_file():
                     os.utime(proxy)
                 else:

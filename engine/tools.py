@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from core.locks import KeyedLocks
+from core.recent import Recent
 
 from . import draft as dr
 from . import effects as fx
@@ -29,6 +30,7 @@ from .understanding.edits.recipes import BY_NAME as PLATFORMS
 SESSION_LANGUAGE = "language"  # session state: "en" or "zh" when the session was created with one
 STATE_KEYS = ("draft", "video_infos", "generated_media", "canvas_config", "video_analyses")
 HIGHLIGHT_XFADE = 0.3
+SESSIONS_KEPT = 10_000  # sessions whose last message (undo mark, correction) is remembered here, newest kept
 MIN_COMPRESS_MB, MAX_COMPRESS_MB = 0.1, 2000.0
 
 
@@ -74,9 +76,9 @@ class EditTools:
         self.analysis_dir = analysis_dir
         self._sem = asyncio.Semaphore(settings.concurrent_analyses)
         self._locks = KeyedLocks()  # one per file analysed, while in use
-        self._history_marks: dict[str, str] = {}
+        self._history_marks: Recent[str, str] = Recent(SESSIONS_KEPT)
         self.music = Library(settings.resolved_music_dir(), settings.ffmpeg)  # made at first use
-        self._last_invocation: dict[str, str] = {}  # per session: the message whose edits ran last
+        self._last_invocation: Recent[str, str] = Recent(SESSIONS_KEPT)  # per session: whose edits ran last
         self.exports_dir: Path = analysis_dir.parent / "renders"  # files handed out as links (the .srt)
         self.public_url: Callable[[str], str] | None = None  # a served path as a signed link (set by the server)
 

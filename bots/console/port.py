@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import tempfile
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
@@ -16,6 +15,7 @@ import httpx
 
 from core.nemo.upload import read_file_chunks
 from core.ports import Attachment, Button, MessageRef, Picture, Target, Video, text_then_pictures
+from core.recent import Recent
 
 PLATFORM = "console"
 PRINTED_KEPT = 16
@@ -34,7 +34,7 @@ class ConsolePort:
         self._ids = itertools.count(1)
         self._live: str | None = None  # id of the message on the terminal's last line
         self._live_text = ""  # what that line shows
-        self._printed: OrderedDict[str, str] = OrderedDict()  # the last answers printed, by message id
+        self._printed: Recent[str, str] = Recent(PRINTED_KEPT)  # the last answers printed, by message id
 
     def _write(self, text: str, message_id: str | None = None) -> None:
         if self.tty and self._live is not None:
@@ -61,17 +61,11 @@ class ConsolePort:
         pages = "".join(f"\n{b.label}: {b.url}" for b in buttons if b.app and b.url)  # the hand editor
         return text + suffix + pages
 
-    def _answered(self, message_id: str, text: str) -> None:
-        self._printed.pop(message_id, None)
-        self._printed[message_id] = text
-        while len(self._printed) > PRINTED_KEPT:
-            self._printed.popitem(last=False)
-
     async def send(self, target: Target, text: str, buttons: Sequence[Button] = ()) -> MessageRef:
         message = MessageRef(target, str(next(self._ids)))
         if not text.startswith("⏳"):
             self._above_status(self._render(text, buttons))
-            self._answered(message.id, text)
+            self._printed[message.id] = text
             return message
         if self.tty and self._live is not None:
             self.out.write("\n")
@@ -84,12 +78,12 @@ class ConsolePort:
         export") prints just those; anything else is printed anew."""
         printed = self._printed.get(message.id)
         if printed is not None and text.startswith(printed):
-            self._answered(message.id, text)
+            self._printed[message.id] = text
             if added := text[len(printed):].strip("\n"):
                 self._above_status(self._render(added, buttons))
             return message
         if not text.startswith("⏳"):
-            self._answered(message.id, text)
+            self._printed[message.id] = text
         if self.tty and self._live == message.id:
             self._write(self._render(text, buttons), message.id if text.startswith("⏳") else None)
         else:

@@ -16,6 +16,7 @@ from collections.abc import AsyncGenerator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
+from core.locks import KeyedLocks
 from core.nemo.client import NemoClient
 from core.nemo.errors import AuthError, MissingClientId, RateLimited, SessionNotFound
 from core.nemo.events import StreamEvent
@@ -43,10 +44,7 @@ class Tokens:
         self.store = store
         self.configured = configured
         self.renew_margin = renew_margin
-        self._locks: dict[str, asyncio.Lock] = {}
-
-    def _lock(self, scope: str) -> asyncio.Lock:
-        return self._locks.setdefault(scope, asyncio.Lock())
+        self._lock = KeyedLocks()  # one per conversation, while a token of it is fetched
 
     async def get(self, scope: str, skill: str) -> str:
         """A valid token for a conversation, fetched or renewed as needed."""

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
+from core.locks import KeyedLocks
 from core.store.base import (
     JOB_BEFORE,
     UPDATES_KEPT,
@@ -112,7 +113,7 @@ class SqliteStore:
         self.path = Path(path)
         self._db: aiosqlite.Connection | None = None
         self._writing = asyncio.Lock()  # one write (execute + commit, or rollback) at a time
-        self._conversation_locks: dict[str, asyncio.Lock] = {}
+        self._conversation_locks = KeyedLocks()
 
     @property
     def db(self) -> aiosqlite.Connection:
@@ -211,7 +212,7 @@ class SqliteStore:
     @asynccontextmanager
     async def conversation_lock(self, key: str) -> AsyncIterator[None]:
         """One job at a time per conversation: in this process (a SQLite file has one bot process)."""
-        async with self._conversation_locks.setdefault(key, asyncio.Lock()):
+        async with self._conversation_locks(key):
             yield
 
     async def add_job(self, conversation: str, owner: str, seconds: float,

@@ -161,6 +161,18 @@ async def test_chinese_conversation(core: Core, port: RecordingPort, nemo: FakeN
     assert port.deliveries and port.deliveries[-1][1].startswith("🎬 视频已完成")
 
 
+async def test_delivered_renders_are_not_held_in_memory(core: Core, port: RecordingPort, nemo: FakeNemo) -> None:
+    users = [Target("test", f"chat-{n}", f"user-{n}") for n in range(12)]
+    for user in users:
+        await core.handle(Incoming(user, attachments=[clip()]))
+    await core.idle()
+    for user in users:
+        await core.handle(Incoming(user, text="export"))
+    await core.idle()
+    assert len(port.deliveries) == len(users)
+    assert core.renders.followed == 0  # an open bot delivers thousands: none stays behind
+
+
 async def test_without_lang_or_locale_the_language_follows_what_the_user_writes_and_nemo_is_told(
     core: Core, port: RecordingPort, nemo: FakeNemo
 ) -> None:

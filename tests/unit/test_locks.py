@@ -1,11 +1,14 @@
-"""Locks per key that leave memory when nobody uses them (an open server meets a new key per user)."""
+"""Locks and limits per key that leave memory when nobody uses them (an open server meets a new key per user)."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
+import time
 
 from core.locks import KeyedLocks
+from core.recent import Recent
+from core.throttle import RateLimiter
 
 
 async def test_a_key_s_lock_serialises_while_held_and_is_forgotten_after() -> None:
@@ -32,3 +35,23 @@ async def test_many_keys_used_once_leave_no_locks_behind() -> None:
             pass
     gc.collect()
     assert len(locks) == 0
+
+
+def test_the_rate_limiter_forgets_users_with_nothing_in_the_window() -> None:
+    limiter = RateLimiter(limit=2, window=0.05)
+    for n in range(1000):
+        assert limiter.allow(f"user-{n}")
+    assert len(limiter) == 1000
+    time.sleep(0.06)
+    assert limiter.allow("user-0")  # a window later: the others are forgotten, this one counts afresh
+    assert len(limiter) == 1
+    assert limiter.allow("user-0") and not limiter.allow("user-0")  # and is still limited
+
+
+def test_recent_keeps_the_newest_keys_only() -> None:
+    marks: Recent[str, int] = Recent(3)
+    for n in range(10):
+        marks[f"session-{n}"] = n
+    marks["session-7"] = 70  # set again: the newest
+    marks["session-10"] = 10
+    assert list(marks) == ["session-9", "session-7", "session-10"]
