@@ -25,6 +25,7 @@ import shutil
 import sys
 import tempfile
 import time
+import tracemalloc
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -136,6 +137,22 @@ class Users:
             self.tally.lost.append(f"#{n} {step}: {type(exc).__name__}: {exc}"[:300])
 
 
+def object_counts() -> Counter[str]:
+    import gc
+    return Counter(type(o).__qualname__ for o in gc.get_objects())
+
+
+def print_growth(before: tuple[tracemalloc.Snapshot, Counter[str]]) -> None:
+    """What grew since ``before``: the allocation sites and the object types (``--trace``)."""
+    snapshot, counts = before
+    print("  grown since the middle, by line:")
+    for stat in tracemalloc.take_snapshot().compare_to(snapshot, "lineno")[:15]:
+        print(f"    {stat.size_diff / 1024:+9.0f} KiB {stat.count_diff:+7d} blocks  {stat.traceback[0]}")
+    print("  grown since the middle, by object type:")
+    for name, diff in (object_counts() - counts).most_common(15):
+        print(f"    {diff:+8d}  {name}")
+
+
 async def sample(tally: Tally, core: Core, engine_dir: Path, started: float, stop: asyncio.Event) -> None:
     while not stop.is_set():
         disk = await asyncio.to_thread(tree_size, engine_dir)
@@ -171,7 +188,10 @@ async def run(args: argparse.Namespace, tmp: Path) -> None:
         sampler = asyncio.create_task(sample(tally, core, engine_dir, started, stop))
         span = args.minutes * 60
         flows: set[asyncio.Task[None]] = set()
+        middle: tuple[tracemalloc.Snapshot, Counter[str]] | None = None
         for n in range(args.users):
+            if args.trace and middle is None and n >= args.users // 2:
+                middle = (tracemalloc.take_snapshot(), object_counts())
             await asyncio.sleep(max(0.0, started + n * span / args.users - time.monotonic()))
             back = random.uniform(1, 14) * day if random.random() < args.returning else None
             if back is not None and (time.monotonic() - started) + back > span:
@@ -186,6 +206,8 @@ async def run(args: argparse.Namespace, tmp: Path) -> None:
             await asyncio.wait(flows, timeout=600)
         stop.set()
         await sampler
+        if middle is not None:
+            print_growth(middle)
         wall = time.monotonic() - started
         pruned = tree_size(engine_dir)
     report(args, tally, wall, pruned)
@@ -221,7 +243,11 @@ def main() -> None:
     ap.add_argument("--budget-mb", type=float, default=200)
     ap.add_argument("--returning", type=float, default=0.3, help="share of users who come back")
     ap.add_argument("--clip-seconds", type=float, default=2)
+    ap.add_argument("--trace", action="store_true",
+                    help="print what grew between the middle and the end (tracemalloc; slows the run)")
     args = ap.parse_args()
+    if args.trace:
+        tracemalloc.start(1)
     tmp = Path(tempfile.mkdtemp(prefix="soak-"))
     try:
         asyncio.run(run(args, tmp))
