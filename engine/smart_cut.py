@@ -226,9 +226,11 @@ def _split(fact: StreamFacts, first: int, count: int, over: list[tuple[int, int]
     keys = set(fact.keyframes) | {fact.frames}
     runs: list[list[Any]] = []  # [copy, start, end]
     for a, b in itertools.pairwise(marks):
-        whole = a in keys and b in keys
+        # a whole GOP copies; so does a GOP's head (its keyframe up to a cut) where frames are stored in the
+        # order they show (no B-frames): the first packets are then exactly those frames, and need no later one
+        copyable = a in keys and (b in keys or fact.reorder == 0)
         covered = any(a < o1 and o0 < b for o0, o1 in over)
-        copy = whole and not covered
+        copy = copyable and not covered
         if runs and runs[-1][0] == copy:
             runs[-1][2] = b
         else:

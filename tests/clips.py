@@ -30,12 +30,14 @@ def near(pixel: tuple[int, ...], color: tuple[int, int, int], tolerance: int = 4
     return all(abs(int(a) - b) <= tolerance for a, b in zip(pixel[:3], color, strict=False))
 
 
-def phone_clip(path: Path, seconds: float = 10, size: tuple[int, int] = (320, 240)) -> Path:
-    """Like a phone's recording, but small: 30 fps H.264 with B-frames and a keyframe every second, a tone."""
+def phone_clip(path: Path, seconds: float = 10, size: tuple[int, int] = (320, 240), *, bframes: bool = True) -> Path:
+    """Like a phone's recording, but small: 30 fps H.264 with B-frames (or, ``bframes=False``, none, as many
+    phones record) and a keyframe every second, a tone."""
     w, h = size
     args = [find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
             f"testsrc2=s={w}x{h}:r=30:d={seconds}", "-f", "lavfi", "-i", f"sine=f=440:r=48000:d={seconds}",
             "-c:v", "libx264", "-preset", "veryfast", "-g", "30", "-keyint_min", "30", "-sc_threshold", "0",
-            "-pix_fmt", "yuv420p", "-c:a", "aac", "-movflags", "+faststart", str(path)]
+            "-pix_fmt", "yuv420p", *([] if bframes else ["-bf", "0"]), "-c:a", "aac", "-movflags", "+faststart",
+            str(path)]
     subprocess.run(args, check=True, capture_output=True, timeout=120)
     return path

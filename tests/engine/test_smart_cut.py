@@ -33,6 +33,12 @@ def _draft(pieces: list[tuple[int, int]], texts: list[tuple[int, int, str]] = ()
     return {"t": tracks, **top}
 
 
+@pytest.fixture(scope="module")
+def plain_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """No B-frames: each frame is stored in the order it shows."""
+    return phone_clip(tmp_path_factory.mktemp("plain") / "phone.mp4", 10, SIZE, bframes=False)
+
+
 async def _both(draft: dict, clip: Path, tmp: Path) -> tuple[bool, Path, Path]:
     sources = {"f1": SourceFile(clip, "video", 10.0, *SIZE, True)}
     full, copied = tmp / "full.mp4", tmp / "copied.mp4"
@@ -70,6 +76,20 @@ async def test_the_plan_copies_whole_gops_only(gop_clip: Path) -> None:
     plan = smart_cut.plan(draft, sources, build_command(draft, sources, Path("o.mp4"), Path("w")), {"f1": facts})
     assert plan is not None
     assert [(p.copy, p.start, p.count) for p in plan.pieces] == [(False, 75, 15), (True, 90, 210)]
+
+
+async def test_without_b_frames_a_gops_head_up_to_a_cut_is_copied_too(plain_clip: Path, tmp_path: Path) -> None:
+    facts = await smart_cut.stream_facts(plain_clip)
+    assert facts is not None and facts.reorder == 0
+    draft = _draft([(0, 2400), (3717, 2900), (7250, 2750)])  # cut pauses: frames 0-71, 112-198, 218-299
+    sources = {"f1": SourceFile(plain_clip, "video", 10.0, *SIZE, True)}
+    plan = smart_cut.plan(draft, sources, build_command(draft, sources, Path("o.mp4"), Path("w")), {"f1": facts})
+    assert plan is not None
+    assert [(p.copy, p.start, p.count) for p in plan.pieces] == [
+        (True, 0, 72), (False, 112, 8), (True, 120, 79), (False, 218, 22), (True, 240, 60)]  # heads 60-71, 180-198
+    did, full, copied = await _both(draft, plain_clip, tmp_path)
+    assert did
+    _assert_same(copied, full)
 
 
 async def test_a_whole_frame_filter_renders_as_today(gop_clip: Path, tmp_path: Path) -> None:
