@@ -13,7 +13,7 @@ in the same run:
   against the full re-encode of the same draft: ratio, and whether length and frames are the same
   (frame count, duration within a frame, a clean decode, lowest PSNR of every 15th frame >= 30 dB).
 
-    python bench/instant_results.py [--seconds 60] [--keep DIR]
+    python bench/instant_results.py [--seconds 60] [--keep DIR] [--b-frames 2]
 
 Goals: after a pause < 1 s; no pause <= 1.0x; copied trim and cut pauses <= 0.15x with the same frames.
 """
@@ -46,8 +46,9 @@ PAUSES = "cut the pauses"
 MIN_PSNR = 30.0
 
 
-def phone_clip(path: Path, seconds: float) -> Path:
-    """1080x1920, 30 fps, H.264 8 Mb/s with a keyframe every 2 s, a tone silent 9-11 s of every 20."""
+def phone_clip(path: Path, seconds: float, bframes: int = 0) -> Path:
+    """1080x1920, 30 fps, H.264 8 Mb/s with a keyframe every 2 s (and ``bframes`` B-frames: none, as many phones
+    record), a tone silent 9-11 s of every 20."""
     if path.exists():
         return path
     graph = f"sine=f=440:r=48000:d={seconds},volume='if(between(mod(t\\,20)\\,9\\,11)\\,0\\,0.8)':eval=frame"
@@ -55,7 +56,7 @@ def phone_clip(path: Path, seconds: float) -> Path:
         [find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
          f"testsrc2=s=1080x1920:r=30:d={seconds}", "-f", "lavfi", "-i", graph, "-c:v", "libx264",
          "-preset", "ultrafast", "-b:v", "8M", "-maxrate", "8M", "-bufsize", "16M", "-g", "60",
-         "-keyint_min", "60", "-sc_threshold", "0", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k",
+         "-keyint_min", "60", "-sc_threshold", "0", "-bf", str(bframes), "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k",
          "-movflags", "+faststart", str(path)],
         check=True, capture_output=True, timeout=1800,
     )
@@ -104,11 +105,11 @@ def same(copied: Path, full: Path) -> tuple[bool, str]:
                 f"lowest PSNR {low:.1f} dB, decode errors: {errors[:120] or 'none'}")
 
 
-async def main(seconds: float, keep: Path | None, idle: float | None) -> None:
+async def main(seconds: float, keep: Path | None, idle: float | None, bframes: int) -> None:
     root = keep or Path(tempfile.mkdtemp(prefix="instant-"))
     root.mkdir(parents=True, exist_ok=True)
     t = time.monotonic()
-    clip = phone_clip(root / "phone.mp4", seconds)
+    clip = phone_clip(root / f"phone-bf{bframes}.mp4", seconds, bframes)
     print(f"clip: {clip} ({clip.stat().st_size / 1e6:.1f} MB, made in {time.monotonic() - t:.0f} s); "
           f"cores idle now: {idle_share(1.0):.0%}", flush=True)
     off = {"render_ahead": False, "smart_cut": False}
@@ -153,5 +154,7 @@ if __name__ == "__main__":
     parser.add_argument("--keep", type=Path, default=None, help="a directory for the clip and the renders")
     parser.add_argument("--idle-share", type=float, default=None,
                         help="render_ahead_idle_share (default: the setting's default); 0 on a machine others keep busy")
+    parser.add_argument("--b-frames", type=int, default=0,
+                        help="B-frames in the clip (default 0, as many phones record; a GOP's head is then copied)")
     args = parser.parse_args()
-    asyncio.run(main(args.seconds, args.keep, args.idle_share))
+    asyncio.run(main(args.seconds, args.keep, args.idle_share, args.b_frames))

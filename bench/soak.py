@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import gc
 import os
 import random
 import shutil
@@ -33,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.measure import current_rss_mb
+from bench.measure import current_rss_mb, malloc_mb, trim_malloc
 from bots.app import running_core
 from core.conversation import Core, dispatch
 from core.ports import Attachment, Incoming, Target
@@ -50,6 +52,7 @@ class Tally:
     outcomes: Counter[str] = field(default_factory=Counter)
     lost: list[str] = field(default_factory=list)
     samples: list[tuple[float, float, int, int]] = field(default_factory=list)  # t, rss MB, open files, disk B
+    heap: list[tuple[float, float, float, int]] = field(default_factory=list)  # t, malloc used/kept MB, py blocks
     in_memory: list[int] = field(default_factory=list)  # conversations the core holds, at each sample
 
 
@@ -58,7 +61,14 @@ def open_files() -> int:
 
 
 def tree_size(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.exists() else 0
+    """Bytes of the files under ``path``; files and folders removed while it counts (the pruner, a render's
+    scratch folder) are passed over."""
+    total = 0
+    for folder, _, names in os.walk(path):
+        for name in names:
+            with contextlib.suppress(OSError):
+                total += os.stat(os.path.join(folder, name)).st_size
+    return total
 
 
 def slope_per_10min(points: list[tuple[float, float]]) -> float:
@@ -138,7 +148,6 @@ class Users:
 
 
 def object_counts() -> Counter[str]:
-    import gc
     return Counter(type(o).__qualname__ for o in gc.get_objects())
 
 
@@ -156,7 +165,10 @@ def print_growth(before: tuple[tracemalloc.Snapshot, Counter[str]]) -> None:
 async def sample(tally: Tally, core: Core, engine_dir: Path, started: float, stop: asyncio.Event) -> None:
     while not stop.is_set():
         disk = await asyncio.to_thread(tree_size, engine_dir)
-        tally.samples.append((time.monotonic() - started, current_rss_mb(), open_files(), disk))
+        at = time.monotonic() - started
+        tally.samples.append((at, current_rss_mb(), open_files(), disk))
+        used, kept = malloc_mb() or (0.0, 0.0)
+        tally.heap.append((at, used, kept, sys.getallocatedblocks()))
         tally.in_memory.append(len(core.conversations))
         try:
             await asyncio.wait_for(stop.wait(), 10)
@@ -229,6 +241,18 @@ def report(args: argparse.Namespace, tally: Tally, wall: float, disk_end: int) -
           f"{budget / 1e6:.1f} MB: {'under' if max(disk, default=0) <= budget * 1.05 else 'OVER'}")
     print(f"  RSS: first {rss[0][1]:.0f} MB, last {rss[-1][1]:.0f} MB, slope over the second half "
           f"{slope_per_10min(rss):+.1f} MB / 10 min")
+    if tally.heap:
+        first, last = tally.heap[0], tally.heap[-1]
+        for name, index, unit in (("malloc in use", 1, "MB"), ("malloc free but kept", 2, "MB"),
+                                  ("Python objects' blocks", 3, "")):
+            points = [(h[0], float(h[index])) for h in tally.heap]
+            print(f"    {name}: first {first[index]:.0f}{unit}, last {last[index]:.0f}{unit}, slope over the second "
+                  f"half {slope_per_10min(points):+.1f}{unit} / 10 min")
+    before = current_rss_mb()
+    gc.collect()
+    trimmed = trim_malloc()
+    print(f"    after the run, collected{' and trimmed (malloc_trim)' if trimmed else ''}: RSS {before:.0f} -> "
+          f"{current_rss_mb():.0f} MB")
     print(f"  open files: first {fds[0][1]:.0f}, last {fds[-1][1]:.0f}, slope over the second half "
           f"{slope_per_10min(fds):+.1f} / 10 min")
     print(f"  conversations in the core's memory: max {max(tally.in_memory, default=0)}, "
