@@ -52,6 +52,10 @@ class StreamFacts:
     level_idc: int
     reorder: int  # frames of decode delay (B-frames)
     time_base: int  # the track's timescale
+    heads: frozenset[int] = frozenset()
+    """Frame numbers ``e`` where a GOP's head ends cleanly: its keyframe's packet and the ones after it, up to
+    frame ``e`` (excluded), are exactly the frames it shows before ``e`` (every ``e`` without B-frames; after an
+    anchor frame with them). Copying those packets copies those frames, and they need no later one."""
 
 
 @dataclass(frozen=True)
@@ -124,8 +128,25 @@ async def _read_facts(path: Path, ffmpeg: str) -> StreamFacts | None:
     if not keys or keys[0] != 0:
         return None
     reorder = max(0, -dts[0] // step)
+    shown = [p // step for p in pts]  # in decode order
     return StreamFacts(int(stream.group(2)), int(stream.group(3)), int(tb.group(1)) / step, len(rows), keys,
-                       sps["profile_idc"], sps["level_idc"], reorder, int(tb.group(1)))
+                       sps["profile_idc"], sps["level_idc"], reorder, int(tb.group(1)), clean_heads(shown, keys))
+
+
+def clean_heads(shown: list[int], keys: tuple[int, ...]) -> frozenset[int]:
+    """``StreamFacts.heads`` from the frame each packet shows, in decode order: after a keyframe's packet, the
+    first n packets end a clean head where they show exactly its frames k .. k+n-1."""
+    keyset, heads = set(keys), set()
+    lowest = highest = -1
+    start = 0
+    for n, frame in enumerate(shown):
+        if frame in keyset:
+            start, lowest, highest = n, frame, frame
+        else:
+            lowest, highest = min(lowest, frame), max(highest, frame)
+        if lowest == shown[start] and highest - lowest == n - start:
+            heads.add(highest + 1)
+    return frozenset(heads - keyset)
 
 
 async def _output(args: list[str], *, stderr: bool = False) -> str:
@@ -222,13 +243,15 @@ def _split(fact: StreamFacts, first: int, count: int, over: list[tuple[int, int]
            texts: list[dict[str, Any]]) -> list[Piece]:
     """One segment's frames as copied whole GOPs and re-encoded runs (cut points, titles)."""
     end = first + count
-    marks = [first, *(k for k in fact.keyframes if first < k < end), end]
     keys = set(fact.keyframes) | {fact.frames}
+    last_key = max((k for k in fact.keyframes if k < end), default=0)
+    # a cut inside a GOP: its head copies up to the last clean end before the cut (every frame without B-frames)
+    head = max((e for e in fact.heads if max(first, last_key) < e <= end), default=None) if end not in keys else None
+    marks = sorted({first, *(k for k in fact.keyframes if first < k < end), *([head] if head else []), end})
     runs: list[list[Any]] = []  # [copy, start, end]
     for a, b in itertools.pairwise(marks):
-        # a whole GOP copies; so does a GOP's head (its keyframe up to a cut) where frames are stored in the
-        # order they show (no B-frames): the first packets are then exactly those frames, and need no later one
-        copyable = a in keys and (b in keys or fact.reorder == 0)
+        # a whole GOP copies, and so does a GOP's head that ends cleanly
+        copyable = a in keys and (b in keys or b in fact.heads)
         covered = any(a < o1 and o0 < b for o0, o1 in over)
         copy = copyable and not covered
         if runs and runs[-1][0] == copy:

@@ -92,6 +92,26 @@ async def test_without_b_frames_a_gops_head_up_to_a_cut_is_copied_too(plain_clip
     _assert_same(copied, full)
 
 
+async def test_with_b_frames_a_gops_head_copies_up_to_its_last_clean_end_before_a_cut(
+        gop_clip: Path, tmp_path: Path) -> None:
+    facts = await smart_cut.stream_facts(gop_clip)
+    assert facts is not None and facts.reorder > 0 and facts.heads
+    draft = _draft([(0, 2400), (3717, 2900), (7250, 2750)])
+    sources = {"f1": SourceFile(gop_clip, "video", 10.0, *SIZE, True)}
+    plan = smart_cut.plan(draft, sources, build_command(draft, sources, Path("o.mp4"), Path("w")), {"f1": facts})
+    assert plan is not None
+    whole_gops = sum(1 for k in facts.keyframes if k + 30 <= 72) * 30  # frames 0-71: what whole GOPs held
+    first_segment = [p for p in plan.pieces if p.start < 72]
+    assert first_segment[0].copy and whole_gops < first_segment[0].count < 72  # the head of 60-71 copied too
+    for piece in plan.pieces:
+        if piece.copy:  # a copy starts on a keyframe and ends on one or on a clean head
+            end = piece.start + piece.count
+            assert piece.start in facts.keyframes and (end in facts.keyframes or end in facts.heads or end == 300)
+    did, full, copied = await _both(draft, gop_clip, tmp_path)
+    assert did
+    _assert_same(copied, full)  # every frame, decoded cleanly
+
+
 async def test_a_whole_frame_filter_renders_as_today(gop_clip: Path, tmp_path: Path) -> None:
     for draft in (_draft([(2500, 7500)], fx={"look": "warm"}), _draft([(2500, 7500)], fx={"fade_in": 500})):
         sources = {"f1": SourceFile(gop_clip, "video", 10.0, *SIZE, True)}
