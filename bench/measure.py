@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import resource
 import sys
 import threading
@@ -31,31 +30,6 @@ def current_rss_mb() -> float:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return 0.0
-
-
-class _MallInfo2(ctypes.Structure):
-    _fields_ = [(name, ctypes.c_size_t) for name in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
-                                                      "fsmblks", "uordblks", "fordblks", "keepcost")]
-
-
-def malloc_mb() -> tuple[float, float] | None:
-    """glibc's heap: MB handed out and MB free but kept by the allocator (``mallinfo2``); None elsewhere.
-    RSS growing while the first stays flat is memory the allocator holds, not a leak."""
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallinfo2.restype = _MallInfo2
-    except (OSError, AttributeError):
-        return None
-    info = libc.mallinfo2()
-    return (info.uordblks + info.hblkhd) / 1e6, info.fordblks / 1e6
-
-
-def trim_malloc() -> bool:
-    """Give the allocator's free pages back to the system (``malloc_trim``); False where there is none."""
-    try:
-        return bool(ctypes.CDLL("libc.so.6").malloc_trim(0))
-    except (OSError, AttributeError):
-        return False
 
 
 def cpu_seconds() -> float:

@@ -35,9 +35,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.measure import current_rss_mb, malloc_mb, trim_malloc
+from bench.measure import current_rss_mb
 from bots.app import running_core
 from core.conversation import Core, dispatch
+from core.memory import give_back, heap_mb
 from core.ports import Attachment, Incoming, Target
 from core.settings import BotSettings, Settings
 from engine.sample import make_sample_clip
@@ -167,7 +168,7 @@ async def sample(tally: Tally, core: Core, engine_dir: Path, started: float, sto
         disk = await asyncio.to_thread(tree_size, engine_dir)
         at = time.monotonic() - started
         tally.samples.append((at, current_rss_mb(), open_files(), disk))
-        used, kept = malloc_mb() or (0.0, 0.0)
+        used, kept = heap_mb() or (0.0, 0.0)
         tally.heap.append((at, used, kept, sys.getallocatedblocks()))
         tally.in_memory.append(len(core.conversations))
         try:
@@ -250,7 +251,7 @@ def report(args: argparse.Namespace, tally: Tally, wall: float, disk_end: int) -
                   f"half {slope_per_10min(points):+.1f}{unit} / 10 min")
     before = current_rss_mb()
     gc.collect()
-    trimmed = trim_malloc()
+    trimmed = give_back()
     print(f"    after the run, collected{' and trimmed (malloc_trim)' if trimmed else ''}: RSS {before:.0f} -> "
           f"{current_rss_mb():.0f} MB")
     print(f"  open files: first {fds[0][1]:.0f}, last {fds[-1][1]:.0f}, slope over the second half "

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.memory import give_back
 from core.nemo.models import FROM_RENDER
 
 from . import draft as dr
@@ -181,6 +182,7 @@ class Pruner:
                 raise
             except Exception:
                 log.exception("pruning the data dir failed")
+            give_back()  # an engine on its own: what the allocator keeps of the memory freed (core/memory.py)
             await asyncio.sleep(self.settings.prune_interval_minutes * 60)
 
     async def run_once(self, now: float | None = None) -> Pruned | None:

@@ -9,6 +9,7 @@ import logging
 
 from core.i18n import pick_language, say
 from core.inside_links import InsideLinks
+from core.memory import give_back
 from core.nemo.client import NemoClient
 from core.ports import BUTTON_ACTIONS, SMALLER, ChatPort, Incoming, Target, smaller_render
 from core.renders import RenderWatcher
@@ -32,6 +33,7 @@ from .upload import Uploads
 
 log = logging.getLogger(__name__)
 CONVERSATION_KEPT = 900.0  # seconds an idle conversation stays in memory (its record is in the store)
+GIVE_BACK_EVERY = 300.0  # seconds between two returns of the allocator's free pages to the system
 PRUNE_EVERY = 3600.0  # seconds between two prunings of the handled updates (kept 24 h, for redeliveries)
 
 
@@ -117,6 +119,7 @@ class Core(Context):
         """The heartbeat of this process's jobs; with other processes on the store, taking over the jobs
         of one that stopped renewing its own (on SQLite that is only an earlier run's, at start)."""
         pruned_at = asyncio.get_running_loop().time() - PRUNE_EVERY  # the first beat prunes
+        given_back_at = asyncio.get_running_loop().time()
         while True:
             await asyncio.sleep(JOB_LEASE / 3)
             try:
@@ -126,6 +129,9 @@ class Core(Context):
             if self.store.several_processes:
                 await self._take_over_jobs()
             self.forget_idle(CONVERSATION_KEPT)
+            if asyncio.get_running_loop().time() - given_back_at >= GIVE_BACK_EVERY:
+                given_back_at = asyncio.get_running_loop().time()
+                give_back()  # what the allocator keeps of the memory freed since (core/memory.py)
             try:
                 self.metrics.users_over_quota.set(await self.quotas.users_over())
             except Exception:
