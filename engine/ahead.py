@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from core.nemo.models import AHEAD_NONE, AHEAD_READY, AHEAD_RENDERING
 from core.recent import Recent
 
 from . import draft as dr
@@ -47,7 +48,6 @@ KEY_VERSION = 1
 POLL_S = 0.25  # how often a waiting or running render-ahead looks at the engine's load
 NICE = ["nice", "-n", "19"]
 LATEST_KEPT = 4096  # sessions whose latest draft's key is remembered (for ``state_of``), newest kept
-READY, RENDERING, NONE = "ready", "rendering", "none"
 
 
 def canonical_output(output: Any) -> dict[str, Any] | None:
@@ -138,10 +138,10 @@ class RenderAhead:
         being rendered or waiting for idle (``rendering``), or neither (``none``)."""
         key = self._latest.get(session_id)
         if key is None:
-            return NONE
+            return AHEAD_NONE
         if self.path_of(key).exists():
-            return READY
-        return RENDERING if any(r.key == key for r in self._runs.values()) else NONE
+            return AHEAD_READY
+        return AHEAD_RENDERING if any(r.key == key for r in self._runs.values()) else AHEAD_NONE
 
     def _remember(self, session_id: str, key: str | None) -> None:
         if key is None:

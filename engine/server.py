@@ -23,7 +23,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from core.locks import KeyedLocks
 from core.nemo.limits import SUBTITLE_FORMATS
-from core.nemo.models import PREVIEW_HEADER, RENDER_AHEAD_HEADER, RENDER_WAIT_HEADER
+from core.nemo.models import AHEAD_NONE, PREVIEW_HEADER, RENDER_AHEAD_HEADER, RENDER_WAIT_HEADER
 
 from . import draft as dr
 from .ahead import RenderAhead
@@ -213,7 +213,7 @@ class EngineServer:
         r.add_get("/api/render/proxy/{rid}/download", self.render_download)
         r.add_post("/api/preview/{app}/{user}/{sid}", self.preview)
         r.add_get("/api/render-ahead/{app}/{user}/{sid}", self.render_ahead_state)
-        app.on_response_prepare.append(self.announce)  # the bot offers previews where it sees this
+        app.on_response_prepare.append(self.announce)  # the bot offers previews, and waits for renders ahead
         r.add_get("/files/media/{name}", self.serve_media)
         r.add_get("/files/renders/{name}", self.serve_render)
         EditorPages(self).add_routes(r)  # the hand-editing page (engine/editor/)
@@ -648,7 +648,7 @@ class EngineServer:
         "none"}`` (engine/ahead.py; from memory, cheap to ask every second or two)."""
         task = await self._task(request, request.match_info["sid"])
         ahead = self.ahead
-        state = ahead.state_of(task.session_id) if ahead is not None and ahead.enabled else "none"
+        state = ahead.state_of(task.session_id) if ahead is not None and ahead.enabled else AHEAD_NONE
         return envelope({"state": state})
 
     async def announce(self, request: web.Request, response: web.StreamResponse) -> None:

@@ -35,6 +35,7 @@ from core.nemo.events import EventReader, StreamEvent
 from core.nemo.lanes import Lanes
 from core.nemo.limits import MAX_UPLOAD_BYTES, SUPPORTED_FORMATS, is_supported
 from core.nemo.models import (
+    AHEAD_NONE,
     FROM_RENDER,
     PREVIEW_HEADER,
     RENDER_AHEAD_HEADER,
@@ -303,7 +304,7 @@ class NemoClient:
         or neither: only a backend that announces it (``render_ahead``) answers."""
         data = await self._call("GET", f"/api/render-ahead/{APP}/me/{session_id}", token=token, skill=skill)
         state = data.get("state") if isinstance(data, dict) else None
-        return state if isinstance(state, str) else "none"
+        return state if isinstance(state, str) else AHEAD_NONE
 
     async def submit_render(self, token: str, session_id: str, draft: Any, *, skill: str, render_id: str | None = None,
                             max_bytes: int | None = None, from_render: str | None = None) -> str:

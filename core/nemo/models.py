@@ -64,7 +64,7 @@ PREVIEW_HEADER = "X-Preview"  # on the built-in engine's answers: it makes previ
 # on the built-in engine's answers while it renders drafts ahead: GET /api/render-ahead/... says whether the
 # session's current draft is rendered (an export then answers at once)
 RENDER_AHEAD_HEADER = "X-Render-Ahead"
-AHEAD_READY, AHEAD_RENDERING = "ready", "rendering"
+AHEAD_READY, AHEAD_RENDERING, AHEAD_NONE = "ready", "rendering", "none"
 FROM_RENDER = "fromRender"  # in a render request's output: re-encode that earlier render's file (the local
 # engine does, with ``maxBytes``: a smaller version of exactly that render; NEMO's cloud ignores it)
 
