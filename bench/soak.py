@@ -10,9 +10,11 @@ too, is exercised. Everything else is at its default.
 Printed: users, flows finished and lost (goal 0), returning users told their footage expired (and served
 when it had not), the data dir's size against the budget (max, and the last sample), the process's RSS and
 open files (first, last, and the slope over the second half in MB or files per 10 minutes: flat is ~0),
-files pruned.
+beside RSS glibc's heap (in use, and free but kept by the allocator) and Python's allocated blocks, which
+tell a leak from memory the allocator holds, and what a collect + ``malloc_trim`` gives back at the end.
+``--trace`` adds what grew between the middle and the end (tracemalloc by line, objects by type).
 
-    python bench/soak.py [--users 3000] [--minutes 30] [--day-seconds 60] [--budget-mb 200]
+    python bench/soak.py [--users 3000] [--minutes 30] [--day-seconds 60] [--budget-mb 200] [--trace]
 """
 
 from __future__ import annotations
