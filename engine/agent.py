@@ -19,10 +19,12 @@ from google.adk.models import BaseLlm
 from google.genai import types
 from pydantic import Field
 
+from core.recent import Recent
+
 from . import planner
 from .model_agent import ModelTurn, state_dict
 from .planner import Op
-from .tools import SESSION_LANGUAGE, EditTools
+from .tools import SESSION_LANGUAGE, SESSIONS_KEPT, EditTools
 
 APP_NAME = "nemo_agent"
 EDIT_TOOL = "edit_multitrack"
@@ -48,7 +50,8 @@ class PlannerAgent(BaseAgent):
     tools: Any = None  # EditTools
     silent_ops: list[str] = Field(default_factory=list)
     model_turn: Any = None  # ModelTurn: where what the rules cannot read goes, when a model is configured
-    recent: dict[str, list[Op]] = Field(default_factory=dict)  # per session: the last message's edits ("a bit more" repeats them)
+    # per session: the last message's edits ("a bit more" repeats them), for the newest sessions only
+    recent: dict[str, list[Op]] = Field(default_factory=lambda: Recent(SESSIONS_KEPT))
 
     async def _run_async_impl(self, ctx: InvocationContext) -> AsyncGenerator[Event, None]:
         text = message_text(ctx.user_content)
