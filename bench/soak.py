@@ -25,12 +25,14 @@ import contextlib
 import gc
 import os
 import random
+import re
 import shutil
 import sys
 import tempfile
 import time
 import tracemalloc
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,11 +43,13 @@ from bench.measure import current_rss_mb
 from bots.app import running_core
 from core.conversation import Core, dispatch
 from core.memory import give_back, heap_mb
-from core.ports import Attachment, Incoming, Target
+from core.ports import Attachment, Button, Incoming, MessageRef, Picture, Target, Video
 from core.settings import BotSettings, Settings
 from engine.sample import make_sample_clip
 from tests.recording import RecordingPort
 
+TRACE_FRAMES = 10  # deep enough to reach our code from inside a library
+OURS = re.compile(r"/(bots|core|engine)/")
 EDITS = ("cut the first second", "make it 9:16", "add the title 'Soak'", "reverse it", "make it black and white",
          "把速度加快一倍", "加标题“测试”")
 
@@ -86,11 +90,49 @@ def slope_per_10min(points: list[tuple[float, float]]) -> float:
     return 0.0 if var == 0 else sum((t - mt) * (v - mv) for t, v in half) / var * 600
 
 
-class Users:
-    """The simulated users and what each was last shown (dropped when a flow is done, so the harness
-    itself holds no growing history)."""
+class SoakPort(RecordingPort):
+    """A ``RecordingPort`` that keeps only what users in the middle of a turn are shown. What comes after a
+    turn (a late picture, the "ready to export" line, a notice) is let go as a chat app would let it go to the
+    user's phone: the harness itself must hold no growing history, or the soak measures its own memory."""
 
-    def __init__(self, core: Core, port: RecordingPort, clip: bytes, tally: Tally) -> None:
+    def __init__(self) -> None:
+        super().__init__()
+        self.listening: set[str] = set()  # conversations in a turn
+
+    def _let_go(self) -> None:
+        self.messages[:] = [m for m in self.messages if m.target.conversation in self.listening]
+        self.deliveries[:] = [d for d in self.deliveries if d[0].conversation in self.listening]
+        self.notices.clear()
+
+    async def send(self, target: Target, text: str, buttons: Sequence[Button] = ()) -> MessageRef:
+        ref = await super().send(target, text, buttons)
+        self._let_go()
+        return ref
+
+    async def edit(self, message: MessageRef, text: str, buttons: Sequence[Button] = ()) -> MessageRef:
+        ref = await super().edit(message, text, buttons)
+        self._let_go()
+        return ref
+
+    async def send_picture(self, target: Target, picture: Picture, caption: str = "",
+                           buttons: Sequence[Button] = ()) -> MessageRef:
+        ref = await super().send_picture(target, picture, caption, buttons)
+        self._let_go()
+        return ref
+
+    async def deliver(self, target: Target, text: str, video: Video | None, buttons: Sequence[Button] = (),
+                      status: MessageRef | None = None) -> None:
+        await super().deliver(target, text, video, buttons, status)
+        self._let_go()
+
+    async def notify(self, target: Target, text: str) -> None:
+        self.notices.clear()
+
+
+class Users:
+    """The simulated users and what each is shown during a turn."""
+
+    def __init__(self, core: Core, port: SoakPort, clip: bytes, tally: Tally) -> None:
         self.core = core
         self.port = port
         self.clip = clip
@@ -98,6 +140,14 @@ class Users:
 
     async def _turn(self, target: Target, incoming: Incoming, timeout: float = 180.0) -> list[str]:
         """Send one thing and wait until the conversation is quiet again; the texts it was shown."""
+        self.port.listening.add(target.conversation)
+        try:
+            return await self._wait_turn(target, incoming, timeout)
+        finally:
+            self.port.listening.discard(target.conversation)
+            self.port._let_go()
+
+    async def _wait_turn(self, target: Target, incoming: Incoming, timeout: float) -> list[str]:
         await self.core.handle(incoming)
         deadline = time.monotonic() + timeout
         await asyncio.sleep(0.05)
@@ -108,8 +158,6 @@ class Users:
             await asyncio.sleep(0.1)
         shown = [m.text for m in self.port.messages if m.target == target]
         delivered = [text for t, text, _ in self.port.deliveries if t == target]
-        self.port.messages[:] = [m for m in self.port.messages if m.target != target]
-        self.port.deliveries[:] = [d for d in self.port.deliveries if d[0] != target]
         return shown + delivered
 
     async def flow(self, n: int, comes_back_after: float | None) -> None:
@@ -157,9 +205,12 @@ def object_counts() -> Counter[str]:
 def print_growth(before: tuple[tracemalloc.Snapshot, Counter[str]]) -> None:
     """What grew since ``before``: the allocation sites and the object types (``--trace``)."""
     snapshot, counts = before
-    print("  grown since the middle, by line:")
-    for stat in tracemalloc.take_snapshot().compare_to(snapshot, "lineno")[:15]:
-        print(f"    {stat.size_diff / 1024:+9.0f} KiB {stat.count_diff:+7d} blocks  {stat.traceback[0]}")
+    print("  grown since the middle, by allocation site (the innermost line, then the nearest of ours):")
+    for stat in tracemalloc.take_snapshot().compare_to(snapshot, "traceback")[:15]:
+        frames = list(reversed(stat.traceback))  # the allocating line first
+        ours = next((f for f in frames if OURS.search(f.filename)), None)
+        print(f"    {stat.size_diff / 1024:+9.0f} KiB {stat.count_diff:+7d} blocks  {frames[0]}"
+              + (f"  <- {ours}" if ours is not None and ours is not frames[0] else ""))
     print("  grown since the middle, by object type:")
     for name, diff in (object_counts() - counts).most_common(15):
         print(f"    {diff:+8d}  {name}")
@@ -195,7 +246,7 @@ async def run(args: argparse.Namespace, tmp: Path) -> None:
     tally = Tally()
     random.seed(7)
     async with running_core(settings, engine_dir=engine_dir, engine_port=0) as core:
-        port = RecordingPort()
+        port = SoakPort()
         core.register(port)
         users = Users(core, port, clip_path.read_bytes(), tally)
         started = time.monotonic()
@@ -274,7 +325,7 @@ def main() -> None:
                     help="print what grew between the middle and the end (tracemalloc; slows the run)")
     args = ap.parse_args()
     if args.trace:
-        tracemalloc.start(1)
+        tracemalloc.start(TRACE_FRAMES)
     tmp = Path(tempfile.mkdtemp(prefix="soak-"))
     try:
         asyncio.run(run(args, tmp))
