@@ -10,12 +10,15 @@ import subprocess
 from collections import deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from core.media.ffmpeg import find_ffmpeg
 
 from .errors import FfmpegError
 
 __all__ = ["filter_path", "find_ffmpeg", "run", "run_sync"]
+
+KILL_GRACE_S = 5.0  # how long a killed ffmpeg may take to be reaped before the run gives up on it
 
 
 def run_sync(args: Sequence[str], timeout: float = 600) -> subprocess.CompletedProcess[bytes]:
@@ -66,27 +69,36 @@ async def run(
         waiters.append(cancel_task)
     try:
         done, _ = await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-        if waiters[0] not in done:
-            _kill(proc)
-            await proc.wait()
-            reason = "cancelled" if cancel_task is not None and cancel_task in done else "timed out"
-            raise FfmpegError(f"ffmpeg {reason}")
-        await readers
-    except BaseException:
-        _kill(proc)
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(proc.wait(), 5)
-        readers.cancel()
-        with contextlib.suppress(BaseException):
+        if waiters[0] in done:
             await readers
+    except BaseException:
+        await _give_up(proc, readers)
         raise
     finally:
-        if cancel_task is not None:
-            cancel_task.cancel()
+        for waiter in waiters:
+            waiter.cancel()
+    if waiters[0] not in done:
+        await _give_up(proc, readers)
+        reason = "cancelled" if cancel_task is not None and cancel_task in done else "timed out"
+        raise FfmpegError(f"ffmpeg {reason}")
     stderr = "\n".join(tail)
     if proc.returncode != 0:
         raise FfmpegError(f"ffmpeg exited with {proc.returncode}", "\n".join(list(tail)[-12:]))
     return stderr
+
+
+async def _give_up(proc: asyncio.subprocess.Process, readers: asyncio.Future[Any]) -> None:
+    """Kill the process and let go of it. Bounded: ``wait()`` also waits for the output pipes to close,
+    which a process it left behind could hold open; its transport is then closed here."""
+    _kill(proc)
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(proc.wait(), KILL_GRACE_S)
+    readers.cancel()
+    with contextlib.suppress(BaseException):
+        await readers
+    transport = getattr(proc, "_transport", None)  # asyncio's Process offers no public close
+    if transport is not None:
+        transport.close()
 
 
 def _kill(proc: asyncio.subprocess.Process) -> None:
