@@ -12,7 +12,9 @@ when it had not), the data dir's size against the budget (max, and the last samp
 open files (first, last, and the slope over the second half in MB or files per 10 minutes: flat is ~0),
 beside RSS glibc's heap (in use, and free but kept by the allocator) and Python's allocated blocks, which
 tell a leak from memory the allocator holds, and what a collect + ``malloc_trim`` gives back at the end.
-``--trace`` adds what grew between the middle and the end (tracemalloc by line, objects by type).
+``--trace`` adds what grew between the middle and the end (tracemalloc by allocation site, ten frames
+deep, shown as the allocating line and the nearest line of ours; objects by type). The harness keeps only
+what users in a turn are shown, so what grows is the bot's and the engine's, not its own.
 
     python bench/soak.py [--users 3000] [--minutes 30] [--day-seconds 60] [--budget-mb 200] [--trace]
 """

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from core.conversation import Core
 from core.inside_links import InsideLinks
 from core.logs import redact_more
+from core.memory import few_heaps
 from core.metrics import serve_metrics
 from core.nemo.client import NemoClient
 from core.ports import Target
@@ -45,6 +46,7 @@ async def running_core(
     """A started ``Core``; the local engine too, in-process on its loopback port (``engine.port``,
     stable so a reverse proxy and handed-out links outlive a restart), when ``bot.backend`` is
     ``engine`` (its data in ``engine_dir`` and its port ``engine_port`` when given, else its settings)."""
+    few_heaps()  # before the stores' and the engine's threads: an open bot's RSS follows what it holds
     async with AsyncExitStack() as stack:
         base_url = settings.nemo.base_url
         inside: InsideLinks | None = None  # the engine's links read at NEMO_BASE_URL (settings.nemo)

@@ -22,6 +22,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from core.locks import KeyedLocks
+from core.memory import few_heaps
 from core.nemo.limits import SUBTITLE_FORMATS
 from core.nemo.models import AHEAD_NONE, PREVIEW_HEADER, RENDER_AHEAD_HEADER, RENDER_WAIT_HEADER
 
@@ -120,6 +121,7 @@ class EngineServer:
         from .sessions import session_service
         from .workers import prepare_database
 
+        few_heaps()  # before the store's, ADK's and the workers' threads (core/memory.py)
         for d in (self.data_dir, self.media_dir, self.tmp_dir):
             d.mkdir(parents=True, exist_ok=True)
         await self.store.open()
