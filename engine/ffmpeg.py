@@ -91,7 +91,7 @@ async def _give_up(proc: asyncio.subprocess.Process, readers: asyncio.Future[Any
     """Kill the process and let go of it. Bounded: ``wait()`` also waits for the output pipes to close,
     which a process it left behind could hold open; its transport is then closed here."""
     _kill(proc)
-    with contextlib.suppress(TimeoutError):
+    with contextlib.suppress(Exception):  # TimeoutError: the grace is over
         await asyncio.wait_for(proc.wait(), KILL_GRACE_S)
     readers.cancel()
     with contextlib.suppress(BaseException):
