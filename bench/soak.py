@@ -101,34 +101,33 @@ class SoakPort(RecordingPort):
         super().__init__()
         self.listening: set[str] = set()  # conversations in a turn
 
-    def _let_go(self) -> None:
+    def let_go(self) -> None:
         self.messages[:] = [m for m in self.messages if m.target.conversation in self.listening]
         self.deliveries[:] = [d for d in self.deliveries if d[0].conversation in self.listening]
-        self.notices.clear()
 
     async def send(self, target: Target, text: str, buttons: Sequence[Button] = ()) -> MessageRef:
         ref = await super().send(target, text, buttons)
-        self._let_go()
+        self.let_go()
         return ref
 
     async def edit(self, message: MessageRef, text: str, buttons: Sequence[Button] = ()) -> MessageRef:
         ref = await super().edit(message, text, buttons)
-        self._let_go()
+        self.let_go()
         return ref
 
     async def send_picture(self, target: Target, picture: Picture, caption: str = "",
                            buttons: Sequence[Button] = ()) -> MessageRef:
         ref = await super().send_picture(target, picture, caption, buttons)
-        self._let_go()
+        self.let_go()
         return ref
 
     async def deliver(self, target: Target, text: str, video: Video | None, buttons: Sequence[Button] = (),
                       status: MessageRef | None = None) -> None:
         await super().deliver(target, text, video, buttons, status)
-        self._let_go()
+        self.let_go()
 
     async def notify(self, target: Target, text: str) -> None:
-        self.notices.clear()
+        return None  # no flow waits for a notice: none is kept
 
 
 class Users:
@@ -147,7 +146,7 @@ class Users:
             return await self._wait_turn(target, incoming, timeout)
         finally:
             self.port.listening.discard(target.conversation)
-            self.port._let_go()
+            self.port.let_go()
 
     async def _wait_turn(self, target: Target, incoming: Incoming, timeout: float) -> list[str]:
         await self.core.handle(incoming)
